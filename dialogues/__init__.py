@@ -1,0 +1,1 @@
+"""Questionnaire content as data: the YAML files, their schema, loader and validation."""

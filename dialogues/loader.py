@@ -1,0 +1,304 @@
+"""Loads the questionnaire from YAML and checks it, so a content mistake stops the start-up."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from dialogues.schema import Locale, Option, Question, SourceModel, Structure, Tip
+
+CONTENT_DIR = Path(__file__).parent
+STRUCTURE_FILE = "scan.yaml"
+LOCALES_DIR = "locales"
+DEFAULT_LANGUAGE = "nl"
+M = TypeVar("M", bound=BaseModel)
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
+MAX_BUTTON_CHARS = 40
+PHASE_SCORES = [1, 2, 3, 4, 5]
+TRIGGER_NAMES = {"answer", "back", "skip", "pause", "resume", "restart", "state", "answers"}
+
+
+class DialogueError(ValueError):
+    """A content file is broken; the message names the file, the item and the fault."""
+
+    def __init__(self, file: str, item: str, fault: str) -> None:
+        super().__init__(f"{file}: {item}: {fault}")
+        self.file, self.item, self.fault = file, item, fault
+
+
+@dataclass(frozen=True)
+class ResolvedQuestion:
+    """A question with its options looked up, ready for the interview machine."""
+
+    id: str
+    block: str
+    model: str
+    measures: str
+    kind: str
+    scale: str | None
+    options: tuple[Option, ...]
+    skippable: bool
+    when: dict[str, list[str]] | None
+
+    def option(self, value: str) -> Option | None:
+        return next((o for o in self.options if o.value == value), None)
+
+    @property
+    def skip_option(self) -> Option | None:
+        return next((o for o in self.options if o.dont_know), None)
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """The whole questionnaire: ordered questions, models, tips and the words per language."""
+
+    structure: Structure
+    questions: tuple[ResolvedQuestion, ...]
+    locales: dict[str, Locale] = field(repr=False)
+    _by_id: dict[str, ResolvedQuestion] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {q.id: q for q in self.questions})
+
+    def question(self, question_id: str) -> ResolvedQuestion:
+        return self._by_id[question_id]
+
+    def has_question(self, question_id: str) -> bool:
+        return question_id in self._by_id
+
+    def model(self, model_id: str) -> SourceModel:
+        return next(m for m in self.structure.models if m.id == model_id)
+
+    def questions_of(self, model_id: str) -> list[ResolvedQuestion]:
+        return [q for q in self.questions if q.model == model_id]
+
+    @property
+    def tips(self) -> list[Tip]:
+        return self.structure.tips
+
+    def locale(self, language: str | None) -> Locale:
+        return self.locales.get(language or DEFAULT_LANGUAGE) or self.locales[DEFAULT_LANGUAGE]
+
+
+def _read_yaml(path: Path, root: Path) -> Any:
+    name = _display(path, root)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise DialogueError(name, "file", "the file is missing") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        raise DialogueError(name, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return str(Path(root.name) / path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _item_path(data: Any, loc: Sequence[int | str]) -> str:
+    """Turns a pydantic location into words an author can find, naming ids where there are."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            node = node[key]
+            ident = node.get("id") if isinstance(node, dict) else None
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{key}]" + (f" (id '{ident}')" if ident else "")]
+        else:
+            parts.append(str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts) or "top level"
+
+
+def _parse(model: type[M], data: Any, file: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise DialogueError(file, _item_path(data, first["loc"]), first["msg"]) from None
+
+
+def _unique(ids: Iterable[str], file: str, kind: str) -> None:
+    seen: set[str] = set()
+    for ident in ids:
+        if not IDENTIFIER.match(ident) or ident in TRIGGER_NAMES:
+            raise DialogueError(
+                file, f"{kind} '{ident}'", "ids are 1-24 lower-case letters, digits or _, "
+                "start with a letter and are not a reserved word"
+            )
+        if ident in seen:
+            raise DialogueError(file, f"{kind} '{ident}'", "this id is used twice")
+        seen.add(ident)
+
+
+def _check_options(q: Question, options: list[Option], file: str) -> None:
+    item = f"question '{q.id}'"
+    _unique((o.value for o in options), file, f"{item} option")
+    answers = [o for o in options if not o.dont_know]
+    first_dont_know = next((i for i, o in enumerate(options) if o.dont_know), len(options))
+    if any(not o.dont_know for o in options[first_dont_know:]):
+        raise DialogueError(file, item, "'weet ik niet' must come after every other option")
+    scores = [o.score for o in answers]
+    if q.kind in ("scale", "phase"):
+        if any(s is None for s in scores):
+            raise DialogueError(file, item, "every option of a scale needs a score")
+        if scores != sorted(scores) or len(set(scores)) != len(scores):
+            raise DialogueError(file, item, "options must run from the lowest score to the highest")
+    if q.kind == "phase" and scores != PHASE_SCORES:
+        raise DialogueError(file, item, "a phase question has the five phases, scored 1 to 5")
+    if q.skippable and first_dont_know == len(options):
+        raise DialogueError(file, item, "skippable questions need a 'weet ik niet' option")
+    if q.kind == "consent" and not any(o.ends_interview for o in options):
+        raise DialogueError(file, item, "consent needs an option that lets people say no")
+
+
+def _resolve(structure: Structure, file: str) -> tuple[ResolvedQuestion, ...]:
+    _unique((s.id for s in structure.sources), file, "source")
+    _unique((m.id for m in structure.models), file, "model")
+    _unique((s.id for s in structure.scales), file, "scale")
+    _unique((b.id for b in structure.blocks), file, "block")
+    _unique((t.id for t in structure.tips), file, "tip")
+    sources = {s.id for s in structure.sources}
+    models = {m.id: m for m in structure.models}
+    scales = {s.id: s for s in structure.scales}
+    for m in structure.models:
+        if m.source not in sources:
+            raise DialogueError(file, f"model '{m.id}'", f"unknown source '{m.source}'")
+
+    resolved: list[ResolvedQuestion] = []
+    for block in structure.blocks:
+        for q in block.questions:
+            item = f"question '{q.id}'"
+            model = models.get(q.model)
+            if model is None:
+                raise DialogueError(file, item, f"unknown model '{q.model}'")
+            if q.measures not in model.dimensions:
+                raise DialogueError(
+                    file, item, f"model '{q.model}' has no dimension '{q.measures}'"
+                )
+            if (q.scale is None) == (q.options is None):
+                raise DialogueError(file, item, "give either a scale or options, not both")
+            if q.scale is not None and q.scale not in scales:
+                raise DialogueError(file, item, f"unknown scale '{q.scale}'")
+            options = list(scales[q.scale].options) if q.scale else list(q.options or [])
+            _check_options(q, options, file)
+            for ref, values in (q.when or {}).items():
+                earlier = next((r for r in resolved if r.id == ref), None)
+                if earlier is None:
+                    raise DialogueError(file, item, f"'when' names '{ref}', not an earlier question")
+                unknown = [v for v in values if earlier.option(v) is None]
+                if unknown:
+                    raise DialogueError(file, item, f"'{ref}' has no option {unknown[0]!r}")
+            resolved.append(
+                ResolvedQuestion(
+                    id=q.id, block=block.id, model=q.model, measures=q.measures, kind=q.kind,
+                    scale=q.scale, options=tuple(options), skippable=q.skippable, when=q.when,
+                )
+            )
+    _unique((q.id for q in resolved), file, "question")
+    if not resolved or resolved[0].kind != "consent":
+        raise DialogueError(file, "blocks[0]", "the first question must ask for consent")
+    for tip in structure.tips:
+        if tip.source not in sources:
+            raise DialogueError(file, f"tip '{tip.id}'", f"unknown source '{tip.source}'")
+        if any(p not in PHASE_SCORES for p in tip.phases):
+            raise DialogueError(file, f"tip '{tip.id}'", "phases are numbered 1 to 5")
+    return tuple(resolved)
+
+
+def _missing(needed: Iterable[str], present: Iterable[str]) -> list[str]:
+    have = set(present)
+    return [n for n in needed if n not in have]
+
+
+def _check_locale(
+    locale: Locale, reference: Locale | None, dialogue: tuple[ResolvedQuestion, ...],
+    structure: Structure, file: str,
+) -> None:
+    def need(kind: str, needed: Iterable[str], present: Iterable[str]) -> None:
+        gaps = _missing(needed, present)
+        if gaps:
+            raise DialogueError(file, f"{kind} '{gaps[0]}'", "has no text in this language")
+
+    need("block", (b.id for b in structure.blocks), locale.blocks)
+    need("question", (q.id for q in dialogue), locale.questions)
+    need("tip", (t.id for t in structure.tips), locale.tips)
+    for scale in structure.scales:
+        need(f"scale {scale.id}: option", (o.value for o in scale.options),
+             locale.scales.get(scale.id, {}))
+    factors = next((m.dimensions for m in structure.models if m.id == "eigen_regie"), [])
+    need("factor", factors, locale.factors)
+    need("phase", (str(p) for p in PHASE_SCORES), (str(p) for p in locale.phases))
+    layers = next((m.dimensions for m in structure.models if m.id == "groeimodel"), [])
+    need("layer", layers, locale.layers)
+    if reference is not None:
+        need("message", reference.messages, locale.messages)
+    for q in dialogue:
+        for option in q.options:
+            item = f"question '{q.id}' option '{option.value}'"
+            label = option_label(locale, q, option)
+            if not label:
+                raise DialogueError(file, item, "has no text in this language")
+            if len(f"{option.emoji} {label}".strip()) > MAX_BUTTON_CHARS:
+                raise DialogueError(
+                    file, item,
+                    f"button text is longer than {MAX_BUTTON_CHARS} characters, too long for a phone",
+                )
+
+
+def option_label(locale: Locale, question: ResolvedQuestion, option: Option) -> str:
+    """The words on an option's button: the question's own, else its scale's, else 'weet ik niet'."""
+    own = locale.questions[question.id].options.get(option.value)
+    if own:
+        return own
+    if question.scale:
+        scale_label = locale.scales.get(question.scale, {}).get(option.value)
+        if scale_label:
+            return scale_label
+    return locale.messages.get("dont_know", "") if option.dont_know else ""
+
+
+def load_dialogue(directory: Path | str = CONTENT_DIR) -> Dialogue:
+    """Reads scan.yaml and every locale, and checks that they fit together."""
+    root = Path(directory)
+    structure_file = root / STRUCTURE_FILE
+    structure_name = _display(structure_file, root)
+    structure = _parse(Structure, _read_yaml(structure_file, root), structure_name)
+    questions = _resolve(structure, structure_name)
+
+    locale_files = sorted((root / LOCALES_DIR).glob("*.yaml"))
+    locales: dict[str, Locale] = {}
+    reference: Locale | None = None
+    ordered = sorted(locale_files, key=lambda p: p.stem != DEFAULT_LANGUAGE)
+    for path in ordered:
+        name = _display(path, root)
+        locale = _parse(Locale, _read_yaml(path, root), name)
+        if locale.language != path.stem:
+            raise DialogueError(name, "language", f"says '{locale.language}', file is '{path.stem}'")
+        _check_locale(locale, reference, questions, structure, name)
+        locales[locale.language] = locale
+        reference = reference or locale
+    if DEFAULT_LANGUAGE not in locales:
+        raise DialogueError(
+            _display(root / LOCALES_DIR / f"{DEFAULT_LANGUAGE}.yaml", root), "file",
+            "the Dutch texts are missing",
+        )
+    return Dialogue(structure=structure, questions=questions, locales=locales)
+
+
+@cache
+def default_dialogue() -> Dialogue:
+    """The questionnaire shipped with the package, loaded once per process."""
+    return load_dialogue(CONTENT_DIR)

@@ -1,0 +1,121 @@
+"""Typed schema of the questionnaire: structure (scan.yaml) and words (locales/*.yaml)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Identifier = str  # lower_snake_case, checked by the loader
+
+
+class Strict(BaseModel):
+    """Base for content models: unknown keys are an authoring mistake, not something to ignore."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    """One of the seed documents a model is taken from."""
+
+    id: Identifier
+    citation: str
+    seed: str | None = Field(
+        default=None, description="file name in shared/seeds that holds the document"
+    )
+
+
+class SourceModel(Strict):
+    """A model from the sources that questions measure, e.g. eigen regie with its five factors."""
+
+    id: Identifier
+    name: str
+    source: Identifier
+    dimensions: list[Identifier] = Field(min_length=1)
+
+
+class Option(Strict):
+    """One answer a respondent can tap."""
+
+    value: Identifier
+    emoji: str = ""
+    score: int | None = Field(
+        default=None, description="position on the scale; empty for 'weet ik niet' and choices"
+    )
+    dont_know: bool = False
+    ends_interview: bool = False
+
+
+class Scale(Strict):
+    """A reusable list of options, lowest first, 'weet ik niet' last."""
+
+    id: Identifier
+    options: list[Option] = Field(min_length=2)
+
+
+class Question(Strict):
+    """One question: what it measures, where that comes from and how it is answered."""
+
+    id: Identifier
+    model: Identifier
+    measures: Identifier
+    kind: Literal["consent", "choice", "scale", "phase"]
+    scale: Identifier | None = None
+    options: list[Option] | None = None
+    skippable: bool = False
+    when: dict[Identifier, list[Identifier]] | None = Field(
+        default=None, description="only asked when an earlier answer is one of these values"
+    )
+
+
+class Block(Strict):
+    """A group of questions shown under one short heading."""
+
+    id: Identifier
+    questions: list[Question] = Field(min_length=1)
+
+
+class Tip(Strict):
+    """Advice for one situation, tagged with what it fits and where it comes from."""
+
+    id: Identifier
+    source: Identifier
+    layer: Identifier
+    factor: Identifier | None = None
+    phases: list[int] = Field(default_factory=list, description="empty: fits every phase")
+
+
+class Structure(Strict):
+    """Everything in scan.yaml."""
+
+    sources: list[Source]
+    models: list[SourceModel]
+    scales: list[Scale]
+    blocks: list[Block]
+    tips: list[Tip] = Field(default_factory=list)
+
+
+class QuestionText(Strict):
+    text: str
+    hint: str | None = None
+    options: dict[Identifier, str] = Field(default_factory=dict)
+
+
+class BlockText(Strict):
+    title: str
+    intro: str | None = None
+
+
+class Locale(Strict):
+    """Everything in one locales/<code>.yaml: the words for one language."""
+
+    language: str
+    name: str
+    scales: dict[Identifier, dict[Identifier, str]]
+    blocks: dict[Identifier, BlockText]
+    questions: dict[Identifier, QuestionText]
+    factors: dict[Identifier, str]
+    phases: dict[int, str]
+    layers: dict[Identifier, str]
+    tips: dict[Identifier, str]
+    messages: dict[Identifier, str]

@@ -1,0 +1,268 @@
+"""The interview as a finite-state machine, built from the dialogue data.
+
+One state per question, plus `paused`, `declined` and `done`. Triggers: answer, skip, back,
+pause, resume, restart. The machine does no I/O: a front end loads an `Interview` from storage,
+attaches it, fires one trigger, stores the result and asks `prompt()` what to say next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from transitions import EventData, Machine, MachineError
+
+from dialogues.loader import Dialogue, ResolvedQuestion
+
+PAUSED, DECLINED, DONE = "paused", "declined", "done"
+FINAL_STATES = (DECLINED, DONE)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to say: a template name and the data it needs. The front end renders and sends it."""
+
+    template: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Interview:
+    """The state of one respondent's interview; transitions adds the trigger methods."""
+
+    dialogue: Dialogue = field(repr=False)
+    answers: dict[str, str] = field(default_factory=dict)
+    resume_at: str | None = None
+    state: str = ""
+
+    def applies(self, question: ResolvedQuestion) -> bool:
+        """True when the question is asked, given the answers so far."""
+        return all(self.answers.get(ref) in values for ref, values in (question.when or {}).items())
+
+    @property
+    def current_question(self) -> ResolvedQuestion | None:
+        state = self.resume_at if self.state == PAUSED else self.state
+        return self.dialogue.question(state) if self.dialogue.has_question(state) else None
+
+    @property
+    def counted_questions(self) -> list[ResolvedQuestion]:
+        """The questions that count for 'vraag n van m': those that apply, consent excluded."""
+        return [q for q in self.dialogue.questions if q.kind != "consent" and self.applies(q)]
+
+    def position(self) -> tuple[int, int]:
+        counted = self.counted_questions
+        current = self.current_question
+        ids = [q.id for q in counted]
+        number = ids.index(current.id) + 1 if current and current.id in ids else 0
+        return number, len(counted)
+
+    def can_go_back(self) -> bool:
+        current = self.current_question
+        return current is not None and self._previous(current) is not None
+
+    def _previous(self, question: ResolvedQuestion) -> ResolvedQuestion | None:
+        questions = self.dialogue.questions
+        index = questions.index(question)
+        earlier = [q for q in questions[1:index] if self.applies(q)]
+        return earlier[-1] if earlier else None
+
+    def applicable_answers(self) -> dict[str, str]:
+        """Answers to questions that still apply (a changed role can rule some out)."""
+        return {
+            qid: value for qid, value in self.answers.items()
+            if self.dialogue.has_question(qid) and self.applies(self.dialogue.question(qid))
+        }
+
+    def prompt(self) -> Reply:
+        """What to show now: the current question, or the closing message of a final state."""
+        if self.state == DONE:
+            return Reply("done")
+        if self.state == DECLINED:
+            return Reply("declined")
+        if self.state == PAUSED:
+            return Reply("paused")
+        question = self.current_question
+        assert question is not None, f"state {self.state!r} is not a question"
+        number, total = self.position()
+        questions = self.dialogue.questions
+        index = questions.index(question)
+        first_of_block = index == 0 or questions[index - 1].block != question.block
+        return Reply(
+            "question",
+            {
+                "question": question,
+                "number": number,
+                "total": total,
+                "block_intro": first_of_block,
+                "previous_answer": self.answers.get(question.id),
+                "can_go_back": self.can_go_back(),
+            },
+        )
+
+
+def _chosen(event: EventData) -> str | None:
+    value = event.kwargs.get("value", event.args[0] if event.args else None)
+    return value if isinstance(value, str) else None
+
+
+def _record_answer(event: EventData) -> None:
+    """Keeps a valid answer; runs before the conditions so the route can depend on it."""
+    model: Interview = event.model
+    question = model.current_question
+    value = _chosen(event)
+    if question is not None and value is not None and question.option(value) is not None:
+        model.answers[question.id] = value
+
+
+def _record_skip(event: EventData) -> None:
+    model: Interview = event.model
+    question = model.current_question
+    if question is not None and question.skippable and question.skip_option is not None:
+        model.answers[question.id] = question.skip_option.value
+
+
+def _is_valid_answer(event: EventData) -> bool:
+    question = event.model.current_question
+    value = _chosen(event)
+    return question is not None and value is not None and question.option(value) is not None
+
+
+def _ends_interview(event: EventData) -> bool:
+    question = event.model.current_question
+    option = question.option(_chosen(event) or "") if question else None
+    return option is not None and option.ends_interview
+
+
+def _can_skip(event: EventData) -> bool:
+    question = event.model.current_question
+    return question is not None and question.skippable
+
+
+def _applies(question: ResolvedQuestion) -> Callable[[EventData], bool]:
+    return lambda event: event.model.applies(question)
+
+
+def _resumes_at(question_id: str) -> Callable[[EventData], bool]:
+    return lambda event: event.model.resume_at == question_id
+
+
+def _remember_position(event: EventData) -> None:
+    event.model.resume_at = event.transition.source
+
+
+def _forget_position(event: EventData) -> None:
+    event.model.resume_at = None
+
+
+def _drop_inapplicable(event: EventData) -> None:
+    model: Interview = event.model
+    model.answers = model.applicable_answers()
+
+
+def _clear(event: EventData) -> None:
+    event.model.answers = {}
+    event.model.resume_at = None
+
+
+def _forward_routes(
+    questions: tuple[ResolvedQuestion, ...], index: int
+) -> list[tuple[str, list[Callable[[EventData], bool]]]]:
+    """Where to go after question `index`: the first later question that applies, else done.
+
+    transitions takes the first transition whose conditions hold, so the list runs in order and
+    stops at the first question that always applies.
+    """
+    routes: list[tuple[str, list[Callable[[EventData], bool]]]] = []
+    for later in questions[index + 1:]:
+        if later.when:
+            routes.append((later.id, [_applies(later)]))
+        else:
+            routes.append((later.id, []))
+            return routes
+    routes.append((DONE, []))
+    return routes
+
+
+def _backward_routes(
+    questions: tuple[ResolvedQuestion, ...], index: int
+) -> list[tuple[str, list[Callable[[EventData], bool]]]]:
+    """Where 'back' goes from question `index`: the nearest earlier question that applies.
+
+    The consent question is never gone back to: once given, consent is not asked again.
+    """
+    routes: list[tuple[str, list[Callable[[EventData], bool]]]] = []
+    for earlier in reversed(questions[1:index]):
+        routes.append((earlier.id, [_applies(earlier)] if earlier.when else []))
+        if not earlier.when:
+            break
+    return routes
+
+
+def build_machine(dialogue: Dialogue) -> Machine:
+    """Builds the one machine that serves every interview of this dialogue."""
+    questions = dialogue.questions
+    states = [q.id for q in questions] + [PAUSED, DECLINED, DONE]
+    machine = Machine(
+        model=None,
+        states=states,
+        initial=questions[0].id,
+        send_event=True,
+        auto_transitions=False,
+        ignore_invalid_triggers=True,
+        model_attribute="state",
+    )
+    for index, question in enumerate(questions):
+        if any(o.ends_interview for o in question.options):
+            machine.add_transition(
+                "answer", question.id, DECLINED,
+                conditions=[_is_valid_answer, _ends_interview], after=_clear,
+            )
+        for dest, conditions in _forward_routes(questions, index):
+            machine.add_transition(
+                "answer", question.id, dest,
+                prepare=_record_answer, conditions=[_is_valid_answer, *conditions],
+                after=_drop_inapplicable,
+            )
+            if question.skippable:
+                machine.add_transition(
+                    "skip", question.id, dest,
+                    prepare=_record_skip, conditions=[_can_skip, *conditions],
+                )
+        for dest, conditions in _backward_routes(questions, index):
+            machine.add_transition("back", question.id, dest, conditions=conditions)
+        machine.add_transition("pause", question.id, PAUSED, before=_remember_position)
+        machine.add_transition(
+            "resume", PAUSED, question.id,
+            conditions=[_resumes_at(question.id)], after=_forget_position,
+        )
+    machine.add_transition("restart", "*", questions[0].id, before=_clear)
+    return machine
+
+
+TRIGGERS = frozenset({"answer", "skip", "back", "pause", "resume", "restart"})
+
+
+class InterviewMachine:
+    """Attaches stored interviews to the shared machine for one trigger at a time."""
+
+    def __init__(self, dialogue: Dialogue) -> None:
+        self.dialogue = dialogue
+        self.machine = build_machine(dialogue)
+
+    def new(self) -> Interview:
+        return Interview(dialogue=self.dialogue, state=self.dialogue.questions[0].id)
+
+    def fire(self, interview: Interview, trigger: str, **kwargs: Any) -> bool:
+        """Runs one trigger on an interview; returns whether its state or answers changed."""
+        if trigger not in TRIGGERS:
+            raise ValueError(f"unknown trigger {trigger!r}")
+        before = (interview.state, dict(interview.answers), interview.resume_at)
+        self.machine.add_model(interview, initial=interview.state)
+        try:
+            getattr(interview, trigger)(**kwargs)
+        except MachineError:
+            return False
+        finally:
+            self.machine.remove_model(interview)
+        return before != (interview.state, interview.answers, interview.resume_at)
