@@ -97,7 +97,9 @@ def _read_yaml(path: Path, root: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        raise DialogueError(name, where, f"not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        raise DialogueError(
+            name, where, f"not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
 
 
 def _display(path: Path, root: Path) -> str:
@@ -115,7 +117,9 @@ def _item_path(data: Any, loc: Sequence[int | str]) -> str:
         if isinstance(key, int) and isinstance(node, list) and key < len(node):
             node = node[key]
             ident = node.get("id") if isinstance(node, dict) else None
-            parts[-1:] = [f"{parts[-1] if parts else ''}[{key}]" + (f" (id '{ident}')" if ident else "")]
+            parts[-1:] = [
+                f"{parts[-1] if parts else ''}[{key}]" + (f" (id '{ident}')" if ident else "")
+            ]
         else:
             parts.append(str(key))
             node = node.get(key) if isinstance(node, dict) else None
@@ -135,8 +139,10 @@ def _unique(ids: Iterable[str], file: str, kind: str) -> None:
     for ident in ids:
         if not IDENTIFIER.match(ident) or ident in TRIGGER_NAMES:
             raise DialogueError(
-                file, f"{kind} '{ident}'", "ids are 1-24 lower-case letters, digits or _, "
-                "start with a letter and are not a reserved word"
+                file,
+                f"{kind} '{ident}'",
+                "ids are 1-24 lower-case letters, digits or _, "
+                "start with a letter and are not a reserved word",
             )
         if ident in seen:
             raise DialogueError(file, f"{kind} '{ident}'", "this id is used twice")
@@ -197,14 +203,23 @@ def _resolve(structure: Structure, file: str) -> tuple[ResolvedQuestion, ...]:
             for ref, values in (q.when or {}).items():
                 earlier = next((r for r in resolved if r.id == ref), None)
                 if earlier is None:
-                    raise DialogueError(file, item, f"'when' names '{ref}', not an earlier question")
+                    raise DialogueError(
+                        file, item, f"'when' names '{ref}', not an earlier question"
+                    )
                 unknown = [v for v in values if earlier.option(v) is None]
                 if unknown:
                     raise DialogueError(file, item, f"'{ref}' has no option {unknown[0]!r}")
             resolved.append(
                 ResolvedQuestion(
-                    id=q.id, block=block.id, model=q.model, measures=q.measures, kind=q.kind,
-                    scale=q.scale, options=tuple(options), skippable=q.skippable, when=q.when,
+                    id=q.id,
+                    block=block.id,
+                    model=q.model,
+                    measures=q.measures,
+                    kind=q.kind,
+                    scale=q.scale,
+                    options=tuple(options),
+                    skippable=q.skippable,
+                    when=q.when,
                 )
             )
     _unique((q.id for q in resolved), file, "question")
@@ -224,8 +239,11 @@ def _missing(needed: Iterable[str], present: Iterable[str]) -> list[str]:
 
 
 def _check_locale(
-    locale: Locale, reference: Locale | None, dialogue: tuple[ResolvedQuestion, ...],
-    structure: Structure, file: str,
+    locale: Locale,
+    reference: Locale | None,
+    dialogue: tuple[ResolvedQuestion, ...],
+    structure: Structure,
+    file: str,
 ) -> None:
     def need(kind: str, needed: Iterable[str], present: Iterable[str]) -> None:
         gaps = _missing(needed, present)
@@ -236,8 +254,11 @@ def _check_locale(
     need("question", (q.id for q in dialogue), locale.questions)
     need("tip", (t.id for t in structure.tips), locale.tips)
     for scale in structure.scales:
-        need(f"scale {scale.id}: option", (o.value for o in scale.options),
-             locale.scales.get(scale.id, {}))
+        need(
+            f"scale {scale.id}: option",
+            (o.value for o in scale.options),
+            locale.scales.get(scale.id, {}),
+        )
     factors = next((m.dimensions for m in structure.models if m.id == "eigen_regie"), [])
     need("factor", factors, locale.factors)
     need("phase", (str(p) for p in PHASE_SCORES), (str(p) for p in locale.phases))
@@ -253,13 +274,14 @@ def _check_locale(
                 raise DialogueError(file, item, "has no text in this language")
             if len(f"{option.emoji} {label}".strip()) > MAX_BUTTON_CHARS:
                 raise DialogueError(
-                    file, item,
-                    f"button text is longer than {MAX_BUTTON_CHARS} characters, too long for a phone",
+                    file,
+                    item,
+                    f"button text is over {MAX_BUTTON_CHARS} characters, too long for a phone",
                 )
 
 
 def option_label(locale: Locale, question: ResolvedQuestion, option: Option) -> str:
-    """The words on an option's button: the question's own, else its scale's, else 'weet ik niet'."""
+    """The words on an option's button: the question's own, the scale's, or 'weet ik niet'."""
     own = locale.questions[question.id].options.get(option.value)
     if own:
         return own
@@ -286,13 +308,16 @@ def load_dialogue(directory: Path | str = CONTENT_DIR) -> Dialogue:
         name = _display(path, root)
         locale = _parse(Locale, _read_yaml(path, root), name)
         if locale.language != path.stem:
-            raise DialogueError(name, "language", f"says '{locale.language}', file is '{path.stem}'")
+            raise DialogueError(
+                name, "language", f"says '{locale.language}', file is '{path.stem}'"
+            )
         _check_locale(locale, reference, questions, structure, name)
         locales[locale.language] = locale
         reference = reference or locale
     if DEFAULT_LANGUAGE not in locales:
         raise DialogueError(
-            _display(root / LOCALES_DIR / f"{DEFAULT_LANGUAGE}.yaml", root), "file",
+            _display(root / LOCALES_DIR / f"{DEFAULT_LANGUAGE}.yaml", root),
+            "file",
             "the Dutch texts are missing",
         )
     return Dialogue(structure=structure, questions=questions, locales=locales)

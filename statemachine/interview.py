@@ -17,6 +17,12 @@ from dialogues.loader import Dialogue, ResolvedQuestion
 
 PAUSED, DECLINED, DONE = "paused", "declined", "done"
 FINAL_STATES = (DECLINED, DONE)
+# What to say in a state that is not a question: a message key and the buttons it offers.
+CLOSING_MESSAGES: dict[str, tuple[str, list[str]]] = {
+    DONE: ("already_done", []),
+    DECLINED: ("declined", []),
+    PAUSED: ("paused", ["resume"]),
+}
 
 
 @dataclass(frozen=True)
@@ -70,18 +76,16 @@ class Interview:
     def applicable_answers(self) -> dict[str, str]:
         """Answers to questions that still apply (a changed role can rule some out)."""
         return {
-            qid: value for qid, value in self.answers.items()
+            qid: value
+            for qid, value in self.answers.items()
             if self.dialogue.has_question(qid) and self.applies(self.dialogue.question(qid))
         }
 
     def prompt(self) -> Reply:
         """What to show now: the current question, or the closing message of a final state."""
-        if self.state == DONE:
-            return Reply("done")
-        if self.state == DECLINED:
-            return Reply("declined")
-        if self.state == PAUSED:
-            return Reply("paused")
+        if self.state in CLOSING_MESSAGES:
+            key, actions = CLOSING_MESSAGES[self.state]
+            return Reply("message", {"key": key, "actions": actions})
         question = self.current_question
         assert question is not None, f"state {self.state!r} is not a question"
         number, total = self.position()
@@ -174,7 +178,7 @@ def _forward_routes(
     stops at the first question that always applies.
     """
     routes: list[tuple[str, list[Callable[[EventData], bool]]]] = []
-    for later in questions[index + 1:]:
+    for later in questions[index + 1 :]:
         if later.when:
             routes.append((later.id, [_applies(later)]))
         else:
@@ -215,26 +219,38 @@ def build_machine(dialogue: Dialogue) -> Machine:
     for index, question in enumerate(questions):
         if any(o.ends_interview for o in question.options):
             machine.add_transition(
-                "answer", question.id, DECLINED,
-                conditions=[_is_valid_answer, _ends_interview], after=_clear,
+                "answer",
+                question.id,
+                DECLINED,
+                conditions=[_is_valid_answer, _ends_interview],
+                after=_clear,
             )
         for dest, conditions in _forward_routes(questions, index):
             machine.add_transition(
-                "answer", question.id, dest,
-                prepare=_record_answer, conditions=[_is_valid_answer, *conditions],
+                "answer",
+                question.id,
+                dest,
+                prepare=_record_answer,
+                conditions=[_is_valid_answer, *conditions],
                 after=_drop_inapplicable,
             )
             if question.skippable:
                 machine.add_transition(
-                    "skip", question.id, dest,
-                    prepare=_record_skip, conditions=[_can_skip, *conditions],
+                    "skip",
+                    question.id,
+                    dest,
+                    prepare=_record_skip,
+                    conditions=[_can_skip, *conditions],
                 )
         for dest, conditions in _backward_routes(questions, index):
             machine.add_transition("back", question.id, dest, conditions=conditions)
         machine.add_transition("pause", question.id, PAUSED, before=_remember_position)
         machine.add_transition(
-            "resume", PAUSED, question.id,
-            conditions=[_resumes_at(question.id)], after=_forget_position,
+            "resume",
+            PAUSED,
+            question.id,
+            conditions=[_resumes_at(question.id)],
+            after=_forget_position,
         )
     machine.add_transition("restart", "*", questions[0].id, before=_clear)
     return machine

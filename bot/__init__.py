@@ -1,0 +1,1 @@
+"""Front ends of the leercultuurscan: Telegram and the terminal."""

@@ -1,0 +1,94 @@
+"""Renders replies from Jinja2 templates into Telegram-HTML text with buttons."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from bot.conversation import answer_data, nav_data
+from dialogues.loader import Dialogue, ResolvedQuestion, option_label
+from dialogues.schema import Locale, Option
+from statemachine import Reply
+
+TEMPLATES = Path(__file__).parent / "templates"
+# Buttons that are not answers: the words come from the locale, the action from here.
+ACTIONS = {
+    "back": "back_button",
+    "resume": "resume_button",
+    "restart": "restart_yes",
+    "keep": "restart_no",
+}
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+
+
+def plain_text(text: str) -> str:
+    """Telegram HTML to plain text, for the console."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+class Renderer:
+    """Turns a Reply into a Message in the person's language."""
+
+    def __init__(self, dialogue: Dialogue, templates: Path = TEMPLATES) -> None:
+        self.dialogue = dialogue
+        self.env = Environment(
+            loader=FileSystemLoader(templates),
+            autoescape=True,  # user and content text is always escaped for Telegram's HTML
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+
+    def render(self, reply: Reply, language: str | None = None) -> Message:
+        locale = self.dialogue.locale(language)
+        data = dict(reply.data)
+        text = (
+            self.env.get_template(f"{reply.template}.j2")
+            .render(t=locale, label=lambda q, o: option_label(locale, q, o), **data)
+            .strip()
+        )
+        return Message(text=text, buttons=self._buttons(reply, locale))
+
+    def answered(self, question: ResolvedQuestion, option: Option, language: str | None) -> str:
+        """The text a question message gets once answered, so the chat reads back well."""
+        locale = self.dialogue.locale(language)
+        return (
+            self.env.get_template("answered.j2")
+            .render(
+                t=locale,
+                question=question,
+                option=option,
+                label=option_label(locale, question, option),
+            )
+            .strip()
+        )
+
+    def _buttons(self, reply: Reply, locale: Locale) -> tuple[tuple[Button, ...], ...]:
+        rows: list[tuple[Button, ...]] = []
+        question: ResolvedQuestion | None = reply.data.get("question")
+        if reply.template == "question" and question is not None:
+            for option in question.options:
+                label = f"{option.emoji} {option_label(locale, question, option)}".strip()
+                rows.append((Button(label, answer_data(question.id, option.value)),))
+            if reply.data.get("can_go_back"):
+                rows.append((Button(locale.messages["back_button"], nav_data("back")),))
+        actions = reply.data.get("actions") or []
+        if actions:
+            rows.append(tuple(Button(locale.messages[ACTIONS[a]], nav_data(a)) for a in actions))
+        return tuple(rows)

@@ -1,0 +1,26 @@
+"""Settings from the environment; only TELEGRAM_BOT_TOKEN is needed, and only for Telegram."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from storage.db import sqlite_url
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_base_file_url: str = "https://api.telegram.org/file/bot"
+    database_url: str | None = None
+    data_dir: Path = Path("data")
+    pseudonym_key: SecretStr | None = None
+    log_level: str = "INFO"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or sqlite_url(self.data_dir)

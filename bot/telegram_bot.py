@@ -1,0 +1,211 @@
+"""The Telegram front end: thin handlers that pass each update to the conversation service."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+    User,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import build_conversation
+from bot.conversation import Conversation, Outcome, Person, message
+from bot.render import Message as Rendered
+from bot.render import Renderer
+from bot.settings import Settings
+from dialogues.loader import DEFAULT_LANGUAGE
+from statemachine import Reply
+
+log = logging.getLogger(__name__)
+
+# Command names are Dutch: the people typing them are Dutch-speaking frontline workers.
+COMMANDS = ("start", "help", "terug", "pauze", "opnieuw", "privacy")
+
+
+def person_of(user: User) -> Person:
+    return Person("telegram", str(user.id), user.language_code)
+
+
+def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:
+    if not rendered.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in rendered.buttons
+        ]
+    )
+
+
+async def send_outcome(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome
+) -> None:
+    """Marks the tapped question with its answer, then sends every reply in order."""
+    renderer: Renderer = context.bot_data["renderer"]
+    chat = update.effective_chat
+    assert chat is not None
+    query = update.callback_query
+    if query is not None and isinstance(query.message, Message) and outcome.handled_tap:
+        await close_tapped(query.message, renderer, outcome)
+    for reply in outcome.replies:
+        rendered = renderer.render(reply, outcome.language)
+        await context.bot.send_message(chat.id, rendered.text, reply_markup=keyboard(rendered))
+
+
+async def close_tapped(tapped: Message, renderer: Renderer, outcome: Outcome) -> None:
+    """Shows the chosen answer in place of the buttons, so the chat reads back well."""
+    try:
+        if outcome.answered:
+            question, option = outcome.answered
+            await tapped.edit_text(renderer.answered(question, option, outcome.language))
+        elif outcome.replies and tapped.reply_markup:
+            await tapped.edit_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():  # an edit that changes nothing is harmless
+            raise
+
+
+def conversation_of(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
+    return context.bot_data["conversation"]
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Starts the scan, keeping a deep-link payload, or continues where the person was."""
+    assert update.effective_user is not None
+    payload = context.args[0][:64] if context.args else None
+    outcome = conversation_of(context).start(person_of(update.effective_user), payload)
+    await send_outcome(update, context, outcome)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explains the buttons and the commands."""
+    await send_static(update, context, "help")
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Says plainly what is kept and who sees what."""
+    await send_static(update, context, "privacy")
+
+
+async def back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Goes back to the previous question."""
+    assert update.effective_user is not None
+    await send_outcome(
+        update, context, conversation_of(context).back(person_of(update.effective_user))
+    )
+
+
+async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Pauses the scan so the person can continue later."""
+    assert update.effective_user is not None
+    outcome = conversation_of(context).pause(person_of(update.effective_user))
+    await send_outcome(update, context, outcome)
+
+
+async def restart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Asks whether to start again."""
+    assert update.effective_user is not None
+    outcome = conversation_of(context).restart(person_of(update.effective_user))
+    await send_outcome(update, context, outcome)
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stores the tapped answer and asks the next question."""
+    query = update.callback_query
+    assert query is not None
+    outcome = conversation_of(context).press(person_of(query.from_user), query.data or "")
+    await query.answer()
+    await send_outcome(update, context, outcome)
+
+
+async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answers text, stickers and unknown commands with a hint and the current question."""
+    assert update.effective_user is not None
+    outcome = conversation_of(context).current(person_of(update.effective_user), unclear=True)
+    await send_outcome(update, context, outcome)
+
+
+async def send_static(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
+    assert update.effective_user is not None
+    language = conversation_of(context).language_of(person_of(update.effective_user))
+    await send_outcome(update, context, Outcome(replies=[message(key)], language=language))
+
+
+async def group_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group the scan is never run: answers are personal."""
+    await send_outcome(update, context, Outcome(replies=[message("private_only")]))
+
+
+async def set_commands(application: Application) -> None:
+    """Sets the command menu in every language the dialogue has."""
+    renderer: Renderer = application.bot_data["renderer"]
+    for language, locale in renderer.dialogue.locales.items():
+        commands = [BotCommand(c, locale.messages[f"cmd_{c}"]) for c in COMMANDS]
+        code = None if language == DEFAULT_LANGUAGE else language
+        await application.bot.set_my_commands(commands, language_code=code)
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Logs the failure without user data, and tells the person something went wrong."""
+    if isinstance(context.error, Forbidden):
+        return  # the person blocked the bot; nothing to say
+    log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        renderer: Renderer = context.bot_data["renderer"]
+        rendered = renderer.render(Reply("message", {"key": "error", "actions": []}))
+        await context.bot.send_message(update.effective_chat.id, rendered.text)
+
+
+def build_application(settings: Settings, conversation: Conversation | None = None) -> Application:
+    """Builds the bot and lists every handler in the order they are tried."""
+    if settings.telegram_bot_token is None:
+        raise SystemExit("Set TELEGRAM_BOT_TOKEN to run the Telegram bot.")
+    conversation = conversation or build_conversation(settings)
+    application = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_file_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML))
+        .post_init(set_commands)
+        .build()
+    )
+    application.bot_data["conversation"] = conversation
+    application.bot_data["renderer"] = Renderer(conversation.dialogue)
+
+    private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(~private & filters.COMMAND, group_chat))
+    application.add_handler(CommandHandler("start", start, filters=private))
+    application.add_handler(CommandHandler("help", help_command, filters=private))
+    application.add_handler(CommandHandler("privacy", privacy, filters=private))
+    application.add_handler(CommandHandler("terug", back, filters=private))
+    application.add_handler(CommandHandler("pauze", pause, filters=private))
+    application.add_handler(CommandHandler("opnieuw", restart, filters=private))
+    application.add_handler(CallbackQueryHandler(button))
+    application.add_handler(MessageHandler(private & ~filters.UpdateType.EDITED, anything_else))
+    application.add_error_handler(error_handler)
+    return application
+
+
+def run_polling(settings: Settings) -> int:
+    """Runs the bot with long polling until stopped."""
+    application = build_application(settings)
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return 0

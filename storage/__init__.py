@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the engine and keyword-only queries that take a session."""

@@ -1,0 +1,35 @@
+"""Pseudonyms: a keyed hash of a person's channel identity, so no raw id is ever stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from storage.models import AppSecret
+
+PSEUDONYM_KEY = "pseudonym_key"
+
+
+def pseudonym(*, key: str, channel: str, external_id: str) -> str:
+    """The same person always gets the same pseudonym; without the key it cannot be reversed."""
+    message = f"{channel}:{external_id}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def stored_key(session: Session) -> str:
+    """Returns the pseudonym key kept in the database, generating it on first use."""
+    row = session.get(AppSecret, PSEUDONYM_KEY)
+    if row is not None:
+        return row.value
+    session.add(AppSecret(name=PSEUDONYM_KEY, value=secrets.token_hex(32)))
+    try:
+        session.commit()
+    except IntegrityError:  # another process generated it at the same moment
+        session.rollback()
+    row = session.get(AppSecret, PSEUDONYM_KEY)
+    assert row is not None
+    return row.value

@@ -1,0 +1,78 @@
+"""All database tables. Respondents are pseudonymous: no Telegram id or name is stored."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class AppSecret(SQLModel, table=True):
+    """Secrets generated once and kept with the data, such as the pseudonym key."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)
+
+
+class Respondent(SQLModel, table=True):
+    """A person, known only by a keyed hash of their channel identity."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pseudonym: str = Field(unique=True, index=True, max_length=64)
+    language: str | None = Field(default=None, max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Scan(SQLModel, table=True):
+    """One run through the questionnaire, with its current position."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    respondent_id: int = Field(foreign_key="respondent.id", index=True)
+    state: str = Field(max_length=32)
+    resume_at: str | None = Field(default=None, max_length=32)
+    start_payload: str | None = Field(default=None, max_length=64)
+    started_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+    finished_at: datetime | None = None
+
+
+class Answer(SQLModel, table=True):
+    """One answer: one row per question, so changes are plain updates and sums plain SQL."""
+
+    __table_args__ = (UniqueConstraint("scan_id", "question_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scan_id: int = Field(foreign_key="scan.id", index=True)
+    question_id: str = Field(max_length=32)
+    value: str = Field(max_length=32)
+    score: int | None = None
+    answered_at: datetime = Field(default_factory=utcnow)
+
+
+class Result(SQLModel, table=True):
+    """The placement of a finished scan."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    scan_id: int = Field(foreign_key="scan.id", unique=True)
+    strongest: str | None = Field(default=None, max_length=32)
+    weakest: str | None = Field(default=None, max_length=32)
+    resilience: int | None = None
+    preference: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ResultScore(SQLModel, table=True):
+    """One score of a placement (a phase per layer, a factor mean), one row each for easy sums."""
+
+    __table_args__ = (UniqueConstraint("scan_id", "model", "dimension"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scan_id: int = Field(foreign_key="scan.id", index=True)
+    model: str = Field(max_length=32)
+    dimension: str = Field(max_length=32)
+    score: float | None = None

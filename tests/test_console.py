@@ -1,0 +1,67 @@
+"""`python -m bot console` as a real process, with typed input, from first question to summary."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from storage.db import make_engine, sqlite_url
+from storage.models import Answer, Result
+
+REPO = Path(__file__).resolve().parent.parent
+QUESTIONS_AFTER_CONSENT = 23
+
+
+def run_console(data_dir: Path, typed: list[str], *args: str) -> str:
+    env = {**os.environ, "DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input="\n".join(typed) + "\n", capture_output=True, text=True, env=env, cwd=data_dir,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stdout
+
+
+def test_console_runs_the_whole_scan_to_a_summary(tmp_path: Path) -> None:
+    typed = ["1", "1"] + ["4"] * 10 + ["4"] * 5 + ["5"] * 6 + ["2"]
+    out = run_console(tmp_path, typed, "console")
+    assert "Doe je mee?" in out
+    assert f"Vraag 1 van {QUESTIONS_AFTER_CONSENT}" in out
+    assert "Klaar! Dit is jouw uitslag." in out
+    assert "Jij: Toepassen (4/5)" in out
+    assert "Tips voor jou:" in out
+    with Session(make_engine(sqlite_url(tmp_path))) as session:
+        assert len(session.exec(select(Answer)).all()) == QUESTIONS_AFTER_CONSENT + 1
+        assert session.exec(select(Result)).one().preference == "participeren"
+
+
+def test_console_without_a_command_and_token_runs_the_console(tmp_path: Path) -> None:
+    out = run_console(tmp_path, ["2"])
+    assert "Doe je mee?" in out
+    assert "Er zijn geen antwoorden van je bewaard" in out
+
+
+def test_console_stops_and_continues_where_it_was(tmp_path: Path) -> None:
+    first = run_console(tmp_path, ["1", "3", "5", "5"], "console")
+    assert "Vraag 3 van" in first
+    assert first.rstrip().endswith("Tot later! Je antwoorden zijn bewaard.")
+    second = run_console(tmp_path, ["t", "p", "1", "q"], "console")
+    assert "Welkom terug!" in second
+    assert "Vraag 4 van" in second and "Vraag 3 van" in second
+    assert "Gepauzeerd" in second
+    with Session(make_engine(sqlite_url(tmp_path))) as session:
+        answers = {a.question_id: a.value for a in session.exec(select(Answer))}
+    assert answers["rol"] == "hr" and answers["er_weten_1"] == "klopt_helemaal"
+
+
+def test_console_explains_input_it_does_not_understand(tmp_path: Path) -> None:
+    out = run_console(tmp_path, ["hallo", "99", "", "1", "q"], "console")
+    assert out.count("Dat is geen keuze.") == 3
+    assert "Wat is jouw rol in het werk?" in out
