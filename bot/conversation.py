@@ -58,10 +58,11 @@ def message(key: str, *actions: str) -> Reply:
 
 @dataclass
 class _Loaded:
-    respondent: Respondent
+    respondent: Respondent | None
     scan: Scan | None
     interview: Interview | None
     answers: dict[str, str]
+    language: str | None
 
 
 class Conversation:
@@ -81,7 +82,7 @@ class Conversation:
     def start(self, person: Person, payload: str | None = None) -> Outcome:
         """Starts a scan, or picks up the open one where the person left it."""
         with Session(self.engine) as session:
-            loaded = self._load(session, person)
+            loaded = self._load(session, person, create=True)
             if loaded.interview is None or loaded.interview.state == DECLINED:
                 interview = self._new_scan(session, loaded, payload)
                 session.commit()
@@ -115,22 +116,30 @@ class Conversation:
             if interview is None or interview.state in (DONE, DECLINED):
                 return self._outcome(loaded, [self._closed_reply(interview)])
             if interview.state == PAUSED and interview.resume_at == question_id:
-                self._fire(session, loaded, "resume")
-            if interview.state != question_id:
-                if interview.answers.get(question_id) == value:
-                    return self._outcome(loaded, [])  # the same tap arrived twice
-                return self._outcome(loaded, [message("stale_button"), interview.prompt()])
-            question = self.dialogue.question(question_id)
-            option = question.option(value)
-            if option is None or not self._fire(session, loaded, "answer", value=value):
-                return self._outcome(loaded, [message("not_understood"), interview.prompt()])
-            replies = [self._finish(session, loaded)] if interview.state == DONE else []
+                self._fire(session, loaded, "resume")  # a tap on the paused question resumes
+            outcome = self._apply_answer(session, loaded, interview, question_id, value)
             session.commit()
-            if interview.state != DONE:
-                replies.append(interview.prompt())
-            outcome = self._outcome(loaded, replies)
-            outcome.answered = (question, option)
             return outcome
+
+    def _apply_answer(
+        self, session: Session, loaded: _Loaded, interview: Interview, question_id: str,
+        value: str,
+    ) -> Outcome:
+        if interview.state != question_id:
+            if interview.answers.get(question_id) == value:
+                return self._outcome(loaded, [])  # the same tap arrived twice
+            return self._outcome(loaded, [message("stale_button"), interview.prompt()])
+        question = self.dialogue.question(question_id)
+        option = question.option(value)
+        if option is None or not self._fire(session, loaded, "answer", value=value):
+            return self._outcome(loaded, [message("not_understood"), interview.prompt()])
+        if interview.state == DONE:
+            replies = [self._finish(session, loaded)]
+        else:
+            replies = [interview.prompt()]
+        outcome = self._outcome(loaded, replies)
+        outcome.answered = (question, option)
+        return outcome
 
     def back(self, person: Person) -> Outcome:
         """Goes back one question, keeping the answer given there."""
@@ -204,20 +213,21 @@ class Conversation:
             hint = [message(refused)] if refused and not changed else []
             return self._outcome(loaded, [*hint, interview.prompt()])
 
-    def _load(self, session: Session, person: Person) -> _Loaded:
+    def _load(self, session: Session, person: Person, *, create: bool = False) -> _Loaded:
+        """Loads the person's latest scan; only starting a scan creates a respondent."""
         name = pseudonym(key=self._key, channel=person.channel, external_id=person.external_id)
+        language = self._language(person.language)
         respondent = queries.get_respondent(session, pseudonym=name)
-        if respondent is None:
-            respondent = queries.create_respondent(
-                session, pseudonym=name, language=self._language(person.language)
-            )
-        elif person.language and respondent.language != self._language(person.language):
-            respondent.language = self._language(person.language)
+        if respondent is None and create:
+            respondent = queries.create_respondent(session, pseudonym=name, language=language)
+        elif respondent is not None and language and respondent.language != language:
+            respondent.language = language
             session.add(respondent)
-        assert respondent.id is not None
+        if respondent is None or respondent.id is None:
+            return _Loaded(None, None, None, {}, language)
         scan = queries.latest_scan(session, respondent_id=respondent.id)
         if scan is None or scan.id is None:
-            return _Loaded(respondent, None, None, {})
+            return _Loaded(respondent, None, None, {}, respondent.language)
         answers = queries.scan_answers(session, scan_id=scan.id)
         interview = Interview(
             dialogue=self.dialogue,
@@ -225,10 +235,10 @@ class Conversation:
             resume_at=scan.resume_at,
             state=scan.state,
         )
-        return _Loaded(respondent, scan, interview, answers)
+        return _Loaded(respondent, scan, interview, answers, respondent.language)
 
     def _new_scan(self, session: Session, loaded: _Loaded, payload: str | None) -> Interview:
-        assert loaded.respondent.id is not None
+        assert loaded.respondent is not None and loaded.respondent.id is not None
         interview = self.machine.new()
         loaded.scan = queries.create_scan(
             session,
@@ -295,7 +305,7 @@ class Conversation:
         return base if base in self.dialogue.locales else None
 
     def _outcome(self, loaded: _Loaded, replies: list[Reply]) -> Outcome:
-        return Outcome(replies=replies, language=loaded.respondent.language)
+        return Outcome(replies=replies, language=loaded.language)
 
 
 def _scores(placement: Placement) -> dict[tuple[str, str], float | None]:

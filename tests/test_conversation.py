@@ -167,3 +167,16 @@ def test_garbage_button_data_gets_a_hint(conversation: Conversation) -> None:
     outcome = conversation.press(ANNA, "a:toestemming:misschien")
     assert outcome.replies[0].data["key"] == "not_understood"
     assert conversation.press(ANNA, "rubbish").replies[0].data["key"] == "not_understood"
+
+
+def test_someone_who_never_started_leaves_nothing_behind(
+    conversation: Conversation, engine: Engine
+) -> None:
+    stranger = Person("telegram", "555", "nl")
+    assert conversation.current(stranger, unclear=True).replies[0].data["key"] == "not_started"
+    assert conversation.press(stranger, answer_data("rol", "hr")).replies[0].data["key"] == (
+        "not_started"
+    )
+    assert conversation.back(stranger).replies[0].data["key"] == "not_started"
+    with Session(engine) as session:
+        assert session.exec(select(Respondent)).all() == []

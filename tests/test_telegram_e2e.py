@@ -1,0 +1,204 @@
+"""The real python-telegram-bot application against a local Bot API server, driven by taps.
+
+Updates travel the real path: the fake server queues them, PTB fetches them with getUpdates,
+our handlers run, and every message the bot sends is checked the way Telegram checks it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from sqlmodel import Session, select
+
+from bot.settings import Settings
+from bot.telegram_bot import build_application
+from storage.db import make_engine, sqlite_url
+from storage.models import Answer, Result
+from tests.fakebotapi import FakeBotApi, FakeUser
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "123456:TEST-token_for-the-fake-api"
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+async def running_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Path]:
+    """Runs the bot in this event loop, polling the fake server like it would poll Telegram."""
+    settings = Settings(
+        telegram_bot_token=SecretStr(TOKEN), telegram_base_url=api.base_url,
+        telegram_base_file_url=api.base_file_url, data_dir=tmp_path,
+    )
+    application = build_application(settings)
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        yield tmp_path
+        await application.updater.stop()
+        await application.stop()
+
+
+async def tap_and_settle(api: FakeBotApi, user: FakeUser, label: str) -> None:
+    await user.tap(label)
+    await api.settle()
+
+
+async def answer_all(api: FakeBotApi, user: FakeUser, pick: int) -> int:
+    """Taps the option at index `pick` (clamped, never 'Terug') until no question is left."""
+    taps = 0
+    while True:
+        labels = [b for b in user.buttons() if not b.startswith("⬅️")]
+        if not user.last or "Vraag " not in user.last["text"] or not labels:
+            return taps
+        await tap_and_settle(api, user, labels[min(pick, len(labels) - 2)])
+        taps += 1
+
+
+async def test_a_person_taps_from_start_to_summary(api: FakeBotApi, running_bot: Path) -> None:
+    anna = api.user(4242, "Anna")
+    started = time.perf_counter()
+    await anna.send("/start team42")
+    await api.settle()
+    assert "Welkom bij de leercultuurscan" in anna.messages[-2]["text"]
+    assert anna.last["text"].endswith("Doe je mee?</b>") or "Doe je mee?" in anna.last["text"]
+    await tap_and_settle(api, anna, "✅ Ja, ik doe mee")
+    consent_message = anna.messages[-2]
+    assert "✅ Jouw antwoord: ✅ Ja, ik doe mee" in consent_message["text"]
+    assert not consent_message.get("reply_markup")
+    assert "Vraag 1 van 23" in anna.last["text"]
+    await tap_and_settle(api, anna, "👷 Medewerker")
+    taps = 2 + await answer_all(api, anna, pick=3)
+    elapsed = time.perf_counter() - started
+
+    summary = anna.last["text"]
+    assert "Klaar! Dit is jouw uitslag." in summary
+    assert "Toepassen</b> (4/5)" in summary
+    assert "Tips voor jou" in summary
+    assert taps == 24
+    assert api.rejected == []
+    assert api.unanswered_callback_queries() == []
+    engine = make_engine(sqlite_url(running_bot))
+    with Session(engine) as session:
+        assert len(session.exec(select(Answer)).all()) == 24
+        assert session.exec(select(Result)).one() is not None
+    print(f"\none interview through the Telegram path: {taps} taps in {elapsed:.2f} s")
+
+
+async def test_back_button_shows_the_previous_question_with_its_answer(
+    api: FakeBotApi, running_bot: Path
+) -> None:
+    bob = api.user(777, "Bob")
+    await bob.send("/start")
+    await api.settle()
+    await tap_and_settle(api, bob, "✅ Ja")
+    await tap_and_settle(api, bob, "🗂️ HR")
+    assert "Vraag 2 van 23" in bob.last["text"]
+    await tap_and_settle(api, bob, "⬅️ Terug")
+    assert "Wat is jouw rol in het werk?" in bob.last["text"]
+    await tap_and_settle(api, bob, "🏢 Directie")
+    assert "Vraag 2 van 23" in bob.last["text"]
+    assert api.rejected == []
+
+
+async def test_commands_text_and_old_buttons_get_friendly_replies(
+    api: FakeBotApi, running_bot: Path
+) -> None:
+    cas = api.user(31337, "Cas")
+    await cas.send("/start")
+    await api.settle()
+    await tap_and_settle(api, cas, "✅ Ja")
+    await cas.send("ik typ liever")
+    await api.settle()
+    assert "Antwoorden gaat met de knoppen" in cas.messages[-2]["text"]
+    assert "Wat is jouw rol in het werk?" in cas.last["text"]
+    await cas.send("/pauze")
+    await api.settle()
+    assert "Gepauzeerd" in cas.last["text"]
+    await tap_and_settle(api, cas, "▶️ Verder")
+    assert "Wat is jouw rol in het werk?" in cas.last["text"]
+    await tap_and_settle(api, cas, "👷 Medewerker")
+    first_statement = cas.last["message_id"]
+    await cas.send("/terug")
+    await api.settle()
+    assert "Wat is jouw rol in het werk?" in cas.last["text"]
+    await cas.tap_on(first_statement, "😄 Klopt helemaal")
+    await api.settle()
+    assert "Die knop hoort bij een eerdere vraag" in cas.messages[-2]["text"]
+    assert "Wat is jouw rol in het werk?" in cas.last["text"]
+    await tap_and_settle(api, cas, "👷 Medewerker")
+    await cas.send("/help")
+    await api.settle()
+    assert "/terug" in cas.last["text"]
+    await cas.send("/opnieuw")
+    await api.settle()
+    await tap_and_settle(api, cas, "🔄 Ja, opnieuw")
+    assert "We beginnen opnieuw." in cas.messages[-2]["text"]
+    assert "Wat is jouw rol in het werk?" in cas.last["text"]
+    await cas.send("/privacy")
+    await api.settle()
+    assert "Wat we bewaren" in cas.last["text"]
+    assert api.rejected == []
+    assert api.unanswered_callback_queries() == []
+
+
+async def start_bot_process(api: FakeBotApi, data_dir: Path) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": api.base_url,
+        "TELEGRAM_BASE_FILE_URL": api.base_file_url, "DATA_DIR": str(data_dir),
+        "PYTHONPATH": str(REPO),
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "telegram", env=env, cwd=data_dir,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_killed_bot_process_continues_at_the_same_question(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    process = await start_bot_process(api, tmp_path)
+    try:
+        dana = api.user(5005, "Dana")
+        await dana.send("/start")
+        await api.settle(timeout=20)
+        assert any(call[0].lower() == "setmycommands" for call in api.calls)
+        await tap_and_settle(api, dana, "✅ Ja")
+        await tap_and_settle(api, dana, "👷 Medewerker")
+        for _ in range(5):
+            await tap_and_settle(api, dana, "😄 Klopt helemaal")
+        assert "Vraag 7 van 23" in dana.last["text"]
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+
+        process = await start_bot_process(api, tmp_path)
+        await dana.send("/start")
+        await api.settle(timeout=20)
+        assert "Welkom terug!" in dana.messages[-2]["text"]
+        assert "Vraag 7 van 23" in dana.last["text"]
+        await answer_all(api, dana, pick=1)
+        assert "Klaar! Dit is jouw uitslag." in dana.last["text"]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 20)
+    engine = make_engine(sqlite_url(tmp_path))
+    with Session(engine) as session:
+        answers = {a.question_id: a.value for a in session.exec(select(Answer))}
+    assert len(answers) == 24
+    first_five = ("weten_1", "weten_2", "willen_1", "willen_2", "kunnen_1")
+    assert [answers[f"er_{q}"] for q in first_five] == ["klopt_helemaal"] * 5
+    assert api.rejected == []
