@@ -1,0 +1,573 @@
+"""A local HTTP server that speaks enough of the Telegram Bot API for python-telegram-bot.
+
+PTB talks to it through `base_url`, exactly as it talks to Telegram: long polling with
+getUpdates, sendMessage, editMessageText and so on. The server checks what Telegram checks
+(HTML that Telegram can parse, text and button limits, edits that change nothing, callback
+queries answered once) and records every refusal in `rejected`, so a test fails on a message
+Telegram itself would refuse. Simulated people (`FakeUser`) type text and tap buttons.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {
+    "id": 999_000_111,
+    "is_bot": True,
+    "first_name": "Leercultuurscan",
+    "username": "leercultuur_test_bot",
+    "can_join_groups": True,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+JSON_FIELDS = {
+    "reply_markup",
+    "commands",
+    "allowed_updates",
+    "entities",
+    "scope",
+    "link_preview_options",
+    "reply_parameters",
+    "caption_entities",
+}
+INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time"}
+ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-spoiler",
+    "span",
+    "tg-emoji",
+}
+ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)((?:\s+[\w-]+(?:=\"[^\"]*\"|='[^']*')?)*)\s*>")
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+MAX_TEXT, MAX_CAPTION, MAX_CALLBACK_TEXT = 4096, 1024, 200
+
+
+class ApiError(Exception):
+    """A refusal the way Telegram words it."""
+
+    def __init__(self, description: str, code: int = 400) -> None:
+        super().__init__(description)
+        self.description = description
+        self.code = code
+
+
+def parse_html(text: str) -> str:
+    """Returns the visible text of Telegram-flavoured HTML, or raises like Telegram does."""
+    plain: list[str] = []
+    stack: list[str] = []
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char == "<":
+            tag = TAG.match(text, position)
+            if tag is None:
+                raise ApiError(f"Bad Request: can't parse entities: unexpected '<' at {position}")
+            closing, name, _attributes = tag.groups()
+            name = name.lower()
+            if name not in ALLOWED_TAGS:
+                raise ApiError(
+                    f'Bad Request: can\'t parse entities: unsupported start tag "{name}"'
+                )
+            if closing:
+                if not stack or stack[-1] != name:
+                    raise ApiError(
+                        f'Bad Request: can\'t parse entities: unexpected end tag "{name}"'
+                    )
+                stack.pop()
+            else:
+                stack.append(name)
+            position = tag.end()
+        elif char == "&":
+            entity = ENTITY.match(text, position)
+            if entity is None:
+                raise ApiError(
+                    f"Bad Request: can't parse entities: unsupported entity at {position}"
+                )
+            plain.append(html.unescape(entity.group(0)))
+            position = entity.end()
+        elif char == ">":
+            raise ApiError(f"Bad Request: can't parse entities: unexpected '>' at {position}")
+        else:
+            plain.append(char)
+            position += 1
+    if stack:
+        raise ApiError(f"Bad Request: can't parse entities: can't find end tag \"{stack[-1]}\"")
+    return "".join(plain)
+
+
+def check_keyboard(markup: dict[str, Any] | None) -> None:
+    """Applies Telegram's limits on inline keyboards."""
+    if not markup or "inline_keyboard" not in markup:
+        return
+    rows = markup["inline_keyboard"]
+    if sum(len(row) for row in rows) > 100:
+        raise ApiError("Bad Request: reply markup is too long")
+    for row in rows:
+        if len(row) > 8:
+            raise ApiError("Bad Request: too many buttons in a row")
+        for button in row:
+            if not button.get("text"):
+                raise ApiError("Bad Request: text buttons are unallowed in the inline keyboard")
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode()) <= 64:
+                raise ApiError("Bad Request: BUTTON_DATA_INVALID")
+
+
+def keyboard_of(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    markup = message.get("reply_markup") or {}
+    return markup.get("inline_keyboard", [])
+
+
+@dataclass
+class Chat:
+    """One private chat: its messages as the person sees them, oldest first."""
+
+    user: dict[str, Any]
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+class FakeBotApi:
+    """The Bot API on 127.0.0.1, on a free port, for as long as the context is open."""
+
+    def __init__(self, delay_ms: int = 0) -> None:
+        self.delay = delay_ms / 1000
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.rejected: list[tuple[str, str]] = []
+        self.commands: dict[str | None, list[dict[str, str]]] = {}
+        self.callback_answers: dict[str, dict[str, Any] | None] = {}
+        self.chats: dict[int, Chat] = {}
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+        self._query_ids = itertools.count(1)
+        self._new_update = asyncio.Event()
+        self._last_activity = time.monotonic()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    async def __aenter__(self) -> FakeBotApi:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None and server.sockets  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._closing = True
+        self._new_update.set()  # wakes any long poll so shutdown does not wait for it
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    # People and updates
+
+    def user(self, user_id: int, first_name: str, language_code: str | None = "nl") -> FakeUser:
+        """A person with a private chat with the bot."""
+        person = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if language_code:
+            person["language_code"] = language_code
+        self.chats[user_id] = Chat(person)
+        return FakeUser(self, self.chats[user_id])
+
+    def push_update(self, update: dict[str, Any], update_id: int | None = None) -> int:
+        """Queues an update for the bot's next getUpdates; repeats an update_id if given."""
+        update_id = next(self._update_ids) if update_id is None else update_id
+        self._updates.append({"update_id": update_id, **update})
+        self._touch()
+        self._new_update.set()
+        return update_id
+
+    def next_message_id(self) -> int:
+        return next(self._message_ids)
+
+    def unanswered_callback_queries(self) -> list[str]:
+        return [qid for qid, answer in self.callback_answers.items() if answer is None]
+
+    async def settle(self, quiet: float = 0.15, timeout: float = 10) -> None:
+        """Waits until the bot fetched every update and has been silent for `quiet` seconds."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            idle = time.monotonic() - self._last_activity
+            if not self._updates_waiting() and idle >= quiet:
+                return
+            await asyncio.sleep(0.02)
+        raise TimeoutError(f"bot did not settle in {timeout} s; waiting: {self._updates}")
+
+    def _updates_waiting(self) -> bool:
+        return any(not update.get("_delivered") for update in self._updates)
+
+    def _touch(self) -> None:
+        self._last_activity = time.monotonic()
+
+    # HTTP
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append((method, params))
+        if method.lower() != "getupdates":
+            self._touch()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        handler = getattr(self, f"_api_{method.lower()}", None)
+        if method.lower() == "getupdates":
+            handler = self._poll_for(request)
+        if handler is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        try:
+            result = await handler(params)
+        except ApiError as error:
+            self.rejected.append((method, error.description))
+            return web.json_response(
+                {"ok": False, "error_code": error.code, "description": error.description},
+                status=error.code,
+            )
+        finally:
+            if method.lower() != "getupdates":
+                self._touch()
+        return web.json_response({"ok": True, "result": result})
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            raw: dict[str, Any] = await request.json()
+        else:
+            form = await request.post()
+            raw = {
+                key: (value if isinstance(value, str) else {"file": value.filename})
+                for key, value in form.items()
+            }
+        params: dict[str, Any] = {}
+        for key, value in raw.items():
+            if isinstance(value, str) and key in JSON_FIELDS:
+                value = json.loads(value)
+            elif isinstance(value, str) and key in INT_FIELDS:
+                value = int(value)
+            params[key] = value
+        return params
+
+    # Bot API methods
+
+    async def _api_getme(self, params: dict[str, Any]) -> dict[str, Any]:
+        return BOT_USER
+
+    async def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_setwebhook(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+
+    async def _api_logout(self, params: dict[str, Any]) -> bool:
+        return True
+
+    async def _api_close(self, params: dict[str, Any]) -> bool:
+        return True
+
+    def _poll_for(self, request: web.Request) -> Callable[[dict[str, Any]], Any]:
+        async def poll(params: dict[str, Any]) -> list[dict[str, Any]]:
+            return await self._get_updates(params, request)
+
+        return poll
+
+    async def _get_updates(
+        self, params: dict[str, Any], request: web.Request
+    ) -> list[dict[str, Any]]:
+        offset = params.get("offset") or 0
+        if offset:  # an offset confirms every update before it, as on Telegram
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        limit = params.get("limit") or 100
+        deadline = time.monotonic() + float(params.get("timeout") or 0)
+        while True:
+            ready = [u for u in self._updates if u["update_id"] >= offset][:limit]
+            if ready or self._closing or time.monotonic() >= deadline:
+                break
+            self._new_update.clear()
+            try:
+                await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
+            except TimeoutError:
+                break
+        if request.transport is None or request.transport.is_closing():
+            return []  # the poller died (a killed bot): the updates stay for the next one
+        for update in ready:
+            update["_delivered"] = True
+        if ready:
+            self._touch()
+        return [{k: v for k, v in u.items() if not k.startswith("_")} for u in ready]
+
+    async def _api_setmycommands(self, params: dict[str, Any]) -> bool:
+        commands = params.get("commands") or []
+        if not 1 <= len(commands) <= 100:
+            raise ApiError("Bad Request: BOT_COMMANDS_TOO_MUCH")
+        for command in commands:
+            if not COMMAND_NAME.match(command.get("command", "")):
+                raise ApiError("Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(command.get("description", "")) <= 256:
+                raise ApiError("Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self.commands[params.get("language_code")] = commands
+        return True
+
+    async def _api_getmycommands(self, params: dict[str, Any]) -> list[dict[str, str]]:
+        return self.commands.get(params.get("language_code"), [])
+
+    async def _api_deletemycommands(self, params: dict[str, Any]) -> bool:
+        self.commands.pop(params.get("language_code"), None)
+        return True
+
+    async def _api_sendchataction(self, params: dict[str, Any]) -> bool:
+        self._chat(params)
+        return True
+
+    async def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        text = str(params.get("text", ""))
+        plain = self._visible(text, params.get("parse_mode"), MAX_TEXT, "message text")
+        check_keyboard(params.get("reply_markup"))
+        return self._post(chat, {"text": text, "plain": plain}, params.get("reply_markup"))
+
+    async def _api_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        if not params.get("photo"):
+            raise ApiError("Bad Request: there is no photo in the request")
+        caption = str(params.get("caption", ""))
+        plain = (
+            self._visible(caption, params.get("parse_mode"), MAX_CAPTION, "caption")
+            if caption
+            else ""
+        )
+        check_keyboard(params.get("reply_markup"))
+        content = {"photo": params["photo"], "caption": caption, "plain": plain, "text": caption}
+        return self._post(chat, content, params.get("reply_markup"))
+
+    async def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._message(params)
+        text = str(params.get("text", ""))
+        plain = self._visible(text, params.get("parse_mode"), MAX_TEXT, "message text")
+        markup = params.get("reply_markup")
+        check_keyboard(markup)
+        if text == message["text"] and keyboard_of({"reply_markup": markup}) == keyboard_of(
+            message
+        ):
+            raise ApiError(
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message"
+            )
+        # Like Telegram: an edit without reply_markup removes the inline keyboard.
+        message.update(text=text, plain=plain, reply_markup=markup, edited=True)
+        return self._as_telegram(message)
+
+    async def _api_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._message(params)
+        markup = params.get("reply_markup")
+        check_keyboard(markup)
+        if keyboard_of({"reply_markup": markup}) == keyboard_of(message):
+            raise ApiError("Bad Request: message is not modified")
+        message.update(reply_markup=markup, edited=True)
+        return self._as_telegram(message)
+
+    async def _api_deletemessage(self, params: dict[str, Any]) -> bool:
+        chat = self._chat(params)
+        message = self._message(params)
+        chat.messages.remove(message)
+        return True
+
+    async def _api_answercallbackquery(self, params: dict[str, Any]) -> bool:
+        query_id = str(params.get("callback_query_id", ""))
+        if query_id not in self.callback_answers or self.callback_answers[query_id] is not None:
+            raise ApiError(
+                "Bad Request: query is too old and response timeout expired or query ID is invalid"
+            )
+        if len(str(params.get("text", ""))) > MAX_CALLBACK_TEXT:
+            raise ApiError("Bad Request: MESSAGE_TOO_LONG")
+        self.callback_answers[query_id] = params
+        return True
+
+    # Helpers for the methods
+
+    def _chat(self, params: dict[str, Any]) -> Chat:
+        chat = self.chats.get(params.get("chat_id", 0))  # type: ignore[arg-type]
+        if chat is None:
+            raise ApiError("Bad Request: chat not found")
+        return chat
+
+    def _message(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        for message in chat.messages:
+            if message["message_id"] == params.get("message_id"):
+                return message
+        raise ApiError("Bad Request: message to edit not found")
+
+    def _visible(self, text: str, parse_mode: str | None, limit: int, what: str) -> str:
+        plain = parse_html(text) if (parse_mode or "").upper() == "HTML" else text
+        if not plain.strip():
+            raise ApiError(f"Bad Request: {what} is empty")
+        if len(plain) > limit:
+            raise ApiError(f"Bad Request: {what} is too long")
+        return plain
+
+    def _post(
+        self, chat: Chat, content: dict[str, Any], markup: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        message = {
+            "message_id": self.next_message_id(),
+            "date": int(time.time()),
+            "reply_markup": markup,
+            **content,
+        }
+        chat.messages.append(message)
+        return self._as_telegram(message, chat)
+
+    def _as_telegram(self, message: dict[str, Any], chat: Chat | None = None) -> dict[str, Any]:
+        """The message as the Bot API returns it: visible text, no HTML."""
+        chat = chat or next(c for c in self.chats.values() if message in c.messages)
+        result: dict[str, Any] = {
+            "message_id": message["message_id"],
+            "date": message["date"],
+            "from": BOT_USER,
+            "chat": {
+                "id": chat.user["id"],
+                "type": "private",
+                "first_name": chat.user["first_name"],
+            },
+        }
+        if "photo" in message:
+            result["photo"] = [
+                {"file_id": "p1", "file_unique_id": "u1", "width": 800, "height": 600}
+            ]
+            if message["plain"]:
+                result["caption"] = message["plain"]
+        else:
+            result["text"] = message["plain"]
+        if message.get("edited"):
+            result["edit_date"] = int(time.time())
+        if keyboard_of(message):
+            result["reply_markup"] = message["reply_markup"]
+        return result
+
+
+class FakeUser:
+    """A person in a private chat: types, taps buttons and reads what the bot sent."""
+
+    def __init__(self, api: FakeBotApi, chat: Chat) -> None:
+        self.api = api
+        self.chat = chat
+        self.id: int = chat.user["id"]
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """What the bot sent to this person, oldest first, with edits applied."""
+        return self.chat.messages
+
+    @property
+    def last(self) -> dict[str, Any]:
+        return self.chat.messages[-1] if self.chat.messages else {}
+
+    def buttons(self) -> list[str]:
+        """The labels on the most recent keyboard in the chat."""
+        message = self._latest_keyboard()
+        if message is None:
+            return []
+        return [button["text"] for row in keyboard_of(message) for button in row]
+
+    async def send(self, text: str) -> int:
+        """Types a message; a leading /command is marked the way Telegram marks it."""
+        fields: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            fields["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        return await self.send_raw(fields)
+
+    async def send_raw(self, fields: dict[str, Any]) -> int:
+        """Sends any kind of message (a sticker, a photo, a location) from this person."""
+        message = {
+            "message_id": self.api.next_message_id(),
+            "date": int(time.time()),
+            "from": self.chat.user,
+            "chat": {"id": self.id, "type": "private", "first_name": self.chat.user["first_name"]},
+            **fields,
+        }
+        return self.api.push_update({"message": message})
+
+    async def tap(self, label: str) -> str:
+        """Taps a button on the most recent keyboard, by its label or the start of it."""
+        message = self._latest_keyboard()
+        if message is None:
+            raise AssertionError("no keyboard in the chat")
+        return await self.tap_on(message["message_id"], label)
+
+    async def tap_on(self, message_id: int, label: str) -> str:
+        """Taps a button on one particular message, like scrolling up to an old question."""
+        message = next(m for m in self.chat.messages if m["message_id"] == message_id)
+        buttons = [b for row in keyboard_of(message) for b in row]
+        chosen = next((b for b in buttons if b["text"] == label), None) or next(
+            (b for b in buttons if b["text"].startswith(label)), None
+        )
+        if chosen is None:
+            labels = [b["text"] for b in buttons]
+            raise AssertionError(f"no button {label!r} on message {message_id}; there are {labels}")
+        query_id = str(next(self.api._query_ids))
+        self.api.callback_answers[query_id] = None
+        self.api.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.chat.user,
+                    "chat_instance": f"ci{self.id}",
+                    "message": self.api._as_telegram(message, self.chat),
+                    "data": chosen["callback_data"],
+                }
+            }
+        )
+        return query_id
+
+    async def wait_for(self, condition: Callable[[FakeUser], bool], timeout: float = 10) -> None:
+        """Waits until the chat meets the condition."""
+        deadline = time.monotonic() + timeout
+        while not condition(self):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"condition not met; last message: {self.last}")
+            await asyncio.sleep(0.02)
+
+    def _latest_keyboard(self) -> dict[str, Any] | None:
+        return next((m for m in reversed(self.chat.messages) if keyboard_of(m)), None)

@@ -1,0 +1,108 @@
+"""The fake Bot API refuses what Telegram refuses, so `rejected == []` elsewhere means something."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from tests.fakebotapi import FakeBotApi
+
+TOKEN = "123456:TEST-token_for-the-fake-api"
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
+    async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("text", "fault"),
+    [
+        ("<b>open", "can't find end tag"),
+        ("a <br> b", "unsupported start tag"),
+        ("Tom & Jerry", "unsupported entity"),
+        ("1 < 2", "unexpected '<'"),
+        ("<b><i>crossed</b></i>", "unexpected end tag"),
+        ("   ", "message text is empty"),
+        ("x" * 4097, "message text is too long"),
+    ],
+)
+async def test_html_telegram_cannot_parse_is_refused(
+    api: FakeBotApi, bot: Bot, text: str, fault: str
+) -> None:
+    api.user(1, "Ada")
+    with pytest.raises(BadRequest, match=f"(?i){re.escape(fault)}"):
+        await bot.send_message(1, text, parse_mode=ParseMode.HTML)
+    assert api.rejected and fault in api.rejected[-1][1]
+
+
+async def test_valid_html_is_delivered_as_visible_text(api: FakeBotApi, bot: Bot) -> None:
+    ada = api.user(1, "Ada")
+    sent = await bot.send_message(1, "<b>Tom &amp; Jerry</b> &lt;3 &#39;", parse_mode="HTML")
+    assert sent.text == "Tom & Jerry <3 '"
+    assert ada.last["text"] == "<b>Tom &amp; Jerry</b> &lt;3 &#39;"
+    assert api.rejected == []
+
+
+async def test_button_limits_are_enforced(api: FakeBotApi, bot: Bot) -> None:
+    api.user(1, "Ada")
+    too_long = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="d" * 65)]])
+    with pytest.raises(BadRequest, match=r"(?i)BUTTON_DATA_INVALID"):
+        await bot.send_message(1, "hi", reply_markup=too_long)
+    wide = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(str(i), callback_data=str(i)) for i in range(9)]]
+    )
+    with pytest.raises(BadRequest, match=r"(?i)too many buttons"):
+        await bot.send_message(1, "hi", reply_markup=wide)
+
+
+async def test_edits_follow_telegram(api: FakeBotApi, bot: Bot) -> None:
+    ada = api.user(1, "Ada")
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Ja", callback_data="a:ja")]])
+    sent = await bot.send_message(1, "Doe je mee?", reply_markup=markup)
+    with pytest.raises(BadRequest, match=r"(?i)not modified"):
+        await bot.edit_message_text("Doe je mee?", 1, sent.message_id, reply_markup=markup)
+    await bot.edit_message_text("Doe je mee? Ja", 1, sent.message_id)
+    assert ada.last["text"] == "Doe je mee? Ja"
+    assert not ada.last["reply_markup"], "an edit without markup removes the keyboard"
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+        await bot.edit_message_text("x", 1, 999)
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message(2, "hallo")
+
+
+async def test_taps_become_callback_queries_that_must_be_answered_once(
+    api: FakeBotApi, bot: Bot
+) -> None:
+    ada = api.user(1, "Ada")
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("✅ Ja, ik doe mee", callback_data="ok")]])
+    await bot.send_message(1, "Doe je mee?", reply_markup=markup)
+    await ada.tap("✅ Ja")
+    (update,) = await bot.get_updates(timeout=1)
+    assert update.callback_query is not None and update.callback_query.data == "ok"
+    assert api.unanswered_callback_queries() == [update.callback_query.id]
+    await update.callback_query.answer()
+    assert api.unanswered_callback_queries() == []
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
+        await update.callback_query.answer()
+    assert await bot.get_updates(offset=update.update_id + 1, timeout=0) == ()
+
+
+async def test_long_poll_returns_as_soon_as_a_person_types(api: FakeBotApi, bot: Bot) -> None:
+    ada = api.user(1, "Ada")
+    await ada.send("/start team7")
+    (update,) = await bot.get_updates(timeout=5)
+    assert update.message is not None and update.message.text == "/start team7"
+    assert update.message.entities[0].type == "bot_command"
