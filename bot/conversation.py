@@ -122,7 +122,11 @@ class Conversation:
             return outcome
 
     def _apply_answer(
-        self, session: Session, loaded: _Loaded, interview: Interview, question_id: str,
+        self,
+        session: Session,
+        loaded: _Loaded,
+        interview: Interview,
+        question_id: str,
         value: str,
     ) -> Outcome:
         if interview.state != question_id:

@@ -21,7 +21,11 @@ def run_console(data_dir: Path, typed: list[str], *args: str) -> str:
     env.pop("TELEGRAM_BOT_TOKEN", None)
     done = subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        input="\n".join(typed) + "\n", capture_output=True, text=True, env=env, cwd=data_dir,
+        input="\n".join(typed) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=data_dir,
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
