@@ -6,7 +6,12 @@ interview machine decides, storage keeps, and nothing here knows about Telegram.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -18,7 +23,7 @@ from statemachine import DONE, PAUSED, Interview, InterviewMachine, Reply
 from statemachine.interview import DECLINED
 from storage import queries
 from storage.identity import pseudonym, stored_key
-from storage.models import Respondent, Scan
+from storage.models import Respondent, Scan, as_utc, utcnow
 
 ANSWER_PREFIX = "a"
 NAV_PREFIX = "nav"
@@ -35,11 +40,33 @@ def nav_data(action: str) -> str:
 
 @dataclass(frozen=True)
 class Person:
-    """Who is talking, as the channel knows them; only a keyed hash of this is stored."""
+    """Who is talking, as the channel knows them; only a keyed hash of this is stored.
+
+    `input_id` is the channel's id for this piece of input (Telegram's update_id), so a
+    repeated delivery is recognised and ignored.
+    """
 
     channel: str
     external_id: str
     language: str | None = None
+    input_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How long things are kept; the defaults are what the privacy statement promises."""
+
+    idle_expiry: timedelta = timedelta(days=30)
+    retention: timedelta = timedelta(days=365)
+    # A second tap on an answered question within this time is a double tap: no reply.
+    repeat_window: timedelta = timedelta(seconds=10)
+    processed_updates_kept: timedelta = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class Tidied:
+    expired: int
+    unlinked: int
 
 
 @dataclass
@@ -56,6 +83,26 @@ def message(key: str, *actions: str) -> Reply:
     return Reply("message", {"key": key, "actions": list(actions)})
 
 
+class _Repeat(Exception):
+    """This input was handled before."""
+
+
+Method = TypeVar("Method", bound=Callable[..., Outcome])
+
+
+def once(method: Method) -> Method:
+    """Answers a repeated delivery of the same input with silence."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Outcome:
+        try:
+            return method(*args, **kwargs)
+        except _Repeat:
+            return Outcome()
+
+    return wrapper  # type: ignore[return-value]
+
+
 @dataclass
 class _Loaded:
     respondent: Respondent | None
@@ -68,9 +115,16 @@ class _Loaded:
 class Conversation:
     """Runs interviews for any front end, storing every step before replying."""
 
-    def __init__(self, engine: Engine, dialogue: Dialogue, key: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        dialogue: Dialogue,
+        key: str | None = None,
+        policy: Policy | None = None,
+    ) -> None:
         self.engine = engine
         self.dialogue = dialogue
+        self.policy = policy or Policy()
         self.machine = InterviewMachine(dialogue)
         if key is None:
             with Session(engine) as session:
@@ -79,21 +133,21 @@ class Conversation:
 
     # -- what people do ---------------------------------------------------------------------
 
+    @once
     def start(self, person: Person, payload: str | None = None) -> Outcome:
         """Starts a scan, or picks up the open one where the person left it."""
-        with Session(self.engine) as session:
+        with self._transaction() as session:
             loaded = self._load(session, person, create=True)
             if loaded.interview is None or loaded.interview.state == DECLINED:
                 interview = self._new_scan(session, loaded, payload)
-                session.commit()
                 return self._outcome(loaded, [Reply("welcome"), interview.prompt()])
             interview = loaded.interview
             if interview.state == DONE:
                 return self._outcome(loaded, [message("already_done")])
             if interview.state == PAUSED:
                 self._fire(session, loaded, "resume")
-            session.commit()
-            return self._outcome(loaded, [message("welcome_back"), interview.prompt()])
+            welcome_back = message("welcome_back", "start_over")
+            return self._outcome(loaded, [welcome_back, interview.prompt()])
 
     def press(self, person: Person, data: str) -> Outcome:
         """Handles a tapped button (or a numbered choice in the console)."""
@@ -108,9 +162,10 @@ class Conversation:
         outcome.handled_tap = True
         return outcome
 
+    @once
     def answer(self, person: Person, question_id: str, value: str) -> Outcome:
         """Stores the answer and asks the next question."""
-        with Session(self.engine) as session:
+        with self._transaction() as session:
             loaded = self._load(session, person)
             interview = loaded.interview
             if interview is None or interview.state in (DONE, DECLINED):
@@ -118,7 +173,6 @@ class Conversation:
             if interview.state == PAUSED and interview.resume_at == question_id:
                 self._fire(session, loaded, "resume")  # a tap on the paused question resumes
             outcome = self._apply_answer(session, loaded, interview, question_id, value)
-            session.commit()
             return outcome
 
     def _apply_answer(
@@ -131,7 +185,9 @@ class Conversation:
     ) -> Outcome:
         if interview.state != question_id:
             if interview.answers.get(question_id) == value:
-                return self._outcome(loaded, [])  # the same tap arrived twice
+                if self._recently_changed(loaded):
+                    return self._outcome(loaded, [])  # a double tap: the first one counted
+                return self._outcome(loaded, [interview.prompt()])  # the reply may have been lost
             return self._outcome(loaded, [message("stale_button"), interview.prompt()])
         question = self.dialogue.question(question_id)
         option = question.option(value)
@@ -149,23 +205,24 @@ class Conversation:
         """Goes back one question, keeping the answer given there."""
         return self._navigate(person, "back", "first_question")
 
+    @once
     def pause(self, person: Person) -> Outcome:
         """Pauses the scan; the answers so far are already stored."""
-        with Session(self.engine) as session:
+        with self._transaction() as session:
             loaded = self._load(session, person)
             if loaded.interview is None or loaded.interview.state in (DONE, DECLINED, PAUSED):
                 return self._outcome(loaded, [self._closed_reply(loaded.interview)])
             self._fire(session, loaded, "pause")
-            session.commit()
             return self._outcome(loaded, [loaded.interview.prompt()])
 
     def resume(self, person: Person) -> Outcome:
         """Continues a paused scan at the question where it stopped."""
         return self._navigate(person, "resume", None)
 
+    @once
     def restart(self, person: Person, *, confirmed: bool = False) -> Outcome:
         """Asks to confirm, then starts again: a fresh scan after a finished one."""
-        with Session(self.engine) as session:
+        with self._transaction() as session:
             loaded = self._load(session, person)
             interview = loaded.interview
             if interview is None:
@@ -179,7 +236,6 @@ class Conversation:
             else:
                 self._fire(session, loaded, "restart")
                 self._fire(session, loaded, "answer", value=self._consent_value())
-            session.commit()
             return self._outcome(loaded, [message("restarted"), interview.prompt()])
 
     def keep_going(self, person: Person) -> Outcome:
@@ -188,9 +244,10 @@ class Conversation:
         outcome.replies.insert(0, message("not_restarted"))
         return outcome
 
+    @once
     def current(self, person: Person, *, unclear: bool = False) -> Outcome:
         """Shows where the person is, after a hint when their input was not understood."""
-        with Session(self.engine) as session:
+        with self._transaction() as session:
             loaded = self._load(session, person)
             interview = loaded.interview
             if interview is None or interview.state in (DONE, DECLINED):
@@ -204,22 +261,69 @@ class Conversation:
         """The person's language as far as the dialogue has it, without touching storage."""
         return self._language(person.language)
 
+    @once
+    def my_data(self, person: Person) -> Outcome:
+        """Shows everything stored about the person."""
+        with self._transaction() as session:
+            loaded = self._load(session, person)
+            if loaded.respondent is None or loaded.respondent.id is None:
+                return self._outcome(loaded, [message("no_data")])
+            scans = [
+                self._scan_view(session, scan)
+                for scan in queries.respondent_scans(session, respondent_id=loaded.respondent.id)
+            ]
+            reply = Reply("my_data", {"code": loaded.respondent.pseudonym[:8], "scans": scans})
+            return self._outcome(loaded, [reply, message("forget_offer", "forget")])
+
+    @once
+    def forget(self, person: Person, *, confirmed: bool = False) -> Outcome:
+        """Asks to confirm, then deletes everything stored about the person."""
+        with self._transaction() as session:
+            loaded = self._load(session, person)
+            if loaded.respondent is None:
+                return self._outcome(loaded, [message("no_data")])
+            if not confirmed:
+                return self._outcome(loaded, [message("forget_confirm", "forget_yes", "keep_data")])
+            queries.delete_respondent(session, respondent=loaded.respondent)
+            return self._outcome(loaded, [message("forgotten")])
+
+    def keep_data(self, person: Person) -> Outcome:
+        """Closes the delete question without deleting."""
+        return Outcome(replies=[message("kept")], language=self._language(person.language))
+
+    def tidy(self) -> Tidied:
+        """Expires idle scans, unlinks old finished ones and forgets old update ids."""
+        now = utcnow()
+        with self._transaction() as session:
+            expired = queries.expire_idle_scans(session, idle_since=now - self.policy.idle_expiry)
+            unlinked = queries.unlink_finished_scans(
+                session, finished_before=now - self.policy.retention
+            )
+            queries.prune_processed_updates(
+                session, seen_before=now - self.policy.processed_updates_kept
+            )
+        return Tidied(expired=expired, unlinked=unlinked)
+
     # -- internals --------------------------------------------------------------------------
 
+    @once
     def _navigate(self, person: Person, trigger: str, refused: str | None) -> Outcome:
-        with Session(self.engine) as session:
+        with self._transaction() as session:
             loaded = self._load(session, person)
             interview = loaded.interview
             if interview is None or interview.state in (DONE, DECLINED):
                 return self._outcome(loaded, [self._closed_reply(interview)])
             changed = self._fire(session, loaded, trigger)
-            session.commit()
             hint = [message(refused)] if refused and not changed else []
             return self._outcome(loaded, [*hint, interview.prompt()])
 
     def _load(self, session: Session, person: Person, *, create: bool = False) -> _Loaded:
-        """Loads the person's latest scan; only starting a scan creates a respondent."""
-        name = pseudonym(key=self._key, channel=person.channel, external_id=person.external_id)
+        """Loads the person's latest open scan; only starting a scan creates a respondent."""
+        if person.input_id is not None and not queries.first_time_seen(
+            session, update_id=person.input_id
+        ):
+            raise _Repeat
+        name = self._pseudonym(person)
         language = self._language(person.language)
         respondent = queries.get_respondent(session, pseudonym=name)
         if respondent is None and create:
@@ -232,6 +336,9 @@ class Conversation:
         scan = queries.latest_scan(session, respondent_id=respondent.id)
         if scan is None or scan.id is None:
             return _Loaded(respondent, None, None, {}, respondent.language)
+        if scan.state not in queries.CLOSED_STATES and self._idle_too_long(scan):
+            queries.expire_scan(session, scan=scan)
+            return _Loaded(respondent, None, None, {}, respondent.language)
         answers = queries.scan_answers(session, scan_id=scan.id)
         interview = Interview(
             dialogue=self.dialogue,
@@ -240,6 +347,38 @@ class Conversation:
             state=scan.state,
         )
         return _Loaded(respondent, scan, interview, answers, respondent.language)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        """One transaction per call: committed when the call returns, rolled back if it fails."""
+        with Session(self.engine) as session:
+            yield session
+            session.commit()
+
+    def _pseudonym(self, person: Person) -> str:
+        return pseudonym(key=self._key, channel=person.channel, external_id=person.external_id)
+
+    def _idle_too_long(self, scan: Scan) -> bool:
+        return utcnow() - as_utc(scan.updated_at) > self.policy.idle_expiry
+
+    def _recently_changed(self, loaded: _Loaded) -> bool:
+        assert loaded.scan is not None
+        return utcnow() - as_utc(loaded.scan.updated_at) < self.policy.repeat_window
+
+    def _scan_view(self, session: Session, scan: Scan) -> dict[str, Any]:
+        assert scan.id is not None
+        answers = []
+        for question_id, value in queries.scan_answers(session, scan_id=scan.id).items():
+            if self.dialogue.has_question(question_id):
+                question = self.dialogue.question(question_id)
+                answers.append((question, question.option(value)))
+        return {
+            "started": as_utc(scan.started_at).strftime("%d-%m-%Y"),
+            "state": scan.state,
+            "team": scan.start_payload,
+            "answers": answers,
+            "finished": scan.finished_at is not None,
+        }
 
     def _new_scan(self, session: Session, loaded: _Loaded, payload: str | None) -> Interview:
         assert loaded.respondent is not None and loaded.respondent.id is not None
@@ -320,9 +459,13 @@ def _scores(placement: Placement) -> dict[tuple[str, str], float | None]:
     return scores
 
 
-_NAVIGATION = {
+_NAVIGATION: dict[str, Callable[[Conversation, Person], Outcome]] = {
     "back": Conversation.back,
     "resume": Conversation.resume,
     "restart": lambda self, person: self.restart(person, confirmed=True),
+    "start_over": lambda self, person: self.restart(person, confirmed=True),
     "keep": Conversation.keep_going,
+    "forget": lambda self, person: self.forget(person),
+    "forget_yes": lambda self, person: self.forget(person, confirmed=True),
+    "keep_data": Conversation.keep_data,
 }

@@ -21,7 +21,14 @@ ACTIONS = {
     "resume": "resume_button",
     "restart": "restart_yes",
     "keep": "restart_no",
+    "start_over": "start_over_button",
+    "forget": "forget_button",
+    "forget_yes": "forget_yes",
+    "keep_data": "forget_no",
 }
+TELEGRAM_LIMIT = 4096
+# What the privacy statement promises when no settings say otherwise (see Policy, Settings).
+DEFAULT_FACTS = {"idle_days": 30, "retention_months": 12, "min_group": 5}
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,23 @@ class Message:
     buttons: tuple[tuple[Button, ...], ...] = ()
 
 
+def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Splits long text between paragraphs, then lines; templates never open a tag across lines."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:  # one endless line: cut it, tags or not (never from a template)
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            candidate = line
+        current = candidate
+    parts.append(current)
+    return [part.strip("\n") for part in parts if part.strip()]
+
+
 def plain_text(text: str) -> str:
     """Telegram HTML to plain text, for the console."""
     return html.unescape(re.sub(r"<[^>]+>", "", text))
@@ -44,8 +68,15 @@ def plain_text(text: str) -> str:
 class Renderer:
     """Turns a Reply into a Message in the person's language."""
 
-    def __init__(self, dialogue: Dialogue, templates: Path = TEMPLATES) -> None:
+    def __init__(
+        self,
+        dialogue: Dialogue,
+        facts: dict[str, int] | None = None,
+        templates: Path = TEMPLATES,
+    ) -> None:
         self.dialogue = dialogue
+        # Numbers the texts promise (retention, group size), filled in from the settings.
+        self.facts = {**DEFAULT_FACTS, **(facts or {})}
         self.env = Environment(
             loader=FileSystemLoader(templates),
             autoescape=True,  # user and content text is always escaped for Telegram's HTML
@@ -60,7 +91,9 @@ class Renderer:
         data = dict(reply.data)
         text = (
             self.env.get_template(f"{reply.template}.j2")
-            .render(t=locale, label=lambda q, o: option_label(locale, q, o), **data)
+            .render(
+                t=locale, facts=self.facts, label=lambda q, o: option_label(locale, q, o), **data
+            )
             .strip()
         )
         return Message(text=text, buttons=self._buttons(reply, locale))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.db import sqlite_url
@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     pseudonym_key: SecretStr | None = None
     log_level: str = "INFO"
+    # Team and HR results appear only for groups at least this big; never below 3.
+    min_group_size: int = Field(default=5, ge=3)
+    idle_expiry_days: int = Field(default=30, ge=1)
+    retention_days: int = Field(default=365, ge=30)
 
     @property
     def effective_database_url(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import time as daytime
 
 from telegram import (
     BotCommand,
@@ -25,10 +26,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import build_conversation
+from bot.app import build_conversation, build_renderer
 from bot.conversation import Conversation, Outcome, Person, message
+from bot.rate_limits import PatientRateLimiter
 from bot.render import Message as Rendered
-from bot.render import Renderer
+from bot.render import Renderer, split_text
 from bot.settings import Settings
 from dialogues.loader import DEFAULT_LANGUAGE
 from statemachine import Reply
@@ -36,11 +38,14 @@ from statemachine import Reply
 log = logging.getLogger(__name__)
 
 # Command names are Dutch: the people typing them are Dutch-speaking frontline workers.
-COMMANDS = ("start", "help", "terug", "pauze", "opnieuw", "privacy")
+COMMANDS = ("start", "help", "terug", "pauze", "opnieuw", "privacy", "mijngegevens", "verwijder")
 
 
-def person_of(user: User) -> Person:
-    return Person("telegram", str(user.id), user.language_code)
+def person_of(update: Update) -> Person:
+    """The person behind an update, with the update's id so a repeat is recognised."""
+    user: User | None = update.effective_user
+    assert user is not None
+    return Person("telegram", str(user.id), user.language_code, update.update_id)
 
 
 def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:
@@ -66,7 +71,10 @@ async def send_outcome(
         await close_tapped(query.message, renderer, outcome)
     for reply in outcome.replies:
         rendered = renderer.render(reply, outcome.language)
-        await context.bot.send_message(chat.id, rendered.text, reply_markup=keyboard(rendered))
+        *first_parts, last_part = split_text(rendered.text)
+        for part in first_parts:  # only long overviews (/mijngegevens) need more than one
+            await context.bot.send_message(chat.id, part)
+        await context.bot.send_message(chat.id, last_part, reply_markup=keyboard(rendered))
 
 
 async def close_tapped(tapped: Message, renderer: Renderer, outcome: Outcome) -> None:
@@ -88,9 +96,8 @@ def conversation_of(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Starts the scan, keeping a deep-link payload, or continues where the person was."""
-    assert update.effective_user is not None
     payload = context.args[0][:64] if context.args else None
-    outcome = conversation_of(context).start(person_of(update.effective_user), payload)
+    outcome = conversation_of(context).start(person_of(update), payload)
     await send_outcome(update, context, outcome)
 
 
@@ -106,23 +113,18 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Goes back to the previous question."""
-    assert update.effective_user is not None
-    await send_outcome(
-        update, context, conversation_of(context).back(person_of(update.effective_user))
-    )
+    await send_outcome(update, context, conversation_of(context).back(person_of(update)))
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pauses the scan so the person can continue later."""
-    assert update.effective_user is not None
-    outcome = conversation_of(context).pause(person_of(update.effective_user))
+    outcome = conversation_of(context).pause(person_of(update))
     await send_outcome(update, context, outcome)
 
 
 async def restart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks whether to start again."""
-    assert update.effective_user is not None
-    outcome = conversation_of(context).restart(person_of(update.effective_user))
+    outcome = conversation_of(context).restart(person_of(update))
     await send_outcome(update, context, outcome)
 
 
@@ -130,27 +132,58 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stores the tapped answer and asks the next question."""
     query = update.callback_query
     assert query is not None
-    outcome = conversation_of(context).press(person_of(query.from_user), query.data or "")
+    outcome = conversation_of(context).press(person_of(update), query.data or "")
     await query.answer()
     await send_outcome(update, context, outcome)
 
 
 async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answers text, stickers and unknown commands with a hint and the current question."""
-    assert update.effective_user is not None
-    outcome = conversation_of(context).current(person_of(update.effective_user), unclear=True)
+    """Answers text, stickers, edits and unknown commands with a hint and the current question."""
+    outcome = conversation_of(context).current(person_of(update), unclear=True)
     await send_outcome(update, context, outcome)
 
 
+async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Shows the person everything stored about them."""
+    await send_outcome(update, context, conversation_of(context).my_data(person_of(update)))
+
+
+async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Asks whether to delete everything stored about the person."""
+    await send_outcome(update, context, conversation_of(context).forget(person_of(update)))
+
+
 async def send_static(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
-    assert update.effective_user is not None
-    language = conversation_of(context).language_of(person_of(update.effective_user))
+    language = conversation_of(context).language_of(person_of(update))
     await send_outcome(update, context, Outcome(replies=[message(key)], language=language))
 
 
 async def group_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In a group the scan is never run: answers are personal."""
-    await send_outcome(update, context, Outcome(replies=[message("private_only")]))
+    """In a group the scan is never run: answers are personal, so it points to a private chat."""
+    renderer: Renderer = context.bot_data["renderer"]
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None
+    language = conversation_of(context).language_of(person_of(update)) if user else None
+    locale = renderer.dialogue.locale(language)
+    rendered = renderer.render(message("private_only"), language)
+    link = InlineKeyboardButton(locale.messages["private_button"], url=context.bot.link)
+    await context.bot.send_message(
+        chat.id, rendered.text, reply_markup=InlineKeyboardMarkup([[link]])
+    )
+
+
+async def tidy(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Expires idle scans and unlinks finished ones past the retention period."""
+    done = conversation_of(context).tidy()
+    log.info("tidied: %d idle scans expired, %d old scans unlinked", done.expired, done.unlinked)
+
+
+async def set_up(application: Application) -> None:
+    """Sets the command menu and tidies storage now and every night."""
+    await set_commands(application)
+    assert application.job_queue is not None
+    application.job_queue.run_once(tidy, when=0)
+    application.job_queue.run_daily(tidy, time=daytime(3, 30))
 
 
 async def set_commands(application: Application) -> None:
@@ -184,22 +217,26 @@ def build_application(settings: Settings, conversation: Conversation | None = No
         .base_url(settings.telegram_base_url)
         .base_file_url(settings.telegram_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .post_init(set_commands)
+        .rate_limiter(PatientRateLimiter())
+        .post_init(set_up)
         .build()
     )
     application.bot_data["conversation"] = conversation
-    application.bot_data["renderer"] = Renderer(conversation.dialogue)
+    application.bot_data["renderer"] = build_renderer(settings, conversation)
 
-    private = filters.ChatType.PRIVATE
-    application.add_handler(MessageHandler(~private & filters.COMMAND, group_chat))
+    # Commands count when sent; editing an old message into a command does nothing.
+    private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
+    application.add_handler(MessageHandler(~filters.ChatType.PRIVATE & filters.COMMAND, group_chat))
     application.add_handler(CommandHandler("start", start, filters=private))
     application.add_handler(CommandHandler("help", help_command, filters=private))
     application.add_handler(CommandHandler("privacy", privacy, filters=private))
     application.add_handler(CommandHandler("terug", back, filters=private))
     application.add_handler(CommandHandler("pauze", pause, filters=private))
     application.add_handler(CommandHandler("opnieuw", restart, filters=private))
+    application.add_handler(CommandHandler("mijngegevens", my_data, filters=private))
+    application.add_handler(CommandHandler("verwijder", forget, filters=private))
     application.add_handler(CallbackQueryHandler(button))
-    application.add_handler(MessageHandler(private & ~filters.UpdateType.EDITED, anything_else))
+    application.add_handler(MessageHandler(filters.ChatType.PRIVATE, anything_else))
     application.add_error_handler(error_handler)
     return application
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands datetimes back without a zone; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class AppSecret(SQLModel, table=True):
@@ -32,7 +37,8 @@ class Scan(SQLModel, table=True):
     """One run through the questionnaire, with its current position."""
 
     id: int | None = Field(default=None, primary_key=True)
-    respondent_id: int = Field(foreign_key="respondent.id", index=True)
+    # Emptied after the retention period: the result stays for the aggregates, the person goes.
+    respondent_id: int | None = Field(default=None, foreign_key="respondent.id", index=True)
     state: str = Field(max_length=32)
     resume_at: str | None = Field(default=None, max_length=32)
     start_payload: str | None = Field(default=None, max_length=64)
@@ -76,3 +82,10 @@ class ResultScore(SQLModel, table=True):
     model: str = Field(max_length=32)
     dimension: str = Field(max_length=32)
     score: float | None = None
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """An update already handled, kept two days so Telegram's repeats are ignored."""
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    seen_at: datetime = Field(default_factory=utcnow, index=True)

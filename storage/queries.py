@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, delete, select
+from datetime import datetime
 
-from storage.models import Answer, Respondent, Result, ResultScore, Scan, utcnow
+from sqlmodel import Session, col, delete, select, update
+
+from storage.models import (
+    Answer,
+    ProcessedUpdate,
+    Respondent,
+    Result,
+    ResultScore,
+    Scan,
+    utcnow,
+)
+
+# Scan states that are closed: nothing more will be answered in them.
+CLOSED_STATES = ("done", "declined", "expired")
+EXPIRED = "expired"
 
 
 def get_respondent(session: Session, *, pseudonym: str) -> Respondent | None:
@@ -100,3 +114,67 @@ def save_result(
         session.add(ResultScore(scan_id=scan.id, model=model, dimension=dimension, score=score))
     scan.finished_at = utcnow()
     session.add(scan)
+
+
+def first_time_seen(session: Session, *, update_id: int) -> bool:
+    """Records an incoming update; False if it was handled before (Telegram may repeat one)."""
+    if session.get(ProcessedUpdate, update_id) is not None:
+        return False
+    session.add(ProcessedUpdate(update_id=update_id))
+    return True
+
+
+def expire_scan(session: Session, *, scan: Scan) -> None:
+    """Closes an abandoned scan and drops its half-finished answers: they are never used."""
+    session.exec(delete(Answer).where(col(Answer.scan_id) == scan.id))  # type: ignore[call-overload]
+    scan.state, scan.resume_at = EXPIRED, None
+    session.add(scan)
+
+
+def expire_idle_scans(session: Session, *, idle_since: datetime) -> int:
+    """Expires every open scan without activity since `idle_since`."""
+    idle = session.exec(
+        select(Scan).where(col(Scan.state).not_in(CLOSED_STATES), col(Scan.updated_at) < idle_since)
+    ).all()
+    for scan in idle:
+        expire_scan(session, scan=scan)
+    return len(idle)
+
+
+def unlink_finished_scans(session: Session, *, finished_before: datetime) -> int:
+    """Cuts the link between old finished scans and the person; results stay for aggregates."""
+    unlinked = session.exec(  # type: ignore[call-overload]
+        update(Scan)
+        .where(col(Scan.finished_at) < finished_before, col(Scan.respondent_id).is_not(None))
+        .values(respondent_id=None)
+    ).rowcount
+    linked = select(Scan.respondent_id).where(col(Scan.respondent_id).is_not(None))
+    session.exec(  # type: ignore[call-overload]
+        delete(Respondent).where(col(Respondent.id).not_in(linked))
+    )
+    return int(unlinked or 0)
+
+
+def prune_processed_updates(session: Session, *, seen_before: datetime) -> None:
+    session.exec(  # type: ignore[call-overload]
+        delete(ProcessedUpdate).where(col(ProcessedUpdate.seen_at) < seen_before)
+    )
+
+
+def respondent_scans(session: Session, *, respondent_id: int) -> list[Scan]:
+    statement = select(Scan).where(Scan.respondent_id == respondent_id).order_by(col(Scan.id))
+    return list(session.exec(statement))
+
+
+def scan_result(session: Session, *, scan_id: int) -> Result | None:
+    return session.exec(select(Result).where(Result.scan_id == scan_id)).first()
+
+
+def delete_respondent(session: Session, *, respondent: Respondent) -> int:
+    """Deletes a person with every scan, answer and result; returns the number of scans."""
+    scan_ids = [s.id for s in respondent_scans(session, respondent_id=respondent.id or 0)]
+    for table in (Answer, ResultScore, Result):
+        session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))  # type: ignore[call-overload]
+    session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))  # type: ignore[call-overload]
+    session.delete(respondent)
+    return len(scan_ids)
