@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from bot.logs import configure_logging
 from bot.settings import Settings
 
 
@@ -15,13 +16,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     command = args.command or ("telegram" if settings.telegram_bot_token else "console")
-    logging.basicConfig(
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    token = settings.telegram_bot_token
+    configure_logging(
         # The console's screen is the interview itself: only problems are logged there.
-        level=settings.log_level if command == "telegram" else logging.WARNING,
+        settings.log_level if command == "telegram" else logging.WARNING,
+        secrets=[token.get_secret_value()] if token else [],
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its URLs contain the bot token
-    logging.getLogger("transitions").setLevel(logging.WARNING)  # one line per callback
     if command == "telegram":
         from bot.telegram_bot import run_polling
 

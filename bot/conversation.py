@@ -77,6 +77,7 @@ class Outcome:
     answered: tuple[ResolvedQuestion, Option] | None = None
     language: str | None = None
     handled_tap: bool = False
+    repeat: bool = False
 
 
 def message(key: str, *actions: str) -> Reply:
@@ -98,7 +99,7 @@ def once(method: Method) -> Method:
         try:
             return method(*args, **kwargs)
         except _Repeat:
-            return Outcome()
+            return Outcome(repeat=True)
 
     return wrapper  # type: ignore[return-value]
 
@@ -183,6 +184,8 @@ class Conversation:
         question_id: str,
         value: str,
     ) -> Outcome:
+        if not self.dialogue.has_question(question_id):
+            return self._outcome(loaded, [message("not_understood"), interview.prompt()])
         if interview.state != question_id:
             if interview.answers.get(question_id) == value:
                 if self._recently_changed(loaded):

@@ -133,7 +133,8 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None
     outcome = conversation_of(context).press(person_of(update), query.data or "")
-    await query.answer()
+    if not outcome.repeat:  # a repeated delivery was answered the first time
+        await query.answer()
     await send_outcome(update, context, outcome)
 
 

@@ -73,6 +73,11 @@ class ApiError(Exception):
         self.description = description
         self.code = code
 
+    @property
+    def harmless(self) -> bool:
+        """An edit that changes nothing: refused, but a bot may race into it (a double tap)."""
+        return "message is not modified" in self.description
+
 
 def parse_html(text: str) -> str:
     """Returns the visible text of Telegram-flavoured HTML, or raises like Telegram does."""
@@ -131,9 +136,13 @@ def check_keyboard(markup: dict[str, Any] | None) -> None:
         for button in row:
             if not button.get("text"):
                 raise ApiError("Bad Request: text buttons are unallowed in the inline keyboard")
-            data = button.get("callback_data")
+            data, url = button.get("callback_data"), button.get("url")
+            if (data is None) == (url is None):
+                raise ApiError("Bad Request: can't parse inline keyboard button")
             if data is not None and not 1 <= len(data.encode()) <= 64:
                 raise ApiError("Bad Request: BUTTON_DATA_INVALID")
+            if url is not None and not re.match(r"^(https?|tg)://\S+$", url):
+                raise ApiError("Bad Request: BUTTON_URL_INVALID")
 
 
 def keyboard_of(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -143,10 +152,29 @@ def keyboard_of(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
 
 @dataclass
 class Chat:
-    """One private chat: its messages as the person sees them, oldest first."""
+    """A chat with the bot: its messages as the people in it see them, oldest first."""
 
     user: dict[str, Any]
     messages: list[dict[str, Any]] = field(default_factory=list)
+    group_id: int | None = None
+
+    @property
+    def id(self) -> int:
+        return self.group_id if self.group_id is not None else self.user["id"]
+
+    def as_telegram(self) -> dict[str, Any]:
+        if self.group_id is not None:
+            return {"id": self.group_id, "type": "group", "title": "Team Zorg"}
+        return {"id": self.id, "type": "private", "first_name": self.user["first_name"]}
+
+
+@dataclass
+class Failure:
+    """An error the server answers instead of the real result (Telegram having a bad day)."""
+
+    code: int
+    description: str
+    retry_after: int | None = None
 
 
 class FakeBotApi:
@@ -156,9 +184,13 @@ class FakeBotApi:
         self.delay = delay_ms / 1000
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.rejected: list[tuple[str, str]] = []
+        self.unchanged_edits: list[tuple[str, str]] = []
         self.commands: dict[str | None, list[dict[str, str]]] = {}
         self.callback_answers: dict[str, dict[str, Any] | None] = {}
         self.chats: dict[int, Chat] = {}
+        self.failures: dict[str, list[Failure]] = {}
+        self.failed: list[tuple[str, int]] = []
+        self._blocked_until: dict[str, float] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -205,6 +237,28 @@ class FakeBotApi:
         self.chats[user_id] = Chat(person)
         return FakeUser(self, self.chats[user_id])
 
+    def group(self, group_id: int, member: FakeUser) -> FakeUser:
+        """The same person, writing in a group chat the bot is in."""
+        self.chats[group_id] = Chat(member.chat.user, group_id=group_id)
+        return FakeUser(self, self.chats[group_id])
+
+    def fail_next(
+        self,
+        method: str,
+        code: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        count: int = 1,
+    ) -> None:
+        """Makes the next `count` calls of `method` fail the way Telegram fails them.
+
+        After a 429 the method stays blocked for `retry_after` seconds, as on Telegram:
+        a call that does not wait is recorded in `rejected`.
+        """
+        failure = Failure(code, description, retry_after)
+        self.failures.setdefault(method.lower(), []).extend([failure] * count)
+
     def push_update(self, update: dict[str, Any], update_id: int | None = None) -> int:
         """Queues an update for the bot's next getUpdates; repeats an update_id if given."""
         update_id = next(self._update_ids) if update_id is None else update_id
@@ -245,6 +299,8 @@ class FakeBotApi:
             self._touch()
         if self.delay:
             await asyncio.sleep(self.delay)
+        if (failed := self._injected_failure(method.lower())) is not None:
+            return failed
         handler = getattr(self, f"_api_{method.lower()}", None)
         if method.lower() == "getupdates":
             handler = self._poll_for(request)
@@ -255,7 +311,8 @@ class FakeBotApi:
         try:
             result = await handler(params)
         except ApiError as error:
-            self.rejected.append((method, error.description))
+            refusals = self.unchanged_edits if error.harmless else self.rejected
+            refusals.append((method, error.description))
             return web.json_response(
                 {"ok": False, "error_code": error.code, "description": error.description},
                 status=error.code,
@@ -264,6 +321,29 @@ class FakeBotApi:
             if method.lower() != "getupdates":
                 self._touch()
         return web.json_response({"ok": True, "result": result})
+
+    def _injected_failure(self, method: str) -> web.Response | None:
+        if time.monotonic() < self._blocked_until.get(method, 0):
+            self.rejected.append((method, "Too Many Requests: retry_after not honoured"))
+            return web.json_response(
+                {"ok": False, "error_code": 429, "description": "Too Many Requests"}, status=429
+            )
+        pending = self.failures.get(method)
+        if not pending:
+            return None
+        failure = pending.pop(0)
+        self.failed.append((method, failure.code))
+        if failure.code >= 500:  # a gateway error: no JSON, as from Telegram's front servers
+            return web.Response(status=failure.code, text=failure.description)
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": failure.code,
+            "description": failure.description,
+        }
+        if failure.retry_after is not None:
+            body["parameters"] = {"retry_after": failure.retry_after}
+            self._blocked_until[method] = time.monotonic() + failure.retry_after
+        return web.json_response(body, status=failure.code)
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         if request.content_type == "application/json":
@@ -464,11 +544,7 @@ class FakeBotApi:
             "message_id": message["message_id"],
             "date": message["date"],
             "from": BOT_USER,
-            "chat": {
-                "id": chat.user["id"],
-                "type": "private",
-                "first_name": chat.user["first_name"],
-            },
+            "chat": chat.as_telegram(),
         }
         if "photo" in message:
             result["photo"] = [
@@ -491,7 +567,7 @@ class FakeUser:
     def __init__(self, api: FakeBotApi, chat: Chat) -> None:
         self.api = api
         self.chat = chat
-        self.id: int = chat.user["id"]
+        self.id: int = chat.id
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -524,7 +600,7 @@ class FakeUser:
             "message_id": self.api.next_message_id(),
             "date": int(time.time()),
             "from": self.chat.user,
-            "chat": {"id": self.id, "type": "private", "first_name": self.chat.user["first_name"]},
+            "chat": self.chat.as_telegram(),
             **fields,
         }
         return self.api.push_update({"message": message})

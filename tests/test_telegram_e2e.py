@@ -8,65 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-from pydantic import SecretStr
 from sqlmodel import Session, select
 
-from bot.settings import Settings
-from bot.telegram_bot import build_application
 from storage.db import make_engine, sqlite_url
 from storage.models import Answer, Result
-from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.fakebotapi import FakeBotApi
+from tests.harness import TOKEN, answer_all, start_bot_process, tap_and_settle
 
-REPO = Path(__file__).resolve().parent.parent
-TOKEN = "123456:TEST-token_for-the-fake-api"
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as server:
-        yield server
-
-
-@pytest.fixture
-async def running_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Path]:
-    """Runs the bot in this event loop, polling the fake server like it would poll Telegram."""
-    settings = Settings(
-        telegram_bot_token=SecretStr(TOKEN),
-        telegram_base_url=api.base_url,
-        telegram_base_file_url=api.base_file_url,
-        data_dir=tmp_path,
-    )
-    application = build_application(settings)
-    async with application:
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
-        yield tmp_path
-        await application.updater.stop()
-        await application.stop()
-
-
-async def tap_and_settle(api: FakeBotApi, user: FakeUser, label: str) -> None:
-    await user.tap(label)
-    await api.settle()
-
-
-async def answer_all(api: FakeBotApi, user: FakeUser, pick: int) -> int:
-    """Taps the option at index `pick` (clamped, never 'Terug') while the last message asks."""
-    taps = 0
-    while user.last.get("reply_markup"):
-        labels = [b for b in user.buttons() if not b.startswith("⬅️")]
-        await tap_and_settle(api, user, labels[min(pick, len(labels) - 2)])
-        taps += 1
-    return taps
+__all__ = ["TOKEN", "start_bot_process"]  # imported from here by older tests
 
 
 async def test_a_person_taps_from_start_to_summary(api: FakeBotApi, running_bot: Path) -> None:
@@ -154,27 +107,6 @@ async def test_commands_text_and_old_buttons_get_friendly_replies(
     assert "Wat we bewaren" in cas.last["text"]
     assert api.rejected == []
     assert api.unanswered_callback_queries() == []
-
-
-async def start_bot_process(api: FakeBotApi, data_dir: Path) -> asyncio.subprocess.Process:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_BASE_URL": api.base_url,
-        "TELEGRAM_BASE_FILE_URL": api.base_file_url,
-        "DATA_DIR": str(data_dir),
-        "PYTHONPATH": str(REPO),
-    }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "telegram",
-        env=env,
-        cwd=data_dir,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
 
 
 async def test_killed_bot_process_continues_at_the_same_question(

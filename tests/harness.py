@@ -1,0 +1,84 @@
+"""Running the real bot against the local Bot API server, in this process or as a process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from bot.settings import Settings
+from bot.telegram_bot import build_application
+from tests.fakebotapi import FakeBotApi, FakeUser
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "123456:TEST-token_for-the-fake-api"
+
+
+async def bot_in_this_loop(api: FakeBotApi, data_dir: Path) -> AsyncIterator[Path]:
+    """Runs the bot in this event loop, polling the fake server like it would poll Telegram."""
+    settings = Settings(
+        telegram_bot_token=SecretStr(TOKEN),
+        telegram_base_url=api.base_url,
+        telegram_base_file_url=api.base_file_url,
+        data_dir=data_dir,
+    )
+    application = build_application(settings)
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        yield data_dir
+        await application.updater.stop()
+        await application.stop()
+
+
+async def start_bot_process(
+    api: FakeBotApi, data_dir: Path, **extra_env: str
+) -> asyncio.subprocess.Process:
+    """Starts `python -m bot telegram` as its own process; its log goes to `bot_log(data_dir)`.
+
+    A file, not a pipe: a pipe nobody reads fills up and stalls a talkative bot.
+    """
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_BASE_URL": api.base_url,
+        "TELEGRAM_BASE_FILE_URL": api.base_file_url,
+        "DATA_DIR": str(data_dir),
+        "PYTHONPATH": str(REPO),
+        **extra_env,
+    }
+    with bot_log(data_dir).open("ab") as log:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "telegram",
+            env=env,
+            cwd=data_dir,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+def bot_log(data_dir: Path) -> Path:
+    return data_dir / "bot.log"
+
+
+async def tap_and_settle(api: FakeBotApi, user: FakeUser, label: str) -> None:
+    await user.tap(label)
+    await api.settle()
+
+
+async def answer_all(api: FakeBotApi, user: FakeUser, pick: int) -> int:
+    """Taps the option at index `pick` (clamped, never 'Terug') while the last message asks."""
+    taps = 0
+    while user.last.get("reply_markup"):
+        labels = [b for b in user.buttons() if not b.startswith("⬅️")]
+        await tap_and_settle(api, user, labels[min(pick, len(labels) - 2)])
+        taps += 1
+    return taps
