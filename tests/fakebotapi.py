@@ -145,6 +145,14 @@ def check_keyboard(markup: dict[str, Any] | None) -> None:
                 raise ApiError("Bad Request: BUTTON_URL_INVALID")
 
 
+def chat_of(update: dict[str, Any]) -> int:
+    """The chat an update comes from (for a tap: the chat of the tapped message)."""
+    if "callback_query" in update:
+        return update["callback_query"]["message"]["chat"]["id"]
+    message = update.get("message") or update.get("edited_message") or {}
+    return message.get("chat", {}).get("id", 0)
+
+
 def keyboard_of(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
     markup = message.get("reply_markup") or {}
     return markup.get("inline_keyboard", [])
@@ -191,6 +199,9 @@ class FakeBotApi:
         self.failures: dict[str, list[Failure]] = {}
         self.failed: list[tuple[str, int]] = []
         self._blocked_until: dict[str, float] = {}
+        self._unanswered: list[tuple[int, float]] = []
+        self._query_chats: dict[str, int] = {}
+        self._silence_allowed = 2.0
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -273,8 +284,16 @@ class FakeBotApi:
     def unanswered_callback_queries(self) -> list[str]:
         return [qid for qid, answer in self.callback_answers.items() if answer is None]
 
-    async def settle(self, quiet: float = 0.15, timeout: float = 10) -> None:
-        """Waits until the bot fetched every update and has been silent for `quiet` seconds."""
+    async def settle(
+        self, quiet: float = 0.15, timeout: float = 10, silence_allowed: float = 2.0
+    ) -> None:
+        """Waits until the bot fetched every update, answered each one, then was quiet.
+
+        An update counts as answered once the bot called the API for its chat after
+        fetching it. One the bot rightly ignores (a repeat) is waited for at most
+        `silence_allowed` seconds, so a slow machine never ends the wait too early.
+        """
+        self._silence_allowed = silence_allowed
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             idle = time.monotonic() - self._last_activity
@@ -284,7 +303,18 @@ class FakeBotApi:
         raise TimeoutError(f"bot did not settle in {timeout} s; waiting: {self._updates}")
 
     def _updates_waiting(self) -> bool:
-        return any(not update.get("_delivered") for update in self._updates)
+        now = time.monotonic()
+        self._unanswered = [
+            (chat, at) for chat, at in self._unanswered if now - at < self._silence_allowed
+        ]
+        undelivered = any(not update.get("_delivered") for update in self._updates)
+        return undelivered or bool(self._unanswered)
+
+    def _answered(self, params: dict[str, Any]) -> None:
+        chat_id = params.get("chat_id") or self._query_chats.get(
+            str(params.get("callback_query_id"))
+        )
+        self._unanswered = [(chat, at) for chat, at in self._unanswered if chat != chat_id]
 
     def _touch(self) -> None:
         self._last_activity = time.monotonic()
@@ -297,6 +327,7 @@ class FakeBotApi:
         self.calls.append((method, params))
         if method.lower() != "getupdates":
             self._touch()
+            self._answered(params)
         if self.delay:
             await asyncio.sleep(self.delay)
         if (failed := self._injected_failure(method.lower())) is not None:
@@ -410,6 +441,9 @@ class FakeBotApi:
             return []  # the poller died (a killed bot): the updates stay for the next one
         for update in ready:
             update["_delivered"] = True
+            self._unanswered.append((chat_of(update), time.monotonic()))
+            if "callback_query" in update:
+                self._query_chats[update["callback_query"]["id"]] = chat_of(update)
         if ready:
             self._touch()
         return [{k: v for k, v in u.items() if not k.startswith("_")} for u in ready]

@@ -1,0 +1,175 @@
+"""The scan picture: a valid, deterministic PNG that shows unknown as unknown."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from placement.chart import (
+    HEIGHT_PX,
+    WIDTH_PX,
+    ChartFactor,
+    ChartFactors,
+    ChartLadder,
+    ChartLayer,
+    draw_scan_chart,
+)
+
+PHASES = ("Onbewust", "Verkennen", "In actie", "Toepassen", "Continu lerend")
+BLUE = (0x00, 0x72, 0xB2)  # the fill of a layer that is not the respondent's own, and of a factor
+
+
+def ladder(phases: dict[str, int | None] | None = None) -> ChartLadder:
+    layers = {"Jij": 4, "Je collega's": 3, "Je leidinggevende": 2, "HR": None, "Directie of MT": 1}
+    assert set(phases or {}) <= set(layers)
+    layers.update(phases or {})
+    return ChartLadder(
+        title="Leren om je heen",
+        phases=PHASES,
+        layers=[ChartLayer(label=k, phase=v, own=k == "Jij") for k, v in layers.items()],
+        unknown_label="onbekend",
+    )
+
+
+def factors(**scores: float | None) -> ChartFactors:
+    values: dict[str, float | None] = {
+        "Weten": 3.5,
+        "Willen": 4.5,
+        "Kunnen": 3.0,
+        "Durven": None,
+        "Mogen": 2.0,
+    }
+    assert set(scores) <= set(values)
+    values.update(scores)
+    return ChartFactors(
+        title="Jouw eigen regie",
+        factors=[
+            ChartFactor(label=k, score=v, strongest=k == "Willen", weakest=k == "Mogen")
+            for k, v in values.items()
+        ],
+        unknown_label="onbekend",
+        strongest_label="sterkst",
+        weakest_label="zwakst",
+    )
+
+
+def draw(lad: ChartLadder | None = None, fac: ChartFactors | None = None) -> bytes:
+    return draw_scan_chart(
+        ladder=lad or ladder(), factors=fac or factors(), title="Jouw leercultuurscan"
+    )
+
+
+def pixels(png: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(png)) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.int16)
+
+
+def count_colour(png: bytes, rgb: tuple[int, int, int]) -> int:
+    """How many pixels have (nearly) this colour."""
+    distance = np.abs(pixels(png) - np.array(rgb, dtype=np.int16)).sum(axis=2)
+    return int((distance <= 6).sum())
+
+
+def test_is_a_png_of_the_expected_size() -> None:
+    png = draw()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.format == "PNG"
+        assert image.size == (WIDTH_PX, HEIGHT_PX) == (800, 1100)
+        image.verify()
+    assert len(png) < 150 * 1024
+
+
+def test_png_carries_no_software_or_date_metadata() -> None:
+    with Image.open(io.BytesIO(draw())) as image:
+        assert not {"Software", "Creation Time", "date:create"} & set(image.info)
+
+
+def test_identical_input_gives_identical_bytes() -> None:
+    assert draw() == draw()
+
+
+def test_is_deterministic_across_threads() -> None:
+    expected = draw()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: draw(), range(8)))
+    assert all(r == expected for r in results)
+
+
+def test_different_phases_give_different_images() -> None:
+    assert draw(ladder({"Je collega's": 3})) != draw(ladder({"Je collega's": 4}))
+    assert draw(ladder({"Jij": 1})) != draw(ladder({"Jij": 5}))
+
+
+def test_different_scores_give_different_images() -> None:
+    assert draw(fac=factors(Weten=3.5)) != draw(fac=factors(Weten=4.0))
+
+
+def test_an_unknown_layer_draws_no_bar_at_zero() -> None:
+    unknown = draw(ladder({"Directie of MT": None}))
+    lowest = draw(ladder({"Directie of MT": 1}))
+    assert unknown != lowest
+    # Phase 1 fills one step of the ladder in blue; unknown fills none.
+    step_area = 100 * 15
+    assert count_colour(lowest, BLUE) - count_colour(unknown, BLUE) > step_area
+
+
+def test_an_unknown_factor_draws_no_bar() -> None:
+    unknown = draw(fac=factors(Weten=None))
+    lowest = draw(fac=factors(Weten=1.0))
+    assert unknown != lowest
+    assert count_colour(lowest, BLUE) - count_colour(unknown, BLUE) > 100 * 15
+
+
+def test_own_layer_is_highlighted() -> None:
+    plain = dataclasses.replace(
+        ladder(), layers=[dataclasses.replace(la, own=False) for la in ladder().layers]
+    )
+    assert draw(plain) != draw()
+
+
+def test_long_and_odd_labels_do_not_raise() -> None:
+    long = "Een heel erg lange naam die\nnooit op één regel past, met $x_1$ en 100% {} " * 5
+    lad = ChartLadder(
+        title=long,
+        phases=[long, "", "In actie", "$", long],
+        layers=[ChartLayer(label=long, phase=5, own=True), ChartLayer(label="", phase=None)],
+        unknown_label=long,
+    )
+    fac = ChartFactors(
+        title=long,
+        factors=[
+            ChartFactor(label=long, score=1.0, weakest=True),
+            ChartFactor(label="$\\", score=5.0, strongest=True),
+            ChartFactor(label=long, score=None),
+        ],
+        unknown_label=long,
+        strongest_label=long,
+        weakest_label=long,
+    )
+    png = draw_scan_chart(ladder=lad, factors=fac, title=long)
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == (WIDTH_PX, HEIGHT_PX)
+
+
+def test_empty_panels_do_not_raise() -> None:
+    lad = dataclasses.replace(ladder(), layers=[])
+    fac = dataclasses.replace(factors(), factors=[])
+    assert draw(lad, fac).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("phase", [0, 6, -1])
+def test_a_phase_out_of_range_is_refused(phase: int) -> None:
+    with pytest.raises(ValueError, match="phase"):
+        draw(ladder({"HR": phase}))
+
+
+@pytest.mark.parametrize("score", [0.5, 5.5, float("nan")])
+def test_a_score_out_of_range_is_refused(score: float) -> None:
+    with pytest.raises(ValueError, match="score"):
+        draw(fac=factors(Weten=score))
