@@ -143,8 +143,8 @@ class Conversation:
                 interview = self._new_scan(session, loaded, payload)
                 return self._outcome(loaded, [Reply("welcome"), interview.prompt()])
             interview = loaded.interview
-            if interview.state == DONE:
-                return self._outcome(loaded, [message("already_done")])
+            if interview.state == DONE:  # the summary again: its first sending may have been lost
+                return self._outcome(loaded, [self._summary(interview), message("already_done")])
             if interview.state == PAUSED:
                 self._fire(session, loaded, "resume")
             welcome_back = message("welcome_back", "start_over")
@@ -169,7 +169,9 @@ class Conversation:
         with self._transaction() as session:
             loaded = self._load(session, person)
             interview = loaded.interview
-            if interview is None or interview.state in (DONE, DECLINED):
+            if interview is not None and interview.state == DONE:
+                return self._answer_after_the_end(loaded, interview, question_id, value)
+            if interview is None or interview.state == DECLINED:
                 return self._outcome(loaded, [self._closed_reply(interview)])
             if interview.state == PAUSED and interview.resume_at == question_id:
                 self._fire(session, loaded, "resume")  # a tap on the paused question resumes
@@ -203,6 +205,15 @@ class Conversation:
         outcome = self._outcome(loaded, replies)
         outcome.answered = (question, option)
         return outcome
+
+    def _answer_after_the_end(
+        self, loaded: _Loaded, interview: Interview, question_id: str, value: str
+    ) -> Outcome:
+        if interview.answers.get(question_id) != value:
+            return self._outcome(loaded, [message("already_done")])
+        if self._recently_changed(loaded):
+            return self._outcome(loaded, [])  # a double tap on the last question
+        return self._outcome(loaded, [self._summary(interview)])  # the summary may have been lost
 
     def back(self, person: Person) -> Outcome:
         """Goes back one question, keeping the answer given there."""
@@ -423,7 +434,8 @@ class Conversation:
 
     def _finish(self, session: Session, loaded: _Loaded) -> Reply:
         assert loaded.interview is not None and loaded.scan is not None
-        placement = compute_placement(self.dialogue, loaded.interview.applicable_answers())
+        summary = self._summary(loaded.interview)
+        placement: Placement = summary.data["placement"]
         queries.save_result(
             session,
             scan=loaded.scan,
@@ -433,6 +445,10 @@ class Conversation:
             preference=placement.preference,
             scores=_scores(placement),
         )
+        return summary
+
+    def _summary(self, interview: Interview) -> Reply:
+        placement = compute_placement(self.dialogue, interview.applicable_answers())
         return Reply("summary", {"placement": placement})
 
     def _closed_reply(self, interview: Interview | None) -> Reply:

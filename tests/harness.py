@@ -37,9 +37,9 @@ async def bot_in_this_loop(api: FakeBotApi, data_dir: Path) -> AsyncIterator[Pat
 
 
 async def start_bot_process(
-    api: FakeBotApi, data_dir: Path, **extra_env: str
+    api: FakeBotApi, data_dir: Path, *, log: Path | None = None, **extra_env: str
 ) -> asyncio.subprocess.Process:
-    """Starts `python -m bot telegram` as its own process; its log goes to `bot_log(data_dir)`.
+    """Starts `python -m bot telegram` as its own process, logging to `log` or `bot_log(data_dir)`.
 
     A file, not a pipe: a pipe nobody reads fills up and stalls a talkative bot.
     """
@@ -52,7 +52,7 @@ async def start_bot_process(
         "PYTHONPATH": str(REPO),
         **extra_env,
     }
-    with bot_log(data_dir).open("ab") as log:
+    with (log or bot_log(data_dir)).open("ab") as log_file:
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -61,7 +61,7 @@ async def start_bot_process(
             env=env,
             cwd=data_dir,
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=log,
+            stderr=log_file,
         )
 
 

@@ -17,9 +17,7 @@ from sqlmodel import Session, select
 from storage.db import make_engine, sqlite_url
 from storage.models import Answer, Result
 from tests.fakebotapi import FakeBotApi
-from tests.harness import TOKEN, answer_all, start_bot_process, tap_and_settle
-
-__all__ = ["TOKEN", "start_bot_process"]  # imported from here by older tests
+from tests.harness import answer_all, start_bot_process, tap_and_settle
 
 
 async def test_a_person_taps_from_start_to_summary(api: FakeBotApi, running_bot: Path) -> None:
