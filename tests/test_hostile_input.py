@@ -204,6 +204,12 @@ async def test_start_in_the_middle_continues_where_the_person_was(
     await api.settle()
     assert "Welkom terug!" in gus.messages[-2]["plain"]
     assert ROLE_QUESTION in gus.last["plain"]
+    await tap_and_settle(api, gus, "👷 Medewerker")
+    assert stored_answers(running_bot) == {**CONSENTED, "rol": "medewerker"}
+    await gus.tap_on(gus.messages[-3]["message_id"], "🔄 Opnieuw beginnen")  # or start over
+    await api.settle()
+    assert "We beginnen opnieuw." in gus.messages[-2]["plain"]
+    assert ROLE_QUESTION in gus.last["plain"]
     assert stored_answers(running_bot) == CONSENTED
     assert api.rejected == []
 
