@@ -87,16 +87,34 @@ class Dialogue:
         return self.locales.get(language or DEFAULT_LANGUAGE) or self.locales[DEFAULT_LANGUAGE]
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key given twice is an error, not a silent overwrite."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key '{key}' is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path, root: Path) -> Any:
     name = _display(path, root)
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise DialogueError(name, "file", "the file is missing") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        problem = str(getattr(exc, "problem", ""))
+        if problem.endswith("is given twice"):
+            where += f", {problem.removesuffix(' is given twice')}"
         raise DialogueError(
             name, where, f"not valid YAML ({getattr(exc, 'problem', exc)})"
         ) from None
@@ -131,7 +149,8 @@ def _parse(model: type[M], data: Any, file: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise DialogueError(file, _item_path(data, first["loc"]), first["msg"]) from None
+        fault = "is empty" if first["type"] == "string_too_short" else first["msg"]
+        raise DialogueError(file, _item_path(data, first["loc"]), fault) from None
 
 
 def _unique(ids: Iterable[str], file: str, kind: str) -> None:
@@ -201,6 +220,10 @@ def _resolve(structure: Structure, file: str) -> tuple[ResolvedQuestion, ...]:
             options = list(scales[q.scale].options) if q.scale else list(q.options or [])
             _check_options(q, options, file)
             for ref, values in (q.when or {}).items():
+                if not values:
+                    raise DialogueError(
+                        file, item, f"'when' gives no values for '{ref}': it would never be asked"
+                    )
                 earlier = next((r for r in resolved if r.id == ref), None)
                 if earlier is None:
                     raise DialogueError(
@@ -223,14 +246,38 @@ def _resolve(structure: Structure, file: str) -> tuple[ResolvedQuestion, ...]:
                 )
             )
     _unique((q.id for q in resolved), file, "question")
+    _check_phase_scale(resolved, file)
     if not resolved or resolved[0].kind != "consent":
         raise DialogueError(file, "blocks[0]", "the first question must ask for consent")
+    layers = set(models["groeimodel"].dimensions) if "groeimodel" in models else set()
+    factors = set(models["eigen_regie"].dimensions) if "eigen_regie" in models else set()
     for tip in structure.tips:
         if tip.source not in sources:
             raise DialogueError(file, f"tip '{tip.id}'", f"unknown source '{tip.source}'")
+        if tip.layer not in layers:
+            raise DialogueError(file, f"tip '{tip.id}' layer '{tip.layer}'", "unknown layer")
+        if tip.factor is not None and tip.factor not in factors:
+            raise DialogueError(file, f"tip '{tip.id}' factor '{tip.factor}'", "unknown factor")
         if any(p not in PHASE_SCORES for p in tip.phases):
             raise DialogueError(file, f"tip '{tip.id}'", "phases are numbered 1 to 5")
     return tuple(resolved)
+
+
+def _check_phase_scale(questions: list[ResolvedQuestion], file: str) -> None:
+    """Phase questions share one scale of their own, so a phase always means the same."""
+    phase_questions = [q for q in questions if q.kind == "phase"]
+    if not phase_questions:
+        return
+    first = phase_questions[0]
+    if first.scale is None:
+        raise DialogueError(file, f"question '{first.id}'", "a phase question uses a scale")
+    for q in questions:
+        if (q.kind == "phase") != (q.scale == first.scale):
+            raise DialogueError(
+                file,
+                f"question '{q.id}' scale '{q.scale}'",
+                f"phase questions, and only they, use the phase scale '{first.scale}'",
+            )
 
 
 def _missing(needed: Iterable[str], present: Iterable[str]) -> list[str]:
@@ -267,6 +314,11 @@ def _check_locale(
     if reference is not None:
         need("message", reference.messages, locale.messages)
     for q in dialogue:
+        strays = _missing(locale.questions[q.id].options, (o.value for o in q.options))
+        if strays:
+            raise DialogueError(
+                file, f"question '{q.id}' option '{strays[0]}'", "not an option of this question"
+            )
         for option in q.options:
             item = f"question '{q.id}' option '{option.value}'"
             label = option_label(locale, q, option)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 Identifier = str  # lower_snake_case, checked by the loader
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]  # never empty
 
 
 class Strict(BaseModel):
@@ -96,14 +97,14 @@ class Structure(Strict):
 
 
 class QuestionText(Strict):
-    text: str
-    hint: str | None = None
-    options: dict[Identifier, str] = Field(default_factory=dict)
+    text: Text
+    hint: Text | None = None
+    options: dict[Identifier, Text] = Field(default_factory=dict)
 
 
 class BlockText(Strict):
-    title: str
-    intro: str | None = None
+    title: Text
+    intro: Text | None = None
 
 
 class Locale(Strict):
@@ -111,11 +112,11 @@ class Locale(Strict):
 
     language: str
     name: str
-    scales: dict[Identifier, dict[Identifier, str]]
+    scales: dict[Identifier, dict[Identifier, Text]]
     blocks: dict[Identifier, BlockText]
     questions: dict[Identifier, QuestionText]
-    factors: dict[Identifier, str]
-    phases: dict[int, str]
-    layers: dict[Identifier, str]
-    tips: dict[Identifier, str]
-    messages: dict[Identifier, str]
+    factors: dict[Identifier, Text]
+    phases: dict[int, Text]
+    layers: dict[Identifier, Text]
+    tips: dict[Identifier, Text]
+    messages: dict[Identifier, Text]

@@ -8,7 +8,7 @@ attaches it, fires one trigger, stores the result and asks `prompt()` what to sa
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from transitions import EventData, Machine, MachineError
@@ -44,7 +44,7 @@ class Interview:
 
     def applies(self, question: ResolvedQuestion) -> bool:
         """True when the question is asked, given the answers so far."""
-        return all(self.answers.get(ref) in values for ref, values in (question.when or {}).items())
+        return _holds(question, self.answers)
 
     @property
     def current_question(self) -> ResolvedQuestion | None:
@@ -74,12 +74,15 @@ class Interview:
         return earlier[-1] if earlier else None
 
     def applicable_answers(self) -> dict[str, str]:
-        """Answers to questions that still apply (a changed role can rule some out)."""
-        return {
-            qid: value
-            for qid, value in self.answers.items()
-            if self.dialogue.has_question(qid) and self.applies(self.dialogue.question(qid))
-        }
+        """Answers to questions that still apply (a changed role can rule some out).
+
+        In question order, so an answer that only applied because of a dropped one goes too.
+        """
+        kept: dict[str, str] = {}
+        for question in self.dialogue.questions:
+            if question.id in self.answers and _holds(question, kept):
+                kept[question.id] = self.answers[question.id]
+        return kept
 
     def prompt(self) -> Reply:
         """What to show now: the current question, or the closing message of a final state."""
@@ -91,7 +94,9 @@ class Interview:
         number, total = self.position()
         questions = self.dialogue.questions
         index = questions.index(question)
-        first_of_block = index == 0 or questions[index - 1].block != question.block
+        first_of_block = not any(
+            q.block == question.block and self.applies(q) for q in questions[:index]
+        )
         return Reply(
             "question",
             {
@@ -103,6 +108,10 @@ class Interview:
                 "can_go_back": self.can_go_back(),
             },
         )
+
+
+def _holds(question: ResolvedQuestion, answers: dict[str, str]) -> bool:
+    return all(answers.get(ref) in values for ref, values in (question.when or {}).items())
 
 
 def _chosen(event: EventData) -> str | None:
@@ -241,6 +250,7 @@ def build_machine(dialogue: Dialogue) -> Machine:
                     dest,
                     prepare=_record_skip,
                     conditions=[_can_skip, *conditions],
+                    after=_drop_inapplicable,
                 )
         for dest, conditions in _backward_routes(questions, index):
             machine.add_transition("back", question.id, dest, conditions=conditions)
@@ -257,6 +267,7 @@ def build_machine(dialogue: Dialogue) -> Machine:
 
 
 TRIGGERS = frozenset({"answer", "skip", "back", "pause", "resume", "restart"})
+INTERVIEW_FIELDS = frozenset(f.name for f in fields(Interview))
 
 
 class InterviewMachine:
@@ -281,4 +292,8 @@ class InterviewMachine:
             return False
         finally:
             self.machine.remove_model(interview)
+            # remove_model leaves the bound trigger methods behind; the next add_model would
+            # then skip binding them (with a warning each) and the interview would keep them.
+            for name in set(vars(interview)) - INTERVIEW_FIELDS:
+                delattr(interview, name)
         return before != (interview.state, interview.answers, interview.resume_at)
