@@ -200,7 +200,6 @@ class FakeBotApi:
         self.failed: list[tuple[str, int]] = []
         self._blocked_until: dict[str, float] = {}
         self._unanswered: list[tuple[int, float]] = []
-        self._query_chats: dict[str, int] = {}
         self._silence_allowed = 2.0
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -289,9 +288,10 @@ class FakeBotApi:
     ) -> None:
         """Waits until the bot fetched every update, answered each one, then was quiet.
 
-        An update counts as answered once the bot called the API for its chat after
-        fetching it. One the bot rightly ignores (a repeat) is waited for at most
-        `silence_allowed` seconds, so a slow machine never ends the wait too early.
+        An update counts as answered once the bot sent a message to its chat after fetching
+        it (our bot ends every reply with one; answering a tap or editing comes before).
+        One the bot rightly ignores (a repeat) is waited for at most `silence_allowed`
+        seconds, so a slow machine never ends the wait too early.
         """
         self._silence_allowed = silence_allowed
         deadline = time.monotonic() + timeout
@@ -311,9 +311,7 @@ class FakeBotApi:
         return undelivered or bool(self._unanswered)
 
     def _answered(self, params: dict[str, Any]) -> None:
-        chat_id = params.get("chat_id") or self._query_chats.get(
-            str(params.get("callback_query_id"))
-        )
+        chat_id = params.get("chat_id")
         self._unanswered = [(chat, at) for chat, at in self._unanswered if chat != chat_id]
 
     def _touch(self) -> None:
@@ -327,7 +325,8 @@ class FakeBotApi:
         self.calls.append((method, params))
         if method.lower() != "getupdates":
             self._touch()
-            self._answered(params)
+            if method.lower().startswith("send"):
+                self._answered(params)
         if self.delay:
             await asyncio.sleep(self.delay)
         if (failed := self._injected_failure(method.lower())) is not None:
@@ -442,8 +441,6 @@ class FakeBotApi:
         for update in ready:
             update["_delivered"] = True
             self._unanswered.append((chat_of(update), time.monotonic()))
-            if "callback_query" in update:
-                self._query_chats[update["callback_query"]["id"]] = chat_of(update)
         if ready:
             self._touch()
         return [{k: v for k, v in u.items() if not k.startswith("_")} for u in ready]
