@@ -6,9 +6,8 @@ interview machine decides, storage keeps, and nothing here knows about Telegram.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -21,9 +20,10 @@ from dialogues.schema import Option
 from placement import Placement, compute_placement
 from statemachine import DONE, PAUSED, Interview, InterviewMachine, Reply
 from statemachine.interview import DECLINED
-from storage import queries
+from storage import queries, team_queries
+from storage.db import transaction
 from storage.identity import pseudonym, stored_key
-from storage.models import Respondent, Scan, as_utc, utcnow
+from storage.models import Respondent, Scan, Team, as_utc, utcnow
 
 ANSWER_PREFIX = "a"
 NAV_PREFIX = "nav"
@@ -61,6 +61,9 @@ class Policy:
     # A second tap on an answered question within this time is a double tap: no reply.
     repeat_window: timedelta = timedelta(seconds=10)
     processed_updates_kept: timedelta = timedelta(days=2)
+    # Team codes are unguessable; someone trying many anyway is made to wait.
+    wrong_codes_allowed: int = 5
+    wrong_code_window: timedelta = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -80,8 +83,10 @@ class Outcome:
     repeat: bool = False
 
 
-def message(key: str, *actions: str) -> Reply:
-    return Reply("message", {"key": key, "actions": list(actions)})
+def message(key: str, *actions: str, **params: Any) -> Reply:
+    """A short text from the locale, its {placeholders} filled from `params`."""
+    data: dict[str, Any] = {"key": key, "actions": list(actions)}
+    return Reply("message", {**data, "params": params} if params else data)
 
 
 class _Repeat(Exception):
@@ -136,19 +141,28 @@ class Conversation:
 
     @once
     def start(self, person: Person, payload: str | None = None) -> Outcome:
-        """Starts a scan, or picks up the open one where the person left it."""
-        with self._transaction() as session:
+        """Starts a scan, or picks up the open one where the person left it.
+
+        A payload is a team code from a team link: the scan then counts for that team.
+        """
+        with transaction(self.engine) as session:
             loaded = self._load(session, person, create=True)
-            if loaded.interview is None or loaded.interview.state == DECLINED:
-                interview = self._new_scan(session, loaded, payload)
-                return self._outcome(loaded, [Reply("welcome"), interview.prompt()])
-            interview = loaded.interview
+            team, notes = self._team_of(session, loaded, payload) if payload else (None, [])
+            interview, scan = loaded.interview, loaded.scan
+            if interview is None or interview.state == DECLINED or _new_wave(scan, team):
+                interview = self._new_scan(session, loaded, team)
+                return self._outcome(loaded, [*notes, Reply("welcome"), interview.prompt()])
+            assert scan is not None
+            if team is not None and scan.team_id is None and interview.state != DONE:
+                scan.team_id, scan.wave = team.id, team.wave  # started before tapping the link
+                session.add(scan)
             if interview.state == DONE:  # the summary again: its first sending may have been lost
-                return self._outcome(loaded, [self._summary(interview), message("already_done")])
+                summary = self._summary(interview)
+                return self._outcome(loaded, [*notes, summary, message("already_done")])
             if interview.state == PAUSED:
                 self._fire(session, loaded, "resume")
             welcome_back = message("welcome_back", "start_over")
-            return self._outcome(loaded, [welcome_back, interview.prompt()])
+            return self._outcome(loaded, [*notes, welcome_back, interview.prompt()])
 
     def press(self, person: Person, data: str) -> Outcome:
         """Handles a tapped button (or a numbered choice in the console)."""
@@ -166,7 +180,7 @@ class Conversation:
     @once
     def answer(self, person: Person, question_id: str, value: str) -> Outcome:
         """Stores the answer and asks the next question."""
-        with self._transaction() as session:
+        with transaction(self.engine) as session:
             loaded = self._load(session, person)
             interview = loaded.interview
             if interview is not None and interview.state == DONE:
@@ -222,7 +236,7 @@ class Conversation:
     @once
     def pause(self, person: Person) -> Outcome:
         """Pauses the scan; the answers so far are already stored."""
-        with self._transaction() as session:
+        with transaction(self.engine) as session:
             loaded = self._load(session, person)
             if loaded.interview is None or loaded.interview.state in (DONE, DECLINED, PAUSED):
                 return self._outcome(loaded, [self._closed_reply(loaded.interview)])
@@ -236,7 +250,7 @@ class Conversation:
     @once
     def restart(self, person: Person, *, confirmed: bool = False) -> Outcome:
         """Asks to confirm, then starts again: a fresh scan after a finished one."""
-        with self._transaction() as session:
+        with transaction(self.engine) as session:
             loaded = self._load(session, person)
             interview = loaded.interview
             if interview is None:
@@ -244,7 +258,7 @@ class Conversation:
             if not confirmed:
                 return self._outcome(loaded, [message("restart_confirm", "restart", "keep")])
             if interview.state in (DONE, DECLINED):
-                interview = self._new_scan(session, loaded, None)
+                interview = self._new_scan(session, loaded, self._team_of_scan(session, loaded))
                 self.machine.fire(interview, "answer", value=self._consent_value())
                 self._save(session, loaded, {})
             else:
@@ -261,7 +275,7 @@ class Conversation:
     @once
     def current(self, person: Person, *, unclear: bool = False) -> Outcome:
         """Shows where the person is, after a hint when their input was not understood."""
-        with self._transaction() as session:
+        with transaction(self.engine) as session:
             loaded = self._load(session, person)
             interview = loaded.interview
             if interview is None or interview.state in (DONE, DECLINED):
@@ -278,7 +292,7 @@ class Conversation:
     @once
     def my_data(self, person: Person) -> Outcome:
         """Shows everything stored about the person."""
-        with self._transaction() as session:
+        with transaction(self.engine) as session:
             loaded = self._load(session, person)
             if loaded.respondent is None or loaded.respondent.id is None:
                 return self._outcome(loaded, [message("no_data")])
@@ -292,7 +306,7 @@ class Conversation:
     @once
     def forget(self, person: Person, *, confirmed: bool = False) -> Outcome:
         """Asks to confirm, then deletes everything stored about the person."""
-        with self._transaction() as session:
+        with transaction(self.engine) as session:
             loaded = self._load(session, person)
             if loaded.respondent is None:
                 return self._outcome(loaded, [message("no_data")])
@@ -306,9 +320,9 @@ class Conversation:
         return Outcome(replies=[message("kept")], language=self._language(person.language))
 
     def tidy(self) -> Tidied:
-        """Expires idle scans, unlinks old finished ones and forgets old update ids."""
+        """Expires idle scans, unlinks old finished ones, forgets old update ids and wrong codes."""
         now = utcnow()
-        with self._transaction() as session:
+        with transaction(self.engine) as session:
             expired = queries.expire_idle_scans(session, idle_since=now - self.policy.idle_expiry)
             unlinked = queries.unlink_finished_scans(
                 session, finished_before=now - self.policy.retention
@@ -316,13 +330,14 @@ class Conversation:
             queries.prune_processed_updates(
                 session, seen_before=now - self.policy.processed_updates_kept
             )
+            team_queries.forget_wrong_codes(session, before=now - self.policy.wrong_code_window)
         return Tidied(expired=expired, unlinked=unlinked)
 
     # -- internals --------------------------------------------------------------------------
 
     @once
     def _navigate(self, person: Person, trigger: str, refused: str | None) -> Outcome:
-        with self._transaction() as session:
+        with transaction(self.engine) as session:
             loaded = self._load(session, person)
             interview = loaded.interview
             if interview is None or interview.state in (DONE, DECLINED):
@@ -337,7 +352,7 @@ class Conversation:
             session, update_id=person.input_id
         ):
             raise _Repeat
-        name = self._pseudonym(person)
+        name = self.pseudonym_of(person)
         language = self._language(person.language)
         respondent = queries.get_respondent(session, pseudonym=name)
         if respondent is None and create:
@@ -362,14 +377,8 @@ class Conversation:
         )
         return _Loaded(respondent, scan, interview, answers, respondent.language)
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[Session]:
-        """One transaction per call: committed when the call returns, rolled back if it fails."""
-        with Session(self.engine) as session:
-            yield session
-            session.commit()
-
-    def _pseudonym(self, person: Person) -> str:
+    def pseudonym_of(self, person: Person) -> str:
+        """The keyed hash that stands for this person in storage."""
         return pseudonym(key=self._key, channel=person.channel, external_id=person.external_id)
 
     def _idle_too_long(self, scan: Scan) -> bool:
@@ -389,22 +398,48 @@ class Conversation:
         return {
             "started": as_utc(scan.started_at).strftime("%d-%m-%Y"),
             "state": scan.state,
-            "team": scan.start_payload,
+            "team": team.name
+            if scan.team_id and (team := session.get(Team, scan.team_id))
+            else None,
             "answers": answers,
             "finished": scan.finished_at is not None,
         }
 
-    def _new_scan(self, session: Session, loaded: _Loaded, payload: str | None) -> Interview:
+    def _new_scan(self, session: Session, loaded: _Loaded, team: Team | None) -> Interview:
         assert loaded.respondent is not None and loaded.respondent.id is not None
         interview = self.machine.new()
         loaded.scan = queries.create_scan(
             session,
             respondent_id=loaded.respondent.id,
             state=interview.state,
-            start_payload=payload,
+            team_id=team.id if team else None,
+            wave=team.wave if team else None,
         )
         loaded.interview, loaded.answers = interview, {}
         return interview
+
+    def _team_of(
+        self, session: Session, loaded: _Loaded, code: str
+    ) -> tuple[Team | None, list[Reply]]:
+        """The team behind a code, with a word about it; slows down someone guessing codes."""
+        assert loaded.respondent is not None
+        name = loaded.respondent.pseudonym
+        since = utcnow() - self.policy.wrong_code_window
+        if (
+            team_queries.wrong_codes_since(session, pseudonym=name, since=since)
+            >= self.policy.wrong_codes_allowed
+        ):
+            return None, [message("code_wait")]
+        team = team_queries.team_by_code(session, code=code)
+        if team is None:
+            team_queries.record_wrong_code(session, pseudonym=name)
+            return None, [message("code_unknown")]
+        return team, [message("team_joined", team=team.name)]
+
+    def _team_of_scan(self, session: Session, loaded: _Loaded) -> Team | None:
+        """The team a fresh scan keeps counting for: the one the last scan counted for."""
+        scan = loaded.scan
+        return session.get(Team, scan.team_id) if scan and scan.team_id else None
 
     def _fire(self, session: Session, loaded: _Loaded, trigger: str, **kwargs: str) -> bool:
         assert loaded.interview is not None
@@ -468,6 +503,16 @@ class Conversation:
 
     def _outcome(self, loaded: _Loaded, replies: list[Reply]) -> Outcome:
         return Outcome(replies=replies, language=loaded.language)
+
+
+def _new_wave(scan: Scan | None, team: Team | None) -> bool:
+    """True when a finished scan counted for an earlier wave of this team: time for a new one."""
+    return (
+        scan is not None
+        and team is not None
+        and scan.finished_at is not None
+        and (scan.team_id != team.id or (scan.wave or 0) < team.wave)
+    )
 
 
 def _scores(placement: Placement) -> dict[tuple[str, str], float | None]:

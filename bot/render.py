@@ -77,6 +77,8 @@ class Renderer:
         self.dialogue = dialogue
         # Numbers the texts promise (retention, group size), filled in from the settings.
         self.facts = {**DEFAULT_FACTS, **(facts or {})}
+        # Team links: the front end fills in the bot's own address once it knows it.
+        self.deep_link = "?start="
         self.env = Environment(
             loader=FileSystemLoader(templates),
             autoescape=True,  # user and content text is always escaped for Telegram's HTML
@@ -89,10 +91,16 @@ class Renderer:
     def render(self, reply: Reply, language: str | None = None) -> Message:
         locale = self.dialogue.locale(language)
         data = dict(reply.data)
+        if reply.template == "message":  # placeholders: the reply's own values, then the facts
+            data["params"] = {**self.facts, **data.get("params", {})}
         text = (
             self.env.get_template(f"{reply.template}.j2")
             .render(
-                t=locale, facts=self.facts, label=lambda q, o: option_label(locale, q, o), **data
+                t=locale,
+                facts=self.facts,
+                deep_link=self.deep_link,
+                label=lambda q, o: option_label(locale, q, o),
+                **data,
             )
             .strip()
         )
@@ -121,6 +129,8 @@ class Renderer:
                 rows.append((Button(label, answer_data(question.id, option.value)),))
             if reply.data.get("can_go_back"):
                 rows.append((Button(locale.messages["back_button"], nav_data("back")),))
+        for key, params, data in reply.data.get("buttons") or []:
+            rows.append((Button(locale.messages[key].format(**params), data),))
         actions = reply.data.get("actions") or []
         if actions:
             rows.append(tuple(Button(locale.messages[ACTIONS[a]], nav_data(a)) for a in actions))

@@ -28,17 +28,30 @@ from telegram.ext import (
 
 from bot.app import build_conversation, build_renderer
 from bot.conversation import Conversation, Outcome, Person, message
+from bot.qr import qr_png
 from bot.rate_limits import PatientRateLimiter
 from bot.render import Message as Rendered
 from bot.render import Renderer, split_text
 from bot.settings import Settings
+from bot.teams import TEAM_PREFIX, Teams
 from dialogues.loader import DEFAULT_LANGUAGE
 from statemachine import Reply
 
 log = logging.getLogger(__name__)
 
 # Command names are Dutch: the people typing them are Dutch-speaking frontline workers.
-COMMANDS = ("start", "help", "terug", "pauze", "opnieuw", "privacy", "mijngegevens", "verwijder")
+COMMANDS = (
+    "start",
+    "help",
+    "terug",
+    "pauze",
+    "opnieuw",
+    "privacy",
+    "mijngegevens",
+    "verwijder",
+    "team",
+    "teamresultaat",
+)
 
 
 def person_of(update: Update) -> Person:
@@ -71,6 +84,10 @@ async def send_outcome(
         await close_tapped(query.message, renderer, outcome)
     for reply in outcome.replies:
         rendered = renderer.render(reply, outcome.language)
+        if reply.template == "team_card":  # the link as a QR code, the text as its caption
+            link = renderer.deep_link + reply.data["team"].code
+            await context.bot.send_photo(chat.id, qr_png(link), caption=rendered.text)
+            continue
         *first_parts, last_part = split_text(rendered.text)
         for part in first_parts:  # only long overviews (/mijngegevens) need more than one
             await context.bot.send_message(chat.id, part)
@@ -154,6 +171,30 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_outcome(update, context, conversation_of(context).forget(person_of(update)))
 
 
+def teams_of(context: ContextTypes.DEFAULT_TYPE) -> Teams:
+    return context.bot_data["teams"]
+
+
+async def team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Makes a team (named after the command) and sends its link and QR code."""
+    name = " ".join(context.args or []) or None
+    await send_outcome(update, context, teams_of(context).team(person_of(update), name))
+
+
+async def team_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Shows the lead's team picture, or how many answered so far."""
+    await send_outcome(update, context, teams_of(context).overview(person_of(update)))
+
+
+async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Shows a chosen team's results or starts its next round."""
+    query = update.callback_query
+    assert query is not None
+    outcome = teams_of(context).press(person_of(update), query.data or "")
+    await query.answer()
+    await send_outcome(update, context, outcome)
+
+
 async def send_static(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
     language = conversation_of(context).language_of(person_of(update))
     await send_outcome(update, context, Outcome(replies=[message(key)], language=language))
@@ -181,6 +222,8 @@ async def tidy(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def set_up(application: Application) -> None:
     """Sets the command menu and tidies storage now and every night."""
+    renderer: Renderer = application.bot_data["renderer"]
+    renderer.deep_link = f"https://t.me/{application.bot.username}?start="
     await set_commands(application)
     assert application.job_queue is not None
     application.job_queue.run_once(tidy, when=0)
@@ -224,6 +267,7 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     )
     application.bot_data["conversation"] = conversation
     application.bot_data["renderer"] = build_renderer(settings, conversation)
+    application.bot_data["teams"] = Teams(conversation, settings.min_group_size)
 
     # Commands count when sent; editing an old message into a command does nothing.
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
@@ -236,6 +280,9 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.add_handler(CommandHandler("opnieuw", restart, filters=private))
     application.add_handler(CommandHandler("mijngegevens", my_data, filters=private))
     application.add_handler(CommandHandler("verwijder", forget, filters=private))
+    application.add_handler(CommandHandler("team", team, filters=private))
+    application.add_handler(CommandHandler("teamresultaat", team_results, filters=private))
+    application.add_handler(CallbackQueryHandler(team_button, pattern=f"^{TEAM_PREFIX}:"))
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, anything_else))
     application.add_error_handler(error_handler)

@@ -33,6 +33,25 @@ class Respondent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class Team(SQLModel, table=True):
+    """A team a lead shares the scan with; people who start through its code count in it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=32)  # unguessable, in the deep link
+    name: str = Field(max_length=64)
+    lead: str = Field(index=True, max_length=64)  # the lead's pseudonym, never their id
+    wave: int = 1  # a new wave starts the team's picture afresh, the old one is kept
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CodeAttempt(SQLModel, table=True):
+    """A team code that matched no team, kept briefly so guessing codes can be slowed down."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    pseudonym: str = Field(index=True, max_length=64)
+    tried_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class Scan(SQLModel, table=True):
     """One run through the questionnaire, with its current position."""
 
@@ -41,7 +60,8 @@ class Scan(SQLModel, table=True):
     respondent_id: int | None = Field(default=None, foreign_key="respondent.id", index=True)
     state: str = Field(max_length=32)
     resume_at: str | None = Field(default=None, max_length=32)
-    start_payload: str | None = Field(default=None, max_length=64)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    wave: int | None = None
     started_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
     finished_at: datetime | None = None

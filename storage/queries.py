@@ -40,9 +40,14 @@ def latest_scan(session: Session, *, respondent_id: int) -> Scan | None:
 
 
 def create_scan(
-    session: Session, *, respondent_id: int, state: str, start_payload: str | None = None
+    session: Session,
+    *,
+    respondent_id: int,
+    state: str,
+    team_id: int | None = None,
+    wave: int | None = None,
 ) -> Scan:
-    scan = Scan(respondent_id=respondent_id, state=state, start_payload=start_payload)
+    scan = Scan(respondent_id=respondent_id, state=state, team_id=team_id, wave=wave)
     session.add(scan)
     session.flush()
     return scan

@@ -28,6 +28,8 @@ async def bot_in_this_loop(api: FakeBotApi, data_dir: Path) -> AsyncIterator[Pat
     )
     application = build_application(settings)
     async with application:
+        if application.post_init:  # as run_polling does: the command menu, the tidy job
+            await application.post_init(application)
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0.0, timeout=1)

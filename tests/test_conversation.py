@@ -36,11 +36,11 @@ def stored(engine: Engine) -> tuple[Scan, dict[str, str]]:
 
 
 def test_start_welcomes_and_asks_consent(conversation: Conversation) -> None:
-    outcome = conversation.start(ANNA, "team-abc")
+    outcome = conversation.start(ANNA)
     assert [r.template for r in outcome.replies] == ["welcome", "question"]
     assert outcome.replies[1].data["question"].id == "toestemming"
     scan, answers = stored(conversation.engine)
-    assert scan.start_payload == "team-abc" and answers == {}
+    assert scan.team_id is None and answers == {}
 
 
 def test_every_answer_and_position_is_stored_before_the_reply(

@@ -1,0 +1,149 @@
+"""Teams for team leads: a code to share, and the team's picture once enough people answered.
+
+Like the conversation service this knows nothing of Telegram: it returns what to say. Who
+may see a team is checked on every call: only the lead who made it, known by pseudonym.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.conversation import Conversation, Outcome, Person, message
+from statemachine import Reply
+from storage import team_queries
+from storage.db import transaction
+from storage.models import Team
+
+TEAM_PREFIX = "team"
+MAX_TEAM_NAME = 64
+# Phases seen of two layers this far apart (in the team's averages) are called out.
+IMBALANCE_GAP = 2.0
+
+
+def team_data(action: str, code: str) -> str:
+    """Callback data for a team button; the code is checked against the lead on every tap."""
+    return f"{TEAM_PREFIX}:{action}:{code}"
+
+
+class Teams:
+    """Team creation and team results, each call one transaction."""
+
+    def __init__(self, conversation: Conversation, min_group: int) -> None:
+        self.engine = conversation.engine
+        self.dialogue = conversation.dialogue
+        self._pseudonym = conversation.pseudonym_of
+        self._language = conversation.language_of
+        self.min_group = min_group
+
+    def team(self, person: Person, name: str | None) -> Outcome:
+        """Makes a team to share; without a name, shows the person's teams again if they have any.
+
+        A 'team_card' reply carries the team: the front end shows its link and QR code.
+        """
+        lead = self._pseudonym(person)
+        clean = " ".join((name or "").split())[:MAX_TEAM_NAME]
+        with transaction(self.engine) as session:
+            teams = team_queries.teams_led_by(session, lead=lead)
+            if clean or not teams:
+                name = clean or f"Team {len(teams) + 1}"
+                teams = [team_queries.create_team(session, name=name, lead=lead)]
+            for team in teams:
+                session.expunge(team)
+        return self._outcome(person, [Reply("team_card", {"team": team}) for team in teams])
+
+    def press(self, person: Person, data: str) -> Outcome:
+        """Handles a tapped team button: show a team's results or start a new round."""
+        _, _, rest = data.partition(":")
+        action, _, code = rest.partition(":")
+        if action == "wave":
+            return self.new_wave(person, code)
+        return self.results(person, code)
+
+    def overview(self, person: Person) -> Outcome:
+        """Lists the person's teams with a button for each one's results."""
+        with transaction(self.engine) as session:
+            teams = team_queries.teams_led_by(session, lead=self._pseudonym(person))
+            for team in teams:
+                session.expunge(team)
+        if not teams:
+            return self._outcome(person, [message("no_team")])
+        if len(teams) == 1:
+            return self.results(person, teams[0].code)
+        choice = message("team_choice")
+        choice.data["buttons"] = [
+            ("team_show_button", {"team": t.name}, team_data("show", t.code)) for t in teams
+        ]
+        return self._outcome(person, [choice])
+
+    def results(self, person: Person, code: str) -> Outcome:
+        """The team's picture, or only how many answered while that is below the minimum."""
+        with transaction(self.engine) as session:
+            team = self._own_team(session, person, code)
+            if team is None:
+                return self._outcome(person, [message("not_your_team")])
+            figures = team_queries.team_figures(session, team_id=team.id or 0, wave=team.wave)
+            session.expunge(team)
+        if figures.finished < self.min_group:
+            waiting = message(
+                "team_waiting",
+                team=team.name,
+                wave=team.wave,
+                finished=figures.finished,
+                min_group=self.min_group,
+            )
+            return self._outcome(person, [waiting])
+        return self._outcome(person, [Reply("team_result", self._picture(team, figures))])
+
+    def new_wave(self, person: Person, code: str) -> Outcome:
+        """Starts a new round: later answers make a new picture, the old one is kept."""
+        with transaction(self.engine) as session:
+            team = self._own_team(session, person, code)
+            if team is None:
+                return self._outcome(person, [message("not_your_team")])
+            team.wave += 1
+            session.add(team)
+            session.flush()
+            session.expunge(team)
+        started = message("team_new_wave", team=team.name, wave=team.wave)
+        return self._outcome(person, [started, Reply("team_card", {"team": team})])
+
+    def _picture(self, team: Team, figures: team_queries.TeamFigures) -> dict[str, Any]:
+        layers = self.dialogue.model("groeimodel").dimensions
+        factors = self.dialogue.model("eigen_regie").dimensions
+        phases = {
+            layer: {
+                "counts": [
+                    figures.distributions.get(("groeimodel", layer), {}).get(float(p), 0)
+                    for p in range(1, 6)
+                ],
+                "unknown": figures.distributions.get(("groeimodel", layer), {}).get(None, 0),
+                "mean": figures.means.get(("groeimodel", layer), (None, 0))[0],
+            }
+            for layer in layers
+        }
+        known = {layer: row["mean"] for layer, row in phases.items() if row["mean"] is not None}
+        gaps = [
+            (high, low, known[high] - known[low])
+            for high in known
+            for low in known
+            if known[high] - known[low] >= IMBALANCE_GAP
+        ]
+        phase_question = next(q for q in self.dialogue.questions if q.kind == "phase")
+        return {
+            "team": team,
+            "finished": figures.finished,
+            "phase_emoji": [o.emoji for o in phase_question.options if not o.dont_know],
+            "buttons": [("team_wave_button", {}, team_data("wave", team.code))],
+            "phases": phases,
+            "factors": {f: figures.means.get(("eigen_regie", f), (None, 0))[0] for f in factors},
+            "gaps": sorted(gaps, key=lambda gap: -gap[2]),
+        }
+
+    def _own_team(self, session: Session, person: Person, code: str) -> Team | None:
+        team = team_queries.team_by_code(session, code=code)
+        return team if team is not None and team.lead == self._pseudonym(person) else None
+
+    def _outcome(self, person: Person, replies: list[Reply]) -> Outcome:
+        return Outcome(replies=replies, language=self._language(person))

@@ -1,0 +1,96 @@
+"""Team queries: codes, membership and the team's figures, computed in SQL.
+
+Keyword-only and taking the session, like storage.queries. Figures come back only as
+counts and averages over finished scans; callers decide whether a group is big enough.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, delete, select
+
+from storage.models import CodeAttempt, ResultScore, Scan, Team
+
+# 72 bits from the OS's random source, URL-safe, fits a deep link (1-64 of A-Z a-z 0-9 _ -).
+CODE_BYTES = 9
+
+
+def new_team_code() -> str:
+    return secrets.token_urlsafe(CODE_BYTES)
+
+
+def create_team(session: Session, *, name: str, lead: str) -> Team:
+    team = Team(code=new_team_code(), name=name, lead=lead)
+    session.add(team)
+    session.flush()
+    return team
+
+
+def team_by_code(session: Session, *, code: str) -> Team | None:
+    return session.exec(select(Team).where(Team.code == code)).first()
+
+
+def teams_led_by(session: Session, *, lead: str) -> list[Team]:
+    return list(session.exec(select(Team).where(Team.lead == lead).order_by(col(Team.id))))
+
+
+def record_wrong_code(session: Session, *, pseudonym: str) -> None:
+    session.add(CodeAttempt(pseudonym=pseudonym))
+
+
+def wrong_codes_since(session: Session, *, pseudonym: str, since: datetime) -> int:
+    statement = select(func.count()).where(
+        CodeAttempt.pseudonym == pseudonym, col(CodeAttempt.tried_at) >= since
+    )
+    return int(session.exec(statement).one())
+
+
+def forget_wrong_codes(session: Session, *, before: datetime) -> None:
+    session.exec(delete(CodeAttempt).where(col(CodeAttempt.tried_at) < before))  # type: ignore[call-overload]
+
+
+@dataclass
+class TeamFigures:
+    """What a team's finished scans add up to; no row in it belongs to one person."""
+
+    finished: int
+    # (model, dimension) -> score -> number of people; None counts 'unknown'.
+    distributions: dict[tuple[str, str], dict[float | None, int]] = field(default_factory=dict)
+    # (model, dimension) -> mean over the people with a known score, and how many they are.
+    means: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)
+
+
+def finished_in_team(session: Session, *, team_id: int, wave: int) -> int:
+    statement = select(func.count()).where(
+        Scan.team_id == team_id, Scan.wave == wave, col(Scan.finished_at).is_not(None)
+    )
+    return int(session.exec(statement).one())
+
+
+def team_figures(session: Session, *, team_id: int, wave: int) -> TeamFigures:
+    """Counts per score and means per dimension over the team's finished scans of one wave."""
+    finished = finished_in_team(session, team_id=team_id, wave=wave)
+    in_team = (
+        select(Scan.id)
+        .where(Scan.team_id == team_id, Scan.wave == wave, col(Scan.finished_at).is_not(None))
+        .scalar_subquery()
+    )
+    rows = session.exec(
+        select(ResultScore.model, ResultScore.dimension, ResultScore.score, func.count())
+        .where(col(ResultScore.scan_id).in_(in_team))
+        .group_by(ResultScore.model, ResultScore.dimension, ResultScore.score)
+    ).all()
+    figures = TeamFigures(finished=finished)
+    totals: dict[tuple[str, str], tuple[float, int]] = {}
+    for model, dimension, score, count in rows:
+        key = (model, dimension)
+        figures.distributions.setdefault(key, {})[score] = count
+        if score is not None:
+            total, n = totals.get(key, (0.0, 0))
+            totals[key] = (total + score * count, n + count)
+    figures.means = {key: (total / n, n) for key, (total, n) in totals.items() if n}
+    return figures

@@ -1,0 +1,165 @@
+"""Team links and the team's picture: shared by a lead, never showing one person's answers."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.conversation import Conversation, Person
+from bot.teams import Teams, team_data
+from storage.models import CodeAttempt, Scan
+from tests.fakebotapi import BOT_USER, FakeBotApi, FakeUser
+from tests.harness import answer_all, tap_and_settle
+from tests.test_conversation import answer_current
+
+LEAD = Person("telegram", "900001", "nl")
+LINK = re.compile(rf"https://t\.me/{BOT_USER['username']}\?start=([A-Za-z0-9_-]+)")
+
+
+def finish(conversation: Conversation, person: Person, option_index: int) -> None:
+    conversation.start(person, None)
+    answer_current(conversation, option_index=0, person=person)  # consent
+    while conversation.current(person).replies[-1].template == "question":
+        answer_current(conversation, option_index=option_index, person=person)
+
+
+def members(n: int) -> list[Person]:
+    return [Person("telegram", str(800_000 + i), "nl") for i in range(n)]
+
+
+def new_team(teams: Teams, name: str = "Magazijn") -> str:
+    card = teams.team(LEAD, name).replies[0]
+    assert card.template == "team_card"
+    return card.data["team"].code
+
+
+def test_team_codes_are_long_random_and_distinct(conversation: Conversation) -> None:
+    teams = Teams(conversation, min_group=5)
+    codes = {new_team(teams, f"Team {n}") for n in range(50)}
+    assert len(codes) == 50
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{12}", code) for code in codes)
+
+
+def test_a_link_counts_a_person_in_the_team(conversation: Conversation, engine: Engine) -> None:
+    code = new_team(Teams(conversation, min_group=5))
+    outcome = conversation.start(members(1)[0], code)
+    assert outcome.replies[0].data == {
+        "key": "team_joined",
+        "actions": [],
+        "params": {"team": "Magazijn"},
+    }
+    with Session(engine) as session:
+        scan = session.exec(select(Scan)).one()
+        assert scan.team_id is not None and scan.wave == 1
+
+
+def test_guessing_codes_is_slowed_down_and_forgotten_later(
+    conversation: Conversation, engine: Engine
+) -> None:
+    code = new_team(Teams(conversation, min_group=5))
+    guesser = members(1)[0]
+    keys = [conversation.start(guesser, f"raad{n}").replies[0].data["key"] for n in range(6)]
+    assert keys == ["code_unknown"] * 5 + ["code_wait"]
+    assert conversation.start(guesser, code).replies[0].data["key"] == "code_wait"
+    with Session(engine) as session:
+        for attempt in session.exec(select(CodeAttempt)):
+            attempt.tried_at -= timedelta(minutes=16)
+            session.add(attempt)
+        session.commit()
+    conversation.tidy()
+    assert conversation.start(guesser, code).replies[0].data["key"] == "team_joined"
+
+
+def test_the_picture_appears_only_at_the_minimum_group_size(conversation: Conversation) -> None:
+    teams = Teams(conversation, min_group=5)
+    code = new_team(teams)
+    people = members(5)
+    for n, person in enumerate(people[:4]):
+        conversation.start(person, code)
+        finish(conversation, person, option_index=n % 2 + 2)
+    waiting = teams.overview(LEAD).replies[0]
+    assert waiting.data["key"] == "team_waiting" and waiting.data["params"]["finished"] == 4
+    conversation.start(people[4], code)
+    finish(conversation, people[4], option_index=4)
+
+    result = teams.overview(LEAD).replies[0]
+    assert result.template == "team_result" and result.data["finished"] == 5
+    own = result.data["phases"]["individu"]
+    assert sum(own["counts"]) + own["unknown"] == 5
+    assert own["mean"] is not None and 1 <= own["mean"] <= 5
+
+
+def test_only_the_lead_sees_the_team(conversation: Conversation) -> None:
+    teams = Teams(conversation, min_group=3)
+    code = new_team(teams)
+    outsider = members(1)[0]
+    assert teams.overview(outsider).replies[0].data["key"] == "no_team"
+    for data in (team_data("show", code), team_data("wave", code)):
+        assert teams.press(outsider, data).replies[0].data["key"] == "not_your_team"
+
+
+def test_a_new_wave_starts_a_fresh_picture_and_asks_members_again(
+    conversation: Conversation, engine: Engine
+) -> None:
+    teams = Teams(conversation, min_group=3)
+    code = new_team(teams)
+    people = members(3)
+    for person in people:
+        conversation.start(person, code)
+        finish(conversation, person, option_index=3)
+    assert teams.overview(LEAD).replies[0].template == "team_result"
+    started = teams.press(LEAD, team_data("wave", code)).replies
+    assert [r.template for r in started] == ["message", "team_card"]
+    assert teams.overview(LEAD).replies[0].data["params"]["finished"] == 0
+    again = conversation.start(people[0], code)  # the same link, the new round
+    assert [r.template for r in again.replies][-2:] == ["welcome", "question"]
+    with Session(engine) as session:
+        assert sorted(s.wave or 0 for s in session.exec(select(Scan))) == [1, 1, 1, 2]
+
+
+async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
+    api: FakeBotApi, running_bot: Path
+) -> None:
+    lead = api.user(9100, "Lotte")
+    await lead.send("/team Zorg Noord")
+    await api.settle()
+    card = lead.last
+    assert card["photo"]["file"]  # the QR code
+    assert "Team 'Zorg Noord' staat klaar" in card["plain"]
+    match = LINK.search(card["plain"])
+    assert match is not None
+    code = match.group(1)
+
+    people: list[FakeUser] = [api.user(9200 + n, f"M{n}") for n in range(5)]
+    for n, person in enumerate(people[:4]):
+        await person.send(f"/start {code}")
+        await api.settle()
+        assert "Je doet mee voor het team 'Zorg Noord'" in person.messages[0]["plain"]
+        await answer_all(api, person, pick=n % 3 + 1)
+    await lead.send("/teamresultaat")
+    await api.settle()
+    assert "4 van de 5 mensen" in lead.last["plain"]
+    assert "Ikzelf" not in lead.last["plain"]
+
+    await people[4].send(f"/start {code}")
+    await api.settle()
+    await answer_all(api, people[4], pick=2)
+    await lead.send("/teamresultaat")
+    await api.settle()
+    result = lead.last["plain"]
+    assert "Teamuitslag 'Zorg Noord', ronde 1" in result
+    assert "5 mensen deden mee." in result
+
+    await people[0].send("/teamresultaat")  # a member is no lead
+    await api.settle()
+    assert "Je hebt nog geen team" in people[0].last["plain"]
+    await tap_and_settle(api, lead, "🔁 Nieuwe ronde")
+    assert "Ronde 2" in lead.messages[-2]["plain"] and lead.last["photo"]
+    await lead.send("/teamresultaat")
+    await api.settle()
+    assert "0 van de 5 mensen" in lead.last["plain"]
+    assert api.rejected == []
