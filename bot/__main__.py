@@ -1,4 +1,8 @@
-"""Command line: `python -m bot [console|telegram]`; without one, Telegram if a token is set."""
+"""Command line: `python -m bot [console|telegram|report]`; by default Telegram if a token is set.
+
+`python -m bot report --format html|csv|xlsx --out FILE [--team NAME] [--wave N]` writes the
+HR report: figures over groups of at least MIN_GROUP_SIZE people, never over one person.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +16,15 @@ from bot.settings import Settings
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument("command", nargs="?", choices=["console", "telegram"])
+    parser.add_argument("command", nargs="?", choices=["console", "telegram", "report"])
+    report = parser.add_argument_group("report")
+    report.add_argument("--format", choices=["html", "csv", "xlsx"], default="html")
+    report.add_argument("--out", help="file to write the report to")
+    report.add_argument("--team", help="only this team (by name)")
+    report.add_argument("--wave", type=int, help="only this round")
     args = parser.parse_args(argv)
+    if args.command == "report" and not args.out:
+        parser.error("report needs --out FILE")
     settings = Settings()
     command = args.command or ("telegram" if settings.telegram_bot_token else "console")
     token = settings.telegram_bot_token
@@ -22,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
         settings.log_level if command == "telegram" else logging.WARNING,
         secrets=[token.get_secret_value()] if token else [],
     )
+    if command == "report":
+        from bot.app import report_main
+
+        return report_main(settings, args.format, args.out, args.team, args.wave)
     if command == "telegram":
         from bot.telegram_bot import run_polling
 

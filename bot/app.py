@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
 from bot.console import Console
@@ -10,7 +13,9 @@ from bot.conversation import Conversation, Policy
 from bot.render import Renderer
 from bot.settings import Settings
 from dialogues.loader import default_dialogue
-from storage.db import make_engine
+from reports.export import write
+from reports.hr import build_report
+from storage.db import make_engine, transaction
 
 
 def build_conversation(settings: Settings) -> Conversation:
@@ -37,4 +42,27 @@ def build_renderer(settings: Settings, conversation: Conversation) -> Renderer:
 def console_main(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
     conversation = build_conversation(settings)
     Console(conversation, build_renderer(settings, conversation), stdin, stdout).run()
+    return 0
+
+
+def report_main(settings: Settings, fmt: str, out: str, team: str | None, wave: int | None) -> int:
+    """Writes the HR report, saying on stderr what it is doing while it works."""
+    started = time.perf_counter()
+
+    def progress(step: str) -> None:
+        print(f"report: {step} ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+
+    dialogue = default_dialogue()
+    with transaction(make_engine(settings.effective_database_url)) as session:
+        report = build_report(
+            session,
+            dialogue=dialogue,
+            min_group=settings.min_group_size,
+            team=team,
+            wave=wave,
+            progress=progress,
+        )
+    progress(f"writing {fmt}")
+    write(report, dialogue, fmt, Path(out))
+    progress(f"done: {out}")
     return 0

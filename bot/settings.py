@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     min_group_size: int = Field(default=5, ge=3)
     idle_expiry_days: int = Field(default=30, ge=1)
     retention_days: int = Field(default=365, ge=30)
+    # Telegram user ids (comma-separated) allowed to see HR figures in the bot.
+    hr_telegram_ids: str = ""
+
+    @property
+    def hr_ids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.hr_telegram_ids.split(",") if part.strip())
 
     @property
     def effective_database_url(self) -> str:

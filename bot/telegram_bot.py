@@ -35,6 +35,7 @@ from bot.render import Renderer, split_text
 from bot.settings import Settings
 from bot.teams import TEAM_PREFIX, Teams
 from dialogues.loader import DEFAULT_LANGUAGE
+from reports.overview import HrOverview
 from statemachine import Reply
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ COMMANDS = (
     "verwijder",
     "team",
     "teamresultaat",
+    "hr",
 )
 
 
@@ -195,6 +197,19 @@ async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_outcome(update, context, outcome)
 
 
+async def hr_overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Shows HR the organisation's figures; anyone else is told it is for HR only."""
+    person = person_of(update)
+    language = conversation_of(context).language_of(person)
+    if person.external_id not in context.bot_data["hr_ids"]:  # checked on every call
+        await send_outcome(
+            update, context, Outcome(replies=[message("hr_only")], language=language)
+        )
+        return
+    overview: HrOverview = context.bot_data["hr_overview"]
+    await send_outcome(update, context, Outcome(replies=[overview.reply()], language=language))
+
+
 async def send_static(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
     language = conversation_of(context).language_of(person_of(update))
     await send_outcome(update, context, Outcome(replies=[message(key)], language=language))
@@ -268,6 +283,10 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.bot_data["conversation"] = conversation
     application.bot_data["renderer"] = build_renderer(settings, conversation)
     application.bot_data["teams"] = Teams(conversation, settings.min_group_size)
+    application.bot_data["hr_ids"] = settings.hr_ids
+    application.bot_data["hr_overview"] = HrOverview(
+        conversation.engine, conversation.dialogue, settings.min_group_size
+    )
 
     # Commands count when sent; editing an old message into a command does nothing.
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
@@ -282,6 +301,7 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.add_handler(CommandHandler("verwijder", forget, filters=private))
     application.add_handler(CommandHandler("team", team, filters=private))
     application.add_handler(CommandHandler("teamresultaat", team_results, filters=private))
+    application.add_handler(CommandHandler("hr", hr_overview, filters=private))
     application.add_handler(CallbackQueryHandler(team_button, pattern=f"^{TEAM_PREFIX}:"))
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, anything_else))

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
@@ -18,13 +19,16 @@ REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token_for-the-fake-api"
 
 
-async def bot_in_this_loop(api: FakeBotApi, data_dir: Path) -> AsyncIterator[Path]:
+async def bot_in_this_loop(
+    api: FakeBotApi, data_dir: Path, **settings_overrides: Any
+) -> AsyncIterator[Path]:
     """Runs the bot in this event loop, polling the fake server like it would poll Telegram."""
     settings = Settings(
         telegram_bot_token=SecretStr(TOKEN),
         telegram_base_url=api.base_url,
         telegram_base_file_url=api.base_file_url,
         data_dir=data_dir,
+        **settings_overrides,
     )
     application = build_application(settings)
     async with application:

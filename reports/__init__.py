@@ -1,0 +1,1 @@
+"""HR reports: figures over groups, never over one person."""

@@ -1,0 +1,107 @@
+"""The HR report: per team, per role and for everyone, per wave; only figures that are safe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from dialogues.loader import Dialogue
+from reports.anonymity import hidden_groups, shown_cells
+from storage import report_queries
+from storage.report_queries import Cell, GroupKind, GroupSize
+
+ROLE_DIMENSION = "eigen_laag"  # the question that asks from which layer someone answers
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    kind: GroupKind
+    group: str
+    wave: int
+    people: int | None  # None: fewer than the minimum, or hidden so others stay hidden
+
+
+@dataclass
+class HrReport:
+    min_group: int
+    groups: list[GroupRow] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
+
+    @property
+    def waves(self) -> list[int]:
+        return sorted({row.wave for row in self.groups})
+
+    def cell(
+        self, kind: GroupKind, group: str, wave: int, model: str, dimension: str
+    ) -> float | None:
+        """The mean for one cell, or None when it is not shown."""
+        return next(
+            (
+                c.mean
+                for c in self.cells
+                if (c.kind, c.group, c.wave, c.model, c.dimension)
+                == (kind, group, wave, model, dimension)
+            ),
+            None,
+        )
+
+    def groups_of(self, kind: GroupKind, wave: int) -> list[GroupRow]:
+        return [g for g in self.groups if g.kind == kind and g.wave == wave]
+
+
+def role_question(dialogue: Dialogue) -> str:
+    return next(q.id for q in dialogue.questions if q.measures == ROLE_DIMENSION)
+
+
+def build_report(
+    session: Session,
+    *,
+    dialogue: Dialogue,
+    min_group: int,
+    team: str | None = None,
+    wave: int | None = None,
+    progress: Progress = lambda _step: None,
+) -> HrReport:
+    """Collects the figures, hides what must stay hidden, then applies the filters.
+
+    Filters come last: hiding is decided over the whole organisation, so a filtered report
+    never shows what the full one hides.
+    """
+    role = role_question(dialogue)
+    report = HrReport(min_group=min_group)
+    progress("totals")
+    totals = report_queries.cells(session, kind="all", role_question=role, min_group=min_group)
+    report.cells.extend(c for c in totals if c.mean is not None)
+    everyone = report_queries.group_sizes(session, kind="all", role_question=role)
+    report.groups.extend(_rows(everyone, min_group, hidden=set()))
+    for kind in ("team", "role"):
+        progress(kind)
+        sizes = report_queries.group_sizes(session, kind=kind, role_question=role)
+        hidden = hidden_groups(sizes, min_group)
+        report.groups.extend(_rows(sizes, min_group, hidden))
+        group_cells = report_queries.cells(
+            session, kind=kind, role_question=role, min_group=min_group
+        )
+        report.cells.extend(shown_cells(group_cells, sizes, totals, min_group))
+    if team is not None:
+        report.groups = [g for g in report.groups if g.kind != "team" or g.group == team]
+        report.cells = [c for c in report.cells if c.kind != "team" or c.group == team]
+    if wave is not None:
+        report.groups = [g for g in report.groups if g.wave == wave]
+        report.cells = [c for c in report.cells if c.wave == wave]
+    return report
+
+
+def _rows(sizes: list[GroupSize], min_group: int, hidden: set[tuple[str, int]]) -> list[GroupRow]:
+    return [
+        GroupRow(
+            s.kind,
+            s.group,
+            s.wave,
+            None if s.people < min_group or (s.group, s.wave) in hidden else s.people,
+        )
+        for s in sorted(sizes, key=lambda s: (s.wave, s.group))
+    ]

@@ -1,0 +1,186 @@
+"""The HR report shows groups, never a person: not in a cell, not by subtraction, not per wave."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from bot.conversation import Conversation, Person
+from bot.teams import Teams, team_data
+from dialogues.loader import Dialogue
+from reports.anonymity import hidden_groups, shown_cells
+from reports.export import write
+from reports.hr import HrReport, build_report
+from storage.models import Respondent
+from storage.report_queries import Cell, GroupSize
+from tests.fakebotapi import FakeBotApi
+from tests.harness import REPO, bot_in_this_loop
+from tests.test_teams import LEAD, finish
+
+MIN = 5
+
+
+def people(prefix: int, n: int) -> list[Person]:
+    return [Person("telegram", str(prefix * 1000 + i), "nl") for i in range(n)]
+
+
+@pytest.fixture
+def organisation(conversation: Conversation) -> dict[str, str]:
+    """Team Groot (6 people), Team Midden (5) and Team Klein (2) in round 1; Groot again (3)."""
+    teams = Teams(conversation, min_group=MIN)
+    codes = {}
+    for name, size, prefix in (("Groot", 6, 1), ("Midden", 5, 2), ("Klein", 2, 3)):
+        codes[name] = teams.team(LEAD, name).replies[0].data["team"].code
+        for n, person in enumerate(people(prefix, size)):
+            conversation.start(person, codes[name])
+            finish(conversation, person, option_index=(n + prefix) % 4 + 1)
+    teams.press(LEAD, team_data("wave", codes["Groot"]))
+    for person in people(4, 3):
+        conversation.start(person, codes["Groot"])
+        finish(conversation, person, option_index=2)
+    return codes
+
+
+def report_of(engine: Engine, dialogue: Dialogue, **filters: str | int) -> HrReport:
+    with Session(engine) as session:
+        return build_report(session, dialogue=dialogue, min_group=MIN, **filters)  # type: ignore[arg-type]
+
+
+def team_cells(report: HrReport, team: str) -> list[Cell]:
+    return [c for c in report.cells if c.kind == "team" and c.group == team]
+
+
+def test_a_small_team_and_the_team_that_would_give_it_away_are_hidden(
+    organisation: dict[str, str], engine: Engine, dialogue: Dialogue
+) -> None:
+    report = report_of(engine, dialogue)
+    sizes = {(g.kind, g.group, g.wave): g.people for g in report.groups}
+    assert sizes[("all", "", 1)] == 13
+    assert sizes[("team", "Groot", 1)] == 6
+    assert sizes[("team", "Klein", 1)] is None
+    # Klein alone would be 'everyone minus Groot minus Midden': so Midden is hidden too.
+    assert sizes[("team", "Midden", 1)] is None
+    assert team_cells(report, "Klein") == [] and team_cells(report, "Midden") == []
+    assert team_cells(report, "Groot")
+    assert report.cell("all", "", 1, "groeimodel", "individu") is not None
+
+
+def test_a_wave_below_the_minimum_shows_nothing_not_even_a_total(
+    organisation: dict[str, str], engine: Engine, dialogue: Dialogue
+) -> None:
+    report = report_of(engine, dialogue)
+    assert [c for c in report.cells if c.wave == 2] == []
+    wave_two = [g for g in report.groups if g.wave == 2]
+    assert {(g.kind, g.group) for g in wave_two} >= {("all", ""), ("team", "Groot")}
+    assert all(g.people is None for g in wave_two)
+
+
+def test_filtering_never_reveals_what_the_full_report_hides(
+    organisation: dict[str, str], engine: Engine, dialogue: Dialogue
+) -> None:
+    for team in ("Klein", "Midden"):
+        only = report_of(engine, dialogue, team=team)
+        assert team_cells(only, team) == []
+    assert team_cells(report_of(engine, dialogue, team="Groot", wave=1), "Groot")
+
+
+def test_complementary_suppression_keeps_the_hidden_part_at_least_the_minimum() -> None:
+    sizes = [GroupSize("team", name, 1, n) for name, n in (("a", 9), ("b", 6), ("c", 2))]
+    assert hidden_groups(sizes, MIN) == {("c", 1), ("b", 1)}
+    sizes = [GroupSize("team", name, 1, n) for name, n in (("a", 9), ("b", 6), ("c", 5))]
+    assert hidden_groups(sizes, MIN) == set()
+    sizes = [GroupSize("team", name, 1, n) for name, n in (("a", 9), ("c", 2), ("d", 3))]
+    assert hidden_groups(sizes, MIN) == {("c", 1), ("d", 1)}  # together 5: nothing to add
+
+
+def test_a_cell_few_people_could_answer_is_not_given_away_by_the_total() -> None:
+    def cell(group: str, known: int) -> Cell:
+        return Cell("team", group, 1, "groeimodel", "hr", 6, known, 3.0 if known >= MIN else None)
+
+    total = [Cell("all", "", 1, "groeimodel", "hr", 12, 9, 3.0)]
+    sizes = [GroupSize("team", "a", 1, 6), GroupSize("team", "b", 1, 6)]
+    assert shown_cells([cell("a", 6), cell("b", 3)], sizes, total, MIN) == []
+    total = [Cell("all", "", 1, "groeimodel", "hr", 12, 12, 3.0)]
+    assert shown_cells([cell("a", 6), cell("b", 6)], sizes, total, MIN) == [
+        cell("a", 6),
+        cell("b", 6),
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "html"])
+def test_exports_hold_no_identity_and_no_hidden_figures(
+    organisation: dict[str, str], engine: Engine, dialogue: Dialogue, tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / f"report.{fmt}"
+    write(report_of(engine, dialogue), dialogue, fmt, out)
+    if fmt == "xlsx":
+        sheet = load_workbook(out).active
+        assert sheet is not None
+        lines = [
+            [str(v) if v is not None else "" for v in row]
+            for row in sheet.iter_rows(values_only=True)
+        ]
+    elif fmt == "csv":
+        lines = list(csv.reader(out.open(encoding="utf-8"), delimiter=";"))
+    else:
+        lines = [[out.read_text(encoding="utf-8")]]
+    text = "\n".join(";".join(line) for line in lines)
+    with Session(engine) as session:
+        pseudonyms = [r.pseudonym for r in session.exec(select(Respondent))]
+    for person in people(1, 6) + people(3, 2):
+        assert person.external_id not in text
+    assert not any(p in text or p[:8] in text for p in pseudonyms)
+    assert not any(code in text for code in organisation.values())
+    if fmt != "html":
+        klein = [line for line in lines if "Klein" in line]
+        assert klein and all(line[4:] == ["", "", ""] for line in klein)
+        assert all(line[3] == "verborgen" for line in klein)
+    else:
+        assert "Klein" in text and "verborgen" in text and "data:image/png;base64," in text
+
+
+def test_the_report_command_writes_a_file_and_shows_progress(
+    organisation: dict[str, str], engine: Engine, tmp_path: Path
+) -> None:
+    out = tmp_path / "hr.html"
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "report", "--format", "html", "--out", str(out)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "report: done" in done.stderr
+    assert "<h1>Leercultuurscan: uitslag voor HR</h1>" in out.read_text(encoding="utf-8")
+
+
+async def test_only_hr_gets_the_overview_in_the_bot(
+    organisation: dict[str, str], tmp_path: Path
+) -> None:
+    async with FakeBotApi() as api:
+        hr, worker = api.user(4400, "Hanna"), api.user(4500, "Wim")
+        async for _ in bot_in_this_loop(api, tmp_path, hr_telegram_ids="4400, 77"):
+            await worker.send("/hr")
+            await api.settle()
+            await hr.send("/hr")
+            await api.settle()
+    assert "alleen voor HR" in worker.last["plain"]
+    overview = hr.last["plain"]
+    assert "Overzicht voor HR, ronde 1: 13 mensen" in overview
+    assert (
+        "Teams met cijfers: 1. Verborgen (te klein, of om een klein team te beschermen): 2."
+        in overview
+    )
+    assert api.rejected == []
