@@ -88,3 +88,10 @@ async def answer_all(api: FakeBotApi, user: FakeUser, pick: int) -> int:
         await tap_and_settle(api, user, labels[min(pick, len(labels) - 2)])
         taps += 1
     return taps
+
+
+async def start_and_consent(api: FakeBotApi, user: FakeUser) -> None:
+    """Sends /start and says yes: the person is at the first counted question (the role)."""
+    await user.send("/start")
+    await api.settle()
+    await tap_and_settle(api, user, "✅ Ja")

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from storage.db import make_engine, sqlite_url
 from storage.models import Answer, ProcessedUpdate
 from tests.fakebotapi import BOT_USER, FakeBotApi, FakeUser
-from tests.harness import tap_and_settle
+from tests.harness import start_and_consent, tap_and_settle
 
 ROLE_QUESTION = "Wat is jouw rol in het werk?"
 CONSENTED = {"toestemming": "ja"}
@@ -109,9 +109,7 @@ MESSAGES: dict[str, dict[str, Any]] = {
 
 
 async def at_role_question(api: FakeBotApi, user: FakeUser) -> None:
-    await user.send("/start")
-    await api.settle()
-    await tap_and_settle(api, user, "✅ Ja")
+    await start_and_consent(api, user)
     assert ROLE_QUESTION in user.last["text"]
 
 

@@ -16,16 +16,10 @@ from sqlmodel import Session, select
 
 from storage.db import make_engine, sqlite_url
 from storage.models import Answer
-from tests.fakebotapi import FakeBotApi, FakeUser
-from tests.harness import tap_and_settle
+from tests.fakebotapi import FakeBotApi
+from tests.harness import start_and_consent, tap_and_settle
 
 SORRY = "er ging iets mis"
-
-
-async def at_role_question(api: FakeBotApi, user: FakeUser) -> None:
-    await user.send("/start")
-    await api.settle()
-    await tap_and_settle(api, user, "✅ Ja")
 
 
 def answers_in(data_dir: Path) -> dict[str, str]:
@@ -37,7 +31,7 @@ async def test_a_rate_limit_is_waited_out_before_the_next_question(
     api: FakeBotApi, running_bot: Path
 ) -> None:
     nora = api.user(7100, "Nora")
-    await at_role_question(api, nora)
+    await start_and_consent(api, nora)
     api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
     tapped = time.monotonic()
     await nora.tap("👷 Medewerker")
@@ -54,7 +48,7 @@ async def test_a_gateway_error_is_retried_and_the_question_arrives_once(
     api: FakeBotApi, running_bot: Path
 ) -> None:
     otto = api.user(7200, "Otto")
-    await at_role_question(api, otto)
+    await start_and_consent(api, otto)
     api.fail_next("sendMessage", 502, "Bad Gateway", count=2)
     await tap_and_settle(api, otto, "👷 Medewerker")
     await otto.wait_for(lambda user: "Vraag 2 van" in user.last["plain"])
@@ -68,7 +62,7 @@ async def test_a_person_who_blocked_the_bot_is_left_alone_and_keeps_their_answer
     api: FakeBotApi, running_bot: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     pia = api.user(7300, "Pia")
-    await at_role_question(api, pia)
+    await start_and_consent(api, pia)
     api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user", count=5)
     with caplog.at_level(logging.WARNING):
         await tap_and_settle(api, pia, "👷 Medewerker")
@@ -86,7 +80,7 @@ async def test_a_person_who_blocked_the_bot_is_left_alone_and_keeps_their_answer
 
 async def test_an_edit_that_changes_nothing_is_harmless(api: FakeBotApi, running_bot: Path) -> None:
     rik = api.user(7400, "Rik")
-    await at_role_question(api, rik)
+    await start_and_consent(api, rik)
     question = rik.last["message_id"]
     await rik.tap_on(question, "👷 Medewerker")
     await rik.tap_on(question, "🗂️ HR")  # the second tap sees the buttons already gone
