@@ -61,7 +61,8 @@ def write_html(report: HrReport, dialogue: Dialogue, out: Path) -> None:
     layers = [d for d in dialogue.model("groeimodel").dimensions if d != "eigen_laag"]
     factors = dialogue.model("eigen_regie").dimensions
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
-    latest = report.waves[-1] if report.waves else None
+    # The heatmap shows the newest round that has figures to show.
+    latest = max((c.wave for c in report.cells if c.kind == "team"), default=None)
     page = env.get_template("hr.html.j2").render(
         t=locale,
         report=report,
@@ -69,7 +70,7 @@ def write_html(report: HrReport, dialogue: Dialogue, out: Path) -> None:
         factors=factors,
         latest=latest,
         heatmap=_png(_heatmap(report, layers, locale.messages, latest)) if latest else None,
-        trend=_png(_trend(report, locale.messages)) if latest else None,
+        trend=_png(_trend(report, locale.messages)) if report.cells else None,
     )
     out.write_text(page, encoding="utf-8")
 
@@ -123,7 +124,7 @@ def _trend(report: HrReport, words: dict[str, str]) -> Figure:
     axes.set_ylim(1, 5)
     axes.set_xticks(report.waves)
     axes.set_xlabel(words["report_wave"])
-    axes.legend(loc="upper left", fontsize="small")
+    axes.legend(loc="lower right", fontsize="small")
     figure.tight_layout()
     return figure
 

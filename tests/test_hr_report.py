@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -184,3 +186,47 @@ async def test_only_hr_gets_the_overview_in_the_bot(
         in overview
     )
     assert api.rejected == []
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium, installed once when it is missing and this machine allows it."""
+    found = shutil.which("chromium")
+    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        install = ["apt-get", "install", "-y", "-q", "chromium"]
+        if subprocess.run(install, capture_output=True, timeout=600).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], capture_output=True, timeout=600)
+            subprocess.run(install, capture_output=True, timeout=600)
+        found = shutil.which("chromium")
+    if found is None:
+        pytest.skip("Chromium is not installed and cannot be installed here (needs root and apt)")
+    return found
+
+
+def test_the_html_report_renders_in_chromium(
+    organisation: dict[str, str], engine: Engine, dialogue: Dialogue, tmp_path: Path, chromium: str
+) -> None:
+    page, shot = tmp_path / "report.html", tmp_path / "report.png"
+    write(report_of(engine, dialogue), dialogue, "html", page)
+    subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1100,1800",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    with Image.open(shot) as image:
+        assert image.size == (1100, 1800)
+        pixels = list(image.convert("RGB").getdata())
+    ink = sum(1 for r, g, b in pixels if r + g + b < 600)
+    colour = sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 80)
+    assert ink > 20_000  # the tables and their text were drawn
+    assert colour > 5_000  # and so were the charts
