@@ -71,7 +71,7 @@ def group_sizes(session: Session, *, kind: GroupKind, role_question: str) -> lis
     statement = _joined(
         select(group, _wave(), func.count(col(Scan.id))).select_from(Scan), kind, role_question
     )
-    rows = session.exec(statement.where(_finished()).group_by(group, _wave())).all()
+    rows = session.connection().execute(statement.where(_finished()).group_by(group, _wave())).all()
     return [GroupSize(kind, name, wave, people) for name, wave, people in rows]
 
 
@@ -95,11 +95,15 @@ def cells(session: Session, *, kind: GroupKind, role_question: str, min_group: i
         kind,
         role_question,
     )
-    rows = session.exec(
-        statement.where(_finished())
-        .group_by(group, _wave(), ResultScore.model, ResultScore.dimension)
-        .having(people >= min_group)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(  # plain rows: no ORM work per row
+            statement.where(_finished())
+            .group_by(group, _wave(), ResultScore.model, ResultScore.dimension)
+            .having(people >= min_group)
+        )
+        .all()
+    )
     return [
         Cell(kind, name, wave, model, dimension, n, k, float(avg) if k >= min_group else None)
         for name, wave, model, dimension, n, k, avg in rows

@@ -1,0 +1,115 @@
+"""Times the HR report over many synthetic respondents and prints a table.
+
+    .venv/bin/python -m benchmarks.hr_report [--people 10000 100000] [--database-url URL]
+
+Respondents are written straight into the tables (finished scans with scores and a role), in
+teams of 3 to 15 people over two rounds, so some teams fall below the minimum group size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from dialogues.loader import default_dialogue
+from reports.hr import build_report, role_question
+from storage.db import make_engine, sqlite_url
+from storage.models import Answer, ResultScore, Scan, Team, utcnow
+
+BATCH = 5_000
+
+
+def generate(engine: Engine, people: int, seed: int = 7) -> None:
+    """Writes `people` finished scans in teams, with every score a placement stores."""
+    dialogue = default_dialogue()
+    rng = random.Random(seed)
+    layers = [d for d in dialogue.model("groeimodel").dimensions if d != "eigen_laag"]
+    factors = dialogue.model("eigen_regie").dimensions
+    roles = [o.value for o in dialogue.question(role_question(dialogue)).options]
+    now = utcnow()
+    with Session(engine) as session:
+        scans: list[dict[str, object]] = []
+        team_id, made = 0, 0
+        while made < people:
+            team_id += 1
+            session.execute(
+                insert(Team).values(
+                    id=team_id, code=f"bench{team_id}", name=f"Team {team_id}", lead="x"
+                )
+            )
+            size = min(rng.randint(3, 15), people - made)
+            for _ in range(size):
+                made += 1
+                scans.append(
+                    {
+                        "id": made,
+                        "state": "done",
+                        "team_id": team_id,
+                        "wave": rng.choice((1, 2)),
+                        "started_at": now,
+                        "updated_at": now,
+                        "finished_at": now,
+                    }
+                )
+        for start in range(0, len(scans), BATCH):
+            chunk = scans[start : start + BATCH]
+            session.execute(insert(Scan), chunk)
+            scores = [
+                {
+                    "scan_id": s["id"],
+                    "model": model,
+                    "dimension": dim,
+                    "score": None if rng.random() < 0.1 else float(rng.randint(1, 5)),
+                }
+                for s in chunk
+                for model, dims in (("groeimodel", layers), ("eigen_regie", factors))
+                for dim in dims
+            ]
+            session.execute(insert(ResultScore), scores)
+            answers = [
+                {
+                    "scan_id": s["id"],
+                    "question_id": role_question(dialogue),
+                    "value": rng.choices(roles, weights=(80, 12, 4, 4))[0],
+                    "answered_at": now,
+                }
+                for s in chunk
+            ]
+            session.execute(insert(Answer), answers)
+        session.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--database-url", help="default: a fresh SQLite file per size")
+    args = parser.parse_args()
+    dialogue = default_dialogue()
+    print(
+        f"{'respondents':>12} {'generate s':>11} {'report s':>9} {'groups shown':>13} {'hidden':>7}"
+    )
+    for people in args.people:
+        with tempfile.TemporaryDirectory() as folder:
+            engine = make_engine(args.database_url or sqlite_url(Path(folder)))
+            started = time.perf_counter()
+            generate(engine, people)
+            generated = time.perf_counter() - started
+            started = time.perf_counter()
+            with Session(engine) as session:
+                report = build_report(session, dialogue=dialogue, min_group=5)
+            took = time.perf_counter() - started
+            shown = sum(1 for g in report.groups if g.people is not None)
+            hidden = sum(1 for g in report.groups if g.people is None)
+            print(f"{people:>12,} {generated:>11.1f} {took:>9.2f} {shown:>13,} {hidden:>7,}")
+            engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
