@@ -11,10 +11,13 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.conversation import Conversation, Outcome, Person, message
+from reports.hr import phase_layers
 from statemachine import Reply
 from storage import team_queries
 from storage.db import transaction
 from storage.models import Team
+
+OWN_LAYER, LEAD_LAYER = "individu", "leidinggevende"
 
 TEAM_PREFIX = "team"
 MAX_TEAM_NAME = 64
@@ -84,6 +87,12 @@ class Teams:
             if team is None:
                 return self._outcome(person, [message("not_your_team")])
             figures = team_queries.team_figures(session, team_id=team.id or 0, wave=team.wave)
+            earlier = (
+                team_queries.team_figures(session, team_id=team.id or 0, wave=team.wave - 1)
+                if team.wave > 1
+                else None
+            )
+            lead_self = team_queries.own_phase(session, pseudonym=team.lead, layer=OWN_LAYER)
             session.expunge(team)
         if figures.finished < self.min_group:
             waiting = message(
@@ -94,7 +103,10 @@ class Teams:
                 min_group=self.min_group,
             )
             return self._outcome(person, [waiting])
-        return self._outcome(person, [Reply("team_result", self._picture(team, figures))])
+        if earlier is not None and earlier.finished < self.min_group:
+            earlier = None  # a small earlier round is not shown, not even as a difference
+        picture = self._picture(team, figures, earlier, lead_self)
+        return self._outcome(person, [Reply("team_result", picture)])
 
     def new_wave(self, person: Person, code: str) -> Outcome:
         """Starts a new round: later answers make a new picture, the old one is kept."""
@@ -109,8 +121,14 @@ class Teams:
         started = message("team_new_wave", team=team.name, wave=team.wave)
         return self._outcome(person, [started, Reply("team_card", {"team": team})])
 
-    def _picture(self, team: Team, figures: team_queries.TeamFigures) -> dict[str, Any]:
-        layers = self.dialogue.model("groeimodel").dimensions
+    def _picture(
+        self,
+        team: Team,
+        figures: team_queries.TeamFigures,
+        earlier: team_queries.TeamFigures | None,
+        lead_self: float | None,
+    ) -> dict[str, Any]:
+        layers = phase_layers(self.dialogue)
         factors = self.dialogue.model("eigen_regie").dimensions
         phases = {
             layer: {
@@ -120,6 +138,9 @@ class Teams:
                 ],
                 "unknown": figures.distributions.get(("groeimodel", layer), {}).get(None, 0),
                 "mean": figures.means.get(("groeimodel", layer), (None, 0))[0],
+                "before": earlier.means.get(("groeimodel", layer), (None, 0))[0]
+                if earlier
+                else None,
             }
             for layer in layers
         }
@@ -139,6 +160,10 @@ class Teams:
             "phases": phases,
             "factors": {f: figures.means.get(("eigen_regie", f), (None, 0))[0] for f in factors},
             "gaps": sorted(gaps, key=lambda gap: -gap[2]),
+            # The lead's view of themselves next to how the team sees them (their own answer,
+            # shown only to them).
+            "lead_self": lead_self,
+            "team_on_lead": phases.get(LEAD_LAYER, {}).get("mean"),
         }
 
     def _own_team(self, session: Session, person: Person, code: str) -> Team | None:

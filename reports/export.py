@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader
 from matplotlib.figure import Figure
 
 from dialogues.loader import Dialogue
-from reports.hr import HrReport
+from reports.hr import HrReport, phase_layers
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("html", "csv", "xlsx")
@@ -58,7 +58,7 @@ def write_xlsx(report: HrReport, out: Path) -> None:
 
 def write_html(report: HrReport, dialogue: Dialogue, out: Path) -> None:
     locale = dialogue.locale(None)
-    layers = [d for d in dialogue.model("groeimodel").dimensions if d != "eigen_laag"]
+    layers = phase_layers(dialogue)
     factors = dialogue.model("eigen_regie").dimensions
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     # The heatmap shows the newest round that has figures to show.

@@ -13,6 +13,9 @@ from storage import report_queries
 from storage.report_queries import Cell, GroupKind, GroupSize
 
 ROLE_DIMENSION = "eigen_laag"  # the question that asks from which layer someone answers
+# Role values that are also layers others are asked about, and the role of frontline workers.
+MANAGING_LAYERS = ("leidinggevende", "hr", "directie")
+WORKERS, OWN_LAYER = "medewerker", "individu"
 Progress = Callable[[str], None]
 
 
@@ -48,8 +51,24 @@ class HrReport:
             None,
         )
 
+    def perception(self, wave: int) -> list[tuple[str, float | None, float | None]]:
+        """Per managing layer: how workers see it, and how that layer sees its own learning."""
+        return [
+            (
+                layer,
+                self.cell("role", WORKERS, wave, "groeimodel", layer),
+                self.cell("role", layer, wave, "groeimodel", OWN_LAYER),
+            )
+            for layer in MANAGING_LAYERS
+        ]
+
     def groups_of(self, kind: GroupKind, wave: int) -> list[GroupRow]:
         return [g for g in self.groups if g.kind == kind and g.wave == wave]
+
+
+def phase_layers(dialogue: Dialogue) -> list[str]:
+    """The layers a phase is asked for, in the order the interview asks them."""
+    return [q.measures for q in dialogue.questions if q.kind == "phase"]
 
 
 def role_question(dialogue: Dialogue) -> str:

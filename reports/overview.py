@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from dialogues.loader import Dialogue
-from reports.hr import build_report
+from reports.hr import build_report, phase_layers
 from statemachine import Reply
 from storage.db import transaction
 
@@ -34,8 +34,7 @@ class HrOverview:
             "people": everyone.people,
             "phases": {
                 layer: report.cell("all", "", wave, "groeimodel", layer)
-                for layer in self.dialogue.model("groeimodel").dimensions
-                if layer != "eigen_laag"
+                for layer in phase_layers(self.dialogue)
             },
             "factors": {
                 factor: report.cell("all", "", wave, "eigen_regie", factor)

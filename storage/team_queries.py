@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from storage.models import CodeAttempt, ResultScore, Scan, Team
+from storage.models import CodeAttempt, Respondent, ResultScore, Scan, Team
 
 # 72 bits from the OS's random source, URL-safe, fits a deep link (1-64 of A-Z a-z 0-9 _ -).
 CODE_BYTES = 9
@@ -62,6 +62,23 @@ class TeamFigures:
     distributions: dict[tuple[str, str], dict[float | None, int]] = field(default_factory=dict)
     # (model, dimension) -> mean over the people with a known score, and how many they are.
     means: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)
+
+
+def own_phase(session: Session, *, pseudonym: str, layer: str) -> float | None:
+    """The phase a person gave their own layer in their latest finished scan."""
+    statement = (
+        select(ResultScore.score)
+        .join(Scan, col(Scan.id) == ResultScore.scan_id)
+        .join(Respondent, col(Respondent.id) == Scan.respondent_id)
+        .where(
+            Respondent.pseudonym == pseudonym,
+            col(Scan.finished_at).is_not(None),
+            ResultScore.model == "groeimodel",
+            ResultScore.dimension == layer,
+        )
+        .order_by(col(Scan.finished_at).desc())
+    )
+    return session.exec(statement).first()
 
 
 def finished_in_team(session: Session, *, team_id: int, wave: int) -> int:

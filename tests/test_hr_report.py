@@ -231,3 +231,26 @@ def test_the_html_report_renders_in_chromium(
     colour = int((pixels.max(axis=2) - pixels.min(axis=2) > 80).sum())
     assert ink > 20_000  # the tables and their text were drawn
     assert colour > 5_000  # and so were the charts
+
+
+def test_perception_gaps_compare_workers_view_with_the_layers_own_view(
+    conversation: Conversation, engine: Engine, dialogue: Dialogue
+) -> None:
+    for person in people(5, 6):  # workers who see their leads low
+        conversation.start(person, None)
+        answers = {"rol": "medewerker", "fase_leiding": "selectie", "fase_individu": "actie"}
+        finish_with(conversation, person, answers)
+    for person in people(6, 5):  # leads who see themselves high
+        finish_with(conversation, person, {"rol": "leidinggevende", "fase_individu": "toepassing"})
+    gaps = {layer: (out, own) for layer, out, own in report_of(engine, dialogue).perception(1)}
+    assert gaps["leidinggevende"] == (2.0, 4.0)
+    assert gaps["hr"][1] is None  # no HR people answered: nothing to compare
+
+
+def finish_with(conversation: Conversation, person: Person, chosen: dict[str, str]) -> None:
+    """Finishes a scan with these answers, the first option everywhere else."""
+    conversation.start(person, None)
+    while (reply := conversation.current(person).replies[-1]).template == "question":
+        question = reply.data["question"]
+        value = chosen.get(question.id, question.options[0].value)
+        conversation.answer(person, question.id, value)

@@ -163,3 +163,27 @@ async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
     await api.settle()
     assert "0 van de 5 mensen" in lead.last["plain"]
     assert api.rejected == []
+
+
+def test_the_lead_sees_their_own_view_beside_the_team_and_the_last_round(
+    conversation: Conversation,
+) -> None:
+    teams = Teams(conversation, min_group=3)
+    code = new_team(teams)
+    conversation.start(LEAD, code)
+    finish(conversation, LEAD, option_index=4)  # the lead rates themselves highest
+    for person in members(3):
+        conversation.start(person, code)
+        finish(conversation, person, option_index=1)
+    first = teams.overview(LEAD).replies[0].data
+    assert first["lead_self"] == 5.0
+    assert first["team_on_lead"] is not None and first["team_on_lead"] < 5.0
+    assert first["phases"]["individu"]["before"] is None
+
+    teams.press(LEAD, team_data("wave", code))
+    for person in members(3):
+        conversation.start(person, code)
+        finish(conversation, person, option_index=3)
+    second = teams.overview(LEAD).replies[0].data
+    before = second["phases"]["individu"]["before"]
+    assert before is not None and before < second["phases"]["individu"]["mean"]
