@@ -71,6 +71,9 @@ def write_html(report: HrReport, dialogue: Dialogue, out: Path) -> None:
         latest=latest,
         heatmap=_png(_heatmap(report, layers, locale.messages, latest)) if latest else None,
         trend=_png(_trend(report, locale.messages)) if report.cells else None,
+        profile=_png(_profile(report, factors, locale.factors, locale.messages["report_wave"]))
+        if report.cells
+        else None,
     )
     out.write_text(page, encoding="utf-8")
 
@@ -124,6 +127,23 @@ def _trend(report: HrReport, words: dict[str, str]) -> Figure:
     axes.set_ylim(1, 5)
     axes.set_xticks(report.waves)
     axes.set_xlabel(words["report_wave"])
+    axes.legend(loc="lower right", fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def _profile(report: HrReport, factors: list[str], names: dict[str, str], wave_word: str) -> Figure:
+    """Eigen regie of everyone, per round: one group of bars per factor."""
+    figure = Figure(figsize=(8, 3), dpi=100)
+    axes = figure.subplots()
+    width = 0.8 / max(len(report.waves), 1)
+    for index, wave in enumerate(report.waves):
+        means = [report.cell("all", "", wave, "eigen_regie", f) for f in factors]
+        xs = [x + index * width for x in range(len(factors))]
+        axes.bar(xs, [m or 0 for m in means], width=width, label=f"{wave_word} {wave}")
+    axes.set_xticks([x + width * (len(report.waves) - 1) / 2 for x in range(len(factors))])
+    axes.set_xticklabels([names[f] for f in factors])
+    axes.set_ylim(0, 5)
     axes.legend(loc="lower right", fontsize="small")
     figure.tight_layout()
     return figure
