@@ -33,6 +33,7 @@ from bot.rate_limits import PatientRateLimiter
 from bot.render import Message as Rendered
 from bot.render import Renderer, split_text
 from bot.settings import Settings
+from bot.team_chart import team_chart
 from bot.teams import TEAM_PREFIX, Teams
 from dialogues.loader import DEFAULT_LANGUAGE
 from reports.overview import HrOverview
@@ -90,6 +91,9 @@ async def send_outcome(
             link = renderer.deep_link + reply.data["team"].code
             await context.bot.send_photo(chat.id, qr_png(link), caption=rendered.text)
             continue
+        if reply.template == "team_result":  # the picture first, then the figures
+            locale = renderer.dialogue.locale(outcome.language)
+            await context.bot.send_photo(chat.id, team_chart(reply.data, locale))
         *first_parts, last_part = split_text(rendered.text)
         for part in first_parts:  # only long overviews (/mijngegevens) need more than one
             await context.bot.send_message(chat.id, part)

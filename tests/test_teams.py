@@ -151,6 +151,7 @@ async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
     await lead.send("/teamresultaat")
     await api.settle()
     result = lead.last["plain"]
+    assert lead.messages[-2]["photo"]  # the team's picture comes with it
     assert "Teamuitslag 'Zorg Noord', ronde 1" in result
     assert "5 mensen deden mee." in result
 
