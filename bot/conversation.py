@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from dialogues.loader import Dialogue, ResolvedQuestion
 from dialogues.schema import Option
-from placement import Placement, compute_placement
+from placement import compute_placement, stored_scores
 from statemachine import DONE, PAUSED, Interview, InterviewMachine, Reply
 from statemachine.interview import DECLINED
 from storage import queries
@@ -428,7 +428,7 @@ class Conversation:
             weakest=placement.weakest,
             resilience=placement.resilience,
             preference=placement.preference,
-            scores=_scores(placement),
+            scores=stored_scores(self.dialogue, placement),
         )
         return Reply("summary", {"placement": placement})
 
@@ -449,14 +449,6 @@ class Conversation:
 
     def _outcome(self, loaded: _Loaded, replies: list[Reply]) -> Outcome:
         return Outcome(replies=replies, language=loaded.language)
-
-
-def _scores(placement: Placement) -> dict[tuple[str, str], float | None]:
-    scores: dict[tuple[str, str], float | None] = {
-        ("groeimodel", layer): phase for layer, phase in placement.phases.items()
-    }
-    scores.update({("eigen_regie", f): s for f, s in placement.factors.items()})
-    return scores
 
 
 _NAVIGATION: dict[str, Callable[[Conversation, Person], Outcome]] = {

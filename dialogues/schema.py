@@ -75,16 +75,6 @@ class Block(Strict):
     questions: list[Question] = Field(min_length=1)
 
 
-class Tip(Strict):
-    """Advice for one situation, tagged with what it fits and where it comes from."""
-
-    id: Identifier
-    source: Identifier
-    layer: Identifier
-    factor: Identifier | None = None
-    phases: list[int] = Field(default_factory=list, description="empty: fits every phase")
-
-
 class Structure(Strict):
     """Everything in scan.yaml."""
 
@@ -92,7 +82,6 @@ class Structure(Strict):
     models: list[SourceModel]
     scales: list[Scale]
     blocks: list[Block]
-    tips: list[Tip] = Field(default_factory=list)
 
 
 class QuestionText(Strict):
@@ -106,6 +95,13 @@ class BlockText(Strict):
     intro: str | None = None
 
 
+class Named(Strict):
+    """A short name with one plain sentence that explains it."""
+
+    name: str
+    text: str
+
+
 class Locale(Strict):
     """Everything in one locales/<code>.yaml: the words for one language."""
 
@@ -117,5 +113,16 @@ class Locale(Strict):
     factors: dict[Identifier, str]
     phases: dict[int, str]
     layers: dict[Identifier, str]
+    own_layers: dict[Identifier, str] = Field(description="a layer seen by someone in it")
     tips: dict[Identifier, str]
+    rings: dict[Identifier, Named]
+    processes: dict[Identifier, Named]
+    positions: dict[Identifier, str] = Field(description="the guiding question of each position")
+    verdicts: dict[Identifier, Named]
+    core_questions: dict[Identifier, str]
+    preconditions: dict[Identifier, Named]
+    imbalance: dict[Identifier, str]
+    preferences: dict[Identifier, Named]
+    llo: dict[Identifier, Named]
+    moments: dict[Identifier, str]
     messages: dict[Identifier, str]

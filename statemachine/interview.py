@@ -90,8 +90,8 @@ class Interview:
         assert question is not None, f"state {self.state!r} is not a question"
         number, total = self.position()
         questions = self.dialogue.questions
-        index = questions.index(question)
-        first_of_block = index == 0 or questions[index - 1].block != question.block
+        asked_before = [q for q in questions[: questions.index(question)] if self.applies(q)]
+        first_of_block = not asked_before or asked_before[-1].block != question.block
         return Reply(
             "question",
             {
