@@ -51,10 +51,26 @@ class Interview:
         state = self.resume_at if self.state == PAUSED else self.state
         return self.dialogue.question(state) if self.dialogue.has_question(state) else None
 
+    def likely_applies(self, question: ResolvedQuestion) -> bool:
+        """Like `applies`, but an unanswered earlier question counts as its first answer.
+
+        So 'vraag n van m' does not grow when a later answer (such as the role) is given.
+        """
+        for ref, values in (question.when or {}).items():
+            earlier = self.dialogue.question(ref)
+            if not self.likely_applies(earlier):
+                return False
+            usual = next(o.value for o in earlier.options if not (o.dont_know or o.ends_interview))
+            if self.answers.get(ref, usual) not in values:
+                return False
+        return True
+
     @property
     def counted_questions(self) -> list[ResolvedQuestion]:
-        """The questions that count for 'vraag n van m': those that apply, consent excluded."""
-        return [q for q in self.dialogue.questions if q.kind != "consent" and self.applies(q)]
+        """The questions that count for 'vraag n van m': those likely asked, consent excluded."""
+        return [
+            q for q in self.dialogue.questions if q.kind != "consent" and self.likely_applies(q)
+        ]
 
     def position(self) -> tuple[int, int]:
         counted = self.counted_questions

@@ -15,7 +15,7 @@ def asked(answers: dict[str, str], dialogue: Dialogue | None = None) -> list[Res
 
 def counted(answers: dict[str, str]) -> int:
     """The 'vraag n van m' total shown after these answers: consent is not counted."""
-    return len([q for q in asked(answers) if q.kind != "consent"])
+    return len(Interview(dialogue=default_dialogue(), answers=answers).counted_questions)
 
 
 def taps(role: str, **more: str) -> int:
