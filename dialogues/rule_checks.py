@@ -96,7 +96,7 @@ def _check_phases(check: _Checker, scoring: Scoring) -> list[str]:
     check.within("phases.layers", layers, check.dimensions(model), "groeimodel layer")
     for rule in rules.layers:
         item = f"phases layer '{rule.layer}'"
-        for qid in (rule.seen, rule.own):
+        for qid in [*rule.seen, rule.own]:
             if qid is not None:
                 question = check.question(item, qid, model=model, kinds=["phase"])
                 if question.measures != rule.layer:

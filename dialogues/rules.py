@@ -17,7 +17,7 @@ class LayerRule(Strict):
     """Which phase question fills a layer: as seen by others, or by someone in that layer."""
 
     layer: Identifier
-    seen: Identifier
+    seen: list[Identifier] = Field(min_length=1, description="the first one answered counts")
     own: Identifier | None = None
 
 

@@ -29,7 +29,8 @@ def layer_phases(
             phases[rule.layer] = score(dialogue, answers, rule.own)
             own_view = rule.layer
         else:
-            phases[rule.layer] = score(dialogue, answers, rule.seen)
+            seen = next((qid for qid in rule.seen if qid in answers), rule.seen[0])
+            phases[rule.layer] = score(dialogue, answers, seen)
     return phases, own_view
 
 

@@ -22,7 +22,7 @@ MECHANISMS = {  # seven mechanisms of an effective learning culture (presentatio
     "inhoud_werk": ["lo_taken"],
     "ruimte_veiligheid": ["le_fouten", "er_mogen_1"],
     "samen_leren": ["dlo_sociaal", "fase_collegas"],
-    "leiderschap": ["fase_leiding", "fase_zelf_leiding"],
+    "leiderschap": ["fase_leiding", "fase_leiding_org", "fase_zelf_leiding"],
     "organisatie": ["fase_hr", "fase_directie", "pr_aanbod"],
     "buitenwereld": ["lo_buiten"],
 }
