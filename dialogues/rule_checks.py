@@ -246,6 +246,9 @@ def check_rule_texts(
         ("llo position", (p.position for p in scoring.llo.positions), locale.llo),
         ("llo moment", (m.moment for m in scoring.llo.moments), locale.moments),
     ]
+    strays = [qid for qid in locale.seen_layers if qid not in by_id]
+    if strays:
+        raise DialogueError(file, f"seen_layers '{strays[0]}'", "is not a question in scan.yaml")
     for kind, ids, present in needed:
         have = set(present)
         gaps = [i for i in ids if i not in have]

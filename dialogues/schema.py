@@ -114,6 +114,9 @@ class Locale(Strict):
     phases: dict[int, str]
     layers: dict[Identifier, str]
     own_layers: dict[Identifier, str] = Field(description="a layer seen by someone in it")
+    seen_layers: dict[Identifier, str] = Field(
+        default_factory=dict, description="a layer's name when a given question placed it"
+    )
     tips: dict[Identifier, str]
     rings: dict[Identifier, Named]
     processes: dict[Identifier, Named]

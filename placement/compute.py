@@ -26,6 +26,7 @@ class Placement:
     role_layer: str
     own_layer: str
     phases: dict[str, int | None]
+    phase_questions: dict[str, str]
     own_view: str | None
     imbalance: Imbalance | None
     factors: dict[str, float | None]
@@ -52,7 +53,8 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
     role = choice(dialogue, answers, rules.roles.question)
     role_rule = next((r for r in rules.roles.options if r.value == role), rules.roles.options[0])
     own_layer = rules.phases.own_layer
-    phases, own_view = layer_phases(dialogue, answers, role_rule.layer)
+    layers = layer_phases(dialogue, answers, role_rule.layer)
+    phases = layers.phases
     factors = factor_scores(dialogue, answers)
     strongest, weakest = strongest_and_weakest(factors)
     preference = choice(dialogue, answers, rules.preference.question)
@@ -70,7 +72,8 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
         role_layer=role_rule.layer,
         own_layer=own_layer,
         phases=phases,
-        own_view=own_view,
+        phase_questions=layers.questions,
+        own_view=layers.own_view,
         imbalance=imbalance(dialogue, phases),
         factors=factors,
         strongest=strongest,

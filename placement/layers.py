@@ -18,20 +18,28 @@ class Imbalance:
     gap: int
 
 
-def layer_phases(
-    dialogue: Dialogue, answers: Answers, role_layer: str | None
-) -> tuple[dict[str, int | None], str | None]:
+@dataclass(frozen=True)
+class LayerPhases:
+    """The phase per layer, the question that placed it, and the layer seen from inside."""
+
+    phases: dict[str, int | None]
+    questions: dict[str, str]
+    own_view: str | None
+
+
+def layer_phases(dialogue: Dialogue, answers: Answers, role_layer: str | None) -> LayerPhases:
     """The phase per layer; a respondent's own layer comes from their own view of it."""
     phases: dict[str, int | None] = {}
+    questions: dict[str, str] = {}
     own_view: str | None = None
     for rule in dialogue.scoring.phases.layers:
         if rule.own is not None and rule.layer == role_layer:
-            phases[rule.layer] = score(dialogue, answers, rule.own)
+            questions[rule.layer] = rule.own
             own_view = rule.layer
         else:
-            seen = next((qid for qid in rule.seen if qid in answers), rule.seen[0])
-            phases[rule.layer] = score(dialogue, answers, seen)
-    return phases, own_view
+            questions[rule.layer] = next((q for q in rule.seen if q in answers), rule.seen[0])
+        phases[rule.layer] = score(dialogue, answers, questions[rule.layer])
+    return LayerPhases(phases, questions, own_view)
 
 
 def imbalance(dialogue: Dialogue, phases: dict[str, int | None]) -> Imbalance | None:

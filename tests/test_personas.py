@@ -101,7 +101,9 @@ def elements(placement: Placement, locale: Locale) -> list[str]:
     """The words the summary must contain for this placement."""
     words: list[str] = []
     for layer, phase in placement.phases.items():
-        name = locale.own_layers[layer] if layer == placement.own_view else locale.layers[layer]
+        asked = placement.phase_questions[layer]
+        name = locale.seen_layers.get(asked, locale.layers[layer])
+        name = locale.own_layers[layer] if layer == placement.own_view else name
         shown = f"{locale.phases[phase]} ({phase}/5)" if phase else locale.messages["phase_unknown"]
         words.append(f"{name}: {shown}")
     if placement.weakest and placement.strongest:
