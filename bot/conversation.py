@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from dialogues.loader import Dialogue, ResolvedQuestion
 from dialogues.schema import Option
-from placement import Placement, compute_placement
+from placement import Placement, compute_placement, stored_scores
 from statemachine import DONE, PAUSED, Interview, InterviewMachine, Reply
 from statemachine.interview import DECLINED
 from storage import queries, team_queries
@@ -478,7 +478,7 @@ class Conversation:
             weakest=placement.weakest,
             resilience=placement.resilience,
             preference=placement.preference,
-            scores=_scores(placement),
+            scores=stored_scores(self.dialogue, placement),
         )
         return summary
 
@@ -513,14 +513,6 @@ def _new_wave(scan: Scan | None, team: Team | None) -> bool:
         and scan.finished_at is not None
         and (scan.team_id != team.id or (scan.wave or 0) < team.wave)
     )
-
-
-def _scores(placement: Placement) -> dict[tuple[str, str], float | None]:
-    scores: dict[tuple[str, str], float | None] = {
-        ("groeimodel", layer): phase for layer, phase in placement.phases.items()
-    }
-    scores.update({("eigen_regie", f): s for f, s in placement.factors.items()})
-    return scores
 
 
 _NAVIGATION: dict[str, Callable[[Conversation, Person], Outcome]] = {

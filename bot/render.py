@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +61,14 @@ def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     return [part.strip("\n") for part in parts if part.strip()]
 
 
+def and_list(keys: Iterable[str], names: Mapping[str, str], word: str, prefix: str = "") -> str:
+    """Names joined the Dutch way: 'A, B en C' (the word for 'and' comes from the locale)."""
+    words = [names[f"{prefix}{key}"] for key in keys]
+    if len(words) < 2:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {word} {words[-1]}"
+
+
 def plain_text(text: str) -> str:
     """Telegram HTML to plain text, for the console."""
     return html.unescape(re.sub(r"<[^>]+>", "", text))
@@ -100,6 +109,9 @@ class Renderer:
                 facts=self.facts,
                 deep_link=self.deep_link,
                 label=lambda q, o: option_label(locale, q, o),
+                and_list=lambda keys, names, prefix="": and_list(
+                    keys, names, locale.messages["list_and"], prefix
+                ),
                 **data,
             )
             .strip()

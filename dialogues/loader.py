@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -12,25 +11,21 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from dialogues.schema import Locale, Option, Question, SourceModel, Structure, Tip
+from dialogues.errors import DialogueError, unique
+from dialogues.rule_checks import check_rule_texts, check_scoring, check_tips
+from dialogues.rules import Scoring, Tip, TipLibrary
+from dialogues.schema import Locale, Option, Question, SourceModel, Structure
 
 CONTENT_DIR = Path(__file__).parent
 STRUCTURE_FILE = "scan.yaml"
 LOCALES_DIR = "locales"
 DEFAULT_LANGUAGE = "nl"
 M = TypeVar("M", bound=BaseModel)
-IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,23}$")
 MAX_BUTTON_CHARS = 40
+MAX_QUESTION_WORDS = 20
+SCORING_FILE = "scoring.yaml"
+TIPS_FILE = "tips.yaml"
 PHASE_SCORES = [1, 2, 3, 4, 5]
-TRIGGER_NAMES = {"answer", "back", "skip", "pause", "resume", "restart", "state", "answers"}
-
-
-class DialogueError(ValueError):
-    """A content file is broken; the message names the file, the item and the fault."""
-
-    def __init__(self, file: str, item: str, fault: str) -> None:
-        super().__init__(f"{file}: {item}: {fault}")
-        self.file, self.item, self.fault = file, item, fault
 
 
 @dataclass(frozen=True)
@@ -62,6 +57,8 @@ class Dialogue:
     structure: Structure
     questions: tuple[ResolvedQuestion, ...]
     locales: dict[str, Locale] = field(repr=False)
+    scoring: Scoring = field(repr=False)
+    tip_library: TipLibrary = field(repr=False)
     _by_id: dict[str, ResolvedQuestion] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -81,7 +78,7 @@ class Dialogue:
 
     @property
     def tips(self) -> list[Tip]:
-        return self.structure.tips
+        return self.tip_library.tips
 
     def locale(self, language: str | None) -> Locale:
         return self.locales.get(language or DEFAULT_LANGUAGE) or self.locales[DEFAULT_LANGUAGE]
@@ -153,24 +150,9 @@ def _parse(model: type[M], data: Any, file: str) -> M:
         raise DialogueError(file, _item_path(data, first["loc"]), fault) from None
 
 
-def _unique(ids: Iterable[str], file: str, kind: str) -> None:
-    seen: set[str] = set()
-    for ident in ids:
-        if not IDENTIFIER.match(ident) or ident in TRIGGER_NAMES:
-            raise DialogueError(
-                file,
-                f"{kind} '{ident}'",
-                "ids are 1-24 lower-case letters, digits or _, "
-                "start with a letter and are not a reserved word",
-            )
-        if ident in seen:
-            raise DialogueError(file, f"{kind} '{ident}'", "this id is used twice")
-        seen.add(ident)
-
-
 def _check_options(q: Question, options: list[Option], file: str) -> None:
     item = f"question '{q.id}'"
-    _unique((o.value for o in options), file, f"{item} option")
+    unique((o.value for o in options), file, f"{item} option")
     answers = [o for o in options if not o.dont_know]
     first_dont_know = next((i for i, o in enumerate(options) if o.dont_know), len(options))
     if any(not o.dont_know for o in options[first_dont_know:]):
@@ -190,11 +172,10 @@ def _check_options(q: Question, options: list[Option], file: str) -> None:
 
 
 def _resolve(structure: Structure, file: str) -> tuple[ResolvedQuestion, ...]:
-    _unique((s.id for s in structure.sources), file, "source")
-    _unique((m.id for m in structure.models), file, "model")
-    _unique((s.id for s in structure.scales), file, "scale")
-    _unique((b.id for b in structure.blocks), file, "block")
-    _unique((t.id for t in structure.tips), file, "tip")
+    unique((s.id for s in structure.sources), file, "source")
+    unique((m.id for m in structure.models), file, "model")
+    unique((s.id for s in structure.scales), file, "scale")
+    unique((b.id for b in structure.blocks), file, "block")
     sources = {s.id for s in structure.sources}
     models = {m.id: m for m in structure.models}
     scales = {s.id: s for s in structure.scales}
@@ -245,21 +226,10 @@ def _resolve(structure: Structure, file: str) -> tuple[ResolvedQuestion, ...]:
                     when=q.when,
                 )
             )
-    _unique((q.id for q in resolved), file, "question")
+    unique((q.id for q in resolved), file, "question")
     _check_phase_scale(resolved, file)
     if not resolved or resolved[0].kind != "consent":
         raise DialogueError(file, "blocks[0]", "the first question must ask for consent")
-    layers = set(models["groeimodel"].dimensions) if "groeimodel" in models else set()
-    factors = set(models["eigen_regie"].dimensions) if "eigen_regie" in models else set()
-    for tip in structure.tips:
-        if tip.source not in sources:
-            raise DialogueError(file, f"tip '{tip.id}'", f"unknown source '{tip.source}'")
-        if tip.layer not in layers:
-            raise DialogueError(file, f"tip '{tip.id}' layer '{tip.layer}'", "unknown layer")
-        if tip.factor is not None and tip.factor not in factors:
-            raise DialogueError(file, f"tip '{tip.id}' factor '{tip.factor}'", "unknown factor")
-        if any(p not in PHASE_SCORES for p in tip.phases):
-            raise DialogueError(file, f"tip '{tip.id}'", "phases are numbered 1 to 5")
     return tuple(resolved)
 
 
@@ -299,7 +269,6 @@ def _check_locale(
 
     need("block", (b.id for b in structure.blocks), locale.blocks)
     need("question", (q.id for q in dialogue), locale.questions)
-    need("tip", (t.id for t in structure.tips), locale.tips)
     for scale in structure.scales:
         need(
             f"scale {scale.id}: option",
@@ -318,6 +287,13 @@ def _check_locale(
         if strays:
             raise DialogueError(
                 file, f"question '{q.id}' option '{strays[0]}'", "not an option of this question"
+            )
+        words = len(locale.questions[q.id].text.split())
+        if words > MAX_QUESTION_WORDS:
+            raise DialogueError(
+                file,
+                f"question '{q.id}'",
+                f"{words} words; keep a question to {MAX_QUESTION_WORDS}",
             )
         for option in q.options:
             item = f"question '{q.id}' option '{option.value}'"
@@ -345,12 +321,20 @@ def option_label(locale: Locale, question: ResolvedQuestion, option: Option) -> 
 
 
 def load_dialogue(directory: Path | str = CONTENT_DIR) -> Dialogue:
-    """Reads scan.yaml and every locale, and checks that they fit together."""
+    """Reads scan.yaml, the scoring rules, the tips and every locale, and checks they fit."""
     root = Path(directory)
     structure_file = root / STRUCTURE_FILE
     structure_name = _display(structure_file, root)
     structure = _parse(Structure, _read_yaml(structure_file, root), structure_name)
     questions = _resolve(structure, structure_name)
+    scoring_file = root / SCORING_FILE
+    scoring_name = _display(scoring_file, root)
+    scoring = _parse(Scoring, _read_yaml(scoring_file, root), scoring_name)
+    check_scoring(scoring, structure, questions, scoring_name)
+    tips_file = root / TIPS_FILE
+    tips_name = _display(tips_file, root)
+    library = _parse(TipLibrary, _read_yaml(tips_file, root), tips_name)
+    check_tips(library, scoring, structure, questions, tips_name)
 
     locale_files = sorted((root / LOCALES_DIR).glob("*.yaml"))
     locales: dict[str, Locale] = {}
@@ -364,6 +348,7 @@ def load_dialogue(directory: Path | str = CONTENT_DIR) -> Dialogue:
                 name, "language", f"says '{locale.language}', file is '{path.stem}'"
             )
         _check_locale(locale, reference, questions, structure, name)
+        check_rule_texts(locale, scoring, library, questions, name)
         locales[locale.language] = locale
         reference = reference or locale
     if DEFAULT_LANGUAGE not in locales:
@@ -372,7 +357,13 @@ def load_dialogue(directory: Path | str = CONTENT_DIR) -> Dialogue:
             "file",
             "the Dutch texts are missing",
         )
-    return Dialogue(structure=structure, questions=questions, locales=locales)
+    return Dialogue(
+        structure=structure,
+        questions=questions,
+        locales=locales,
+        scoring=scoring,
+        tip_library=library,
+    )
 
 
 @cache

@@ -76,16 +76,6 @@ class Block(Strict):
     questions: list[Question] = Field(min_length=1)
 
 
-class Tip(Strict):
-    """Advice for one situation, tagged with what it fits and where it comes from."""
-
-    id: Identifier
-    source: Identifier
-    layer: Identifier
-    factor: Identifier | None = None
-    phases: list[int] = Field(default_factory=list, description="empty: fits every phase")
-
-
 class Structure(Strict):
     """Everything in scan.yaml."""
 
@@ -93,7 +83,6 @@ class Structure(Strict):
     models: list[SourceModel]
     scales: list[Scale]
     blocks: list[Block]
-    tips: list[Tip] = Field(default_factory=list)
 
 
 class QuestionText(Strict):
@@ -107,6 +96,13 @@ class BlockText(Strict):
     intro: Text | None = None
 
 
+class Named(Strict):
+    """A short name with one plain sentence that explains it."""
+
+    name: Text
+    text: Text
+
+
 class Locale(Strict):
     """Everything in one locales/<code>.yaml: the words for one language."""
 
@@ -118,5 +114,19 @@ class Locale(Strict):
     factors: dict[Identifier, Text]
     phases: dict[int, Text]
     layers: dict[Identifier, Text]
+    own_layers: dict[Identifier, Text] = Field(description="a layer seen by someone in it")
+    seen_layers: dict[Identifier, Text] = Field(
+        default_factory=dict, description="a layer's name when a given question placed it"
+    )
     tips: dict[Identifier, Text]
+    rings: dict[Identifier, Named]
+    processes: dict[Identifier, Named]
+    positions: dict[Identifier, Text] = Field(description="the guiding question of each position")
+    verdicts: dict[Identifier, Named]
+    core_questions: dict[Identifier, Text]
+    preconditions: dict[Identifier, Named]
+    imbalance: dict[Identifier, Text]
+    preferences: dict[Identifier, Named]
+    llo: dict[Identifier, Named]
+    moments: dict[Identifier, Text]
     messages: dict[Identifier, Text]

@@ -1,5 +1,6 @@
-"""Placement: turns a finished interview's answers into phases, factor scores and tips."""
+"""Placement: turns a finished interview's answers into phases, scores, a position and tips."""
 
 from placement.compute import Placement, compute_placement
+from placement.stored import stored_scores
 
-__all__ = ["Placement", "compute_placement"]
+__all__ = ["Placement", "compute_placement", "stored_scores"]

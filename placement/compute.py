@@ -1,94 +1,90 @@
 """Computes a respondent's placement from their answers; pure functions, no I/O.
 
-Rules (see the models in dialogues/scan.yaml):
-- Groeimodel: the phase per layer is the score (1-5) of the option chosen for that layer;
-  'weet ik niet' leaves the layer unknown, it never counts as a low phase.
-- Eigen regie: a factor's score is the mean of its statements' scores, 'weet ik niet' left out;
-  the strongest and weakest factor are named only when they differ.
-- Tips: the tip for the weakest factor, then the tip for the respondent's own phase.
+Every rule comes from dialogues/scoring.yaml; docs/scoring.md explains them and their sources.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from statistics import mean
 
 from dialogues.loader import Dialogue
-
-OWN_LAYER = "individu"
+from placement.answers import Answers, choice, score
+from placement.conditions import precondition_scores, weak_conditions
+from placement.layers import Imbalance, imbalance, layer_phases
+from placement.llo import llo_moves, llo_positions
+from placement.path import PathPlace, path_place
+from placement.regie import factor_scores, strongest_and_weakest
+from placement.sustainability import Sustainability, sustainability
+from placement.tips import TipContext, choose_tips
 
 
 @dataclass(frozen=True)
 class Placement:
+    """Everything the summary names, and the scores that are stored."""
+
+    role: str | None
+    role_layer: str
+    own_layer: str
     phases: dict[str, int | None]
+    phase_questions: dict[str, str]
+    own_view: str | None
+    imbalance: Imbalance | None
     factors: dict[str, float | None]
-    strongest: str | None = None
-    weakest: str | None = None
-    resilience: int | None = None
-    preference: str | None = None
+    strongest: str | None
+    weakest: str | None
+    path: PathPlace
+    sustainability: Sustainability
+    conditions: dict[str, float | None]
+    weak_conditions: list[str]
+    preference: str | None
+    llo: dict[str, str | None] | None
+    llo_moves: list[str]
     tips: list[str] = field(default_factory=list)
+    resilience: int | None = None
 
     @property
     def own_phase(self) -> int | None:
-        return self.phases.get(OWN_LAYER)
+        return self.phases.get(self.own_layer)
 
 
-def _score(dialogue: Dialogue, question_id: str, value: str | None) -> int | None:
-    option = dialogue.question(question_id).option(value) if value else None
-    return option.score if option is not None and not option.dont_know else None
-
-
-def compute_placement(dialogue: Dialogue, answers: dict[str, str]) -> Placement:
+def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
     """Places one respondent from their answers (question id → option value)."""
-    phases: dict[str, int | None] = {}
-    for q in dialogue.questions_of("groeimodel"):
-        if q.kind == "phase":
-            phases[q.measures] = _score(dialogue, q.id, answers.get(q.id))
-
-    factors: dict[str, float | None] = {}
-    for factor in dialogue.model("eigen_regie").dimensions:
-        scores = [
-            s
-            for q in dialogue.questions_of("eigen_regie")
-            if q.measures == factor
-            if (s := _score(dialogue, q.id, answers.get(q.id))) is not None
-        ]
-        factors[factor] = round(mean(scores), 2) if scores else None
-
-    known = {f: s for f, s in factors.items() if s is not None}
-    strongest = weakest = None
-    if known and max(known.values()) > min(known.values()):
-        strongest = max(known, key=lambda f: known[f])
-        weakest = min(known, key=lambda f: known[f])
-
-    resilience = next(
-        (
-            _score(dialogue, q.id, answers.get(q.id))
-            for q in dialogue.questions_of("dlo")
-            if q.measures == "basisvraag"
-        ),
-        None,
-    )
-    preference_value = next(
-        (answers.get(q.id) for q in dialogue.questions_of("leervoorkeur")), None
-    )
-    preference_question = next(iter(dialogue.questions_of("leervoorkeur")), None)
-    preference = None
-    if preference_question and preference_value:
-        option = preference_question.option(preference_value)
-        preference = option.value if option and not option.dont_know else None
-
-    own_phase = phases.get(OWN_LAYER)
-    tips = [t.id for t in dialogue.tips if weakest and t.factor == weakest]
-    tips += [
-        t.id for t in dialogue.tips if own_phase and t.factor is None and own_phase in t.phases
-    ]
-    return Placement(
+    rules = dialogue.scoring
+    role = choice(dialogue, answers, rules.roles.question)
+    role_rule = next((r for r in rules.roles.options if r.value == role), rules.roles.options[0])
+    own_layer = rules.phases.own_layer
+    layers = layer_phases(dialogue, answers, role_rule.layer)
+    phases = layers.phases
+    factors = factor_scores(dialogue, answers)
+    strongest, weakest = strongest_and_weakest(factors)
+    preference = choice(dialogue, answers, rules.preference.question)
+    conditions = precondition_scores(dialogue, answers)
+    llo = llo_positions(dialogue, answers)
+    context = TipContext(
+        role_layer=role_rule.layer,
+        own_layer=own_layer,
         phases=phases,
+        weakest=weakest,
+        preference=preference,
+    )
+    return Placement(
+        role=role,
+        role_layer=role_rule.layer,
+        own_layer=own_layer,
+        phases=phases,
+        phase_questions=layers.questions,
+        own_view=layers.own_view,
+        imbalance=imbalance(dialogue, phases),
         factors=factors,
         strongest=strongest,
         weakest=weakest,
-        resilience=resilience,
+        path=path_place(dialogue, answers, factors),
+        sustainability=sustainability(dialogue, answers),
+        conditions=conditions,
+        weak_conditions=weak_conditions(dialogue, conditions),
         preference=preference,
-        tips=tips,
+        llo=llo,
+        llo_moves=llo_moves(dialogue, llo),
+        tips=choose_tips(dialogue, context, list(role_rule.tips)),
+        resilience=score(dialogue, answers, rules.sustainability.basis),
     )

@@ -51,10 +51,29 @@ class Interview:
         state = self.resume_at if self.state == PAUSED else self.state
         return self.dialogue.question(state) if self.dialogue.has_question(state) else None
 
+    def likely_applies(self, question: ResolvedQuestion) -> bool:
+        """Like `applies`, but an unanswered earlier question counts as its first answer.
+
+        So 'vraag n van m' does not grow when a later answer (such as the role) is given.
+        An unanswered question that is itself conditional (an opt-in such as 'a few more
+        questions?') counts as declined, so the last question asked is always 'n van n'.
+        """
+        for ref, values in (question.when or {}).items():
+            earlier = self.dialogue.question(ref)
+            if not self.likely_applies(earlier):
+                return False
+            usual = next(o.value for o in earlier.options if not (o.dont_know or o.ends_interview))
+            assumed = None if earlier.when else usual
+            if self.answers.get(ref, assumed) not in values:
+                return False
+        return True
+
     @property
     def counted_questions(self) -> list[ResolvedQuestion]:
-        """The questions that count for 'vraag n van m': those that apply, consent excluded."""
-        return [q for q in self.dialogue.questions if q.kind != "consent" and self.applies(q)]
+        """The questions that count for 'vraag n van m': those likely asked, consent excluded."""
+        return [
+            q for q in self.dialogue.questions if q.kind != "consent" and self.likely_applies(q)
+        ]
 
     def position(self) -> tuple[int, int]:
         counted = self.counted_questions
@@ -93,10 +112,8 @@ class Interview:
         assert question is not None, f"state {self.state!r} is not a question"
         number, total = self.position()
         questions = self.dialogue.questions
-        index = questions.index(question)
-        first_of_block = not any(
-            q.block == question.block and self.applies(q) for q in questions[:index]
-        )
+        asked_before = [q for q in questions[: questions.index(question)] if self.applies(q)]
+        first_of_block = not asked_before or asked_before[-1].block != question.block
         return Reply(
             "question",
             {

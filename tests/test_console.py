@@ -11,9 +11,10 @@ from sqlmodel import Session, select
 
 from storage.db import make_engine, sqlite_url
 from storage.models import Answer, Result
+from tests.flow import BEFORE_ROLE, asked
 
 REPO = Path(__file__).resolve().parent.parent
-QUESTIONS_AFTER_CONSENT = 23
+WORKER_QUESTIONS = asked({"toestemming": "ja", "rol": "medewerker"})
 
 
 def run_console(data_dir: Path, typed: list[str], *args: str) -> str:
@@ -34,15 +35,16 @@ def run_console(data_dir: Path, typed: list[str], *args: str) -> str:
 
 
 def test_console_runs_the_whole_scan_to_a_summary(tmp_path: Path) -> None:
-    typed = ["1", "1"] + ["4"] * 10 + ["4"] * 5 + ["5"] * 6 + ["2"]
+    # consent and role: the first option; leervoorkeur: the second; every scale: the fourth
+    typed = ["1", "1"] + ["2" if q.id == "leervoorkeur" else "4" for q in WORKER_QUESTIONS[2:]]
     out = run_console(tmp_path, typed, "console")
     assert "Doe je mee?" in out
-    assert f"Vraag 1 van {QUESTIONS_AFTER_CONSENT}" in out
+    assert f"Vraag 1 van {BEFORE_ROLE}" in out
     assert "Klaar! Dit is jouw uitslag." in out
     assert "Jij: Toepassen (4/5)" in out
-    assert "Tips voor jou:" in out
+    assert "Drie tips voor jou:" in out
     with Session(make_engine(sqlite_url(tmp_path))) as session:
-        assert len(session.exec(select(Answer)).all()) == QUESTIONS_AFTER_CONSENT + 1
+        assert len(session.exec(select(Answer)).all()) == len(WORKER_QUESTIONS)
         assert session.exec(select(Result)).one().preference == "participeren"
 
 

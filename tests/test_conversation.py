@@ -97,6 +97,11 @@ def test_a_full_scan_ends_in_a_stored_placement(conversation: Conversation, engi
         phases = session.exec(select(ResultScore).where(ResultScore.model == "groeimodel")).all()
     assert result.preference is not None
     assert {p.dimension: p.score for p in phases}["individu"] == 4
+    with Session(engine) as session:
+        rows = session.exec(select(ResultScore)).all()
+    stored_scores = {(r.model, r.dimension): r.score for r in rows}
+    assert stored_scores[("pad", "ring")] in (1.0, 2.0, 3.0)
+    assert ("randvoorwaarden", "veiligheid") in stored_scores
     again = conversation.start(ANNA)  # the summary again, in case the first one was lost
     assert [r.template for r in again.replies] == ["summary", "message"]
     assert again.replies[0].data["placement"] == placement

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from storage.db import make_engine, sqlite_url
 from storage.models import Answer, Result
 from tests.fakebotapi import FakeBotApi
+from tests.flow import BEFORE_ROLE, WORKER_TAPS, WORKER_TOTAL, counted
 from tests.harness import answer_all, start_bot_process, tap_and_settle
 
 
@@ -31,7 +32,7 @@ async def test_a_person_taps_from_start_to_summary(api: FakeBotApi, running_bot:
     consent_message = anna.messages[-2]
     assert "✅ Jouw antwoord: ✅ Ja, ik doe mee" in consent_message["text"]
     assert not consent_message.get("reply_markup")
-    assert "Vraag 1 van 23" in anna.last["text"]
+    assert f"Vraag 1 van {BEFORE_ROLE}" in anna.last["text"]
     await tap_and_settle(api, anna, "👷 Medewerker")
     taps = 2 + await answer_all(api, anna, pick=3)
     elapsed = time.perf_counter() - started
@@ -39,13 +40,13 @@ async def test_a_person_taps_from_start_to_summary(api: FakeBotApi, running_bot:
     summary = anna.last["text"]
     assert "Klaar! Dit is jouw uitslag." in summary
     assert "Toepassen</b> (4/5)" in summary
-    assert "Tips voor jou" in summary
-    assert taps == 24
+    assert "Drie tips voor jou" in summary
+    assert taps == WORKER_TAPS
     assert api.rejected == []
     assert api.unanswered_callback_queries() == []
     engine = make_engine(sqlite_url(running_bot))
     with Session(engine) as session:
-        assert len(session.exec(select(Answer)).all()) == 24
+        assert len(session.exec(select(Answer)).all()) == WORKER_TAPS
         assert session.exec(select(Result)).one() is not None
     print(f"\none interview through the Telegram path: {taps} taps in {elapsed:.2f} s")
 
@@ -58,11 +59,13 @@ async def test_back_button_shows_the_previous_question_with_its_answer(
     await api.settle()
     await tap_and_settle(api, bob, "✅ Ja")
     await tap_and_settle(api, bob, "🗂️ HR")
-    assert "Vraag 2 van 23" in bob.last["text"]
+    hr_total = counted({"toestemming": "ja", "rol": "hr"})
+    assert f"Vraag 2 van {hr_total}" in bob.last["text"]
     await tap_and_settle(api, bob, "⬅️ Terug")
     assert "Wat is jouw rol in het werk?" in bob.last["text"]
     await tap_and_settle(api, bob, "🏢 Directie")
-    assert "Vraag 2 van 23" in bob.last["text"]
+    directie_total = counted({"toestemming": "ja", "rol": "directie"})
+    assert f"Vraag 2 van {directie_total}" in bob.last["text"]
     assert api.rejected == []
 
 
@@ -120,7 +123,7 @@ async def test_killed_bot_process_continues_at_the_same_question(
         await tap_and_settle(api, dana, "👷 Medewerker")
         for _ in range(5):
             await tap_and_settle(api, dana, "😄 Klopt helemaal")
-        assert "Vraag 7 van 23" in dana.last["text"]
+        assert f"Vraag 7 van {WORKER_TOTAL}" in dana.last["text"]
         process.send_signal(signal.SIGKILL)
         await process.wait()
 
@@ -128,7 +131,7 @@ async def test_killed_bot_process_continues_at_the_same_question(
         await dana.send("/start")
         await api.settle(timeout=20)
         assert "Welkom terug!" in dana.messages[-2]["text"]
-        assert "Vraag 7 van 23" in dana.last["text"]
+        assert f"Vraag 7 van {WORKER_TOTAL}" in dana.last["text"]
         await answer_all(api, dana, pick=1)
         assert "Klaar! Dit is jouw uitslag." in dana.last["text"]
     finally:
@@ -138,7 +141,7 @@ async def test_killed_bot_process_continues_at_the_same_question(
     engine = make_engine(sqlite_url(tmp_path))
     with Session(engine) as session:
         answers = {a.question_id: a.value for a in session.exec(select(Answer))}
-    assert len(answers) == 24
+    assert len(answers) == WORKER_TAPS
     first_five = ("weten_1", "weten_2", "willen_1", "willen_2", "kunnen_1")
     assert [answers[f"er_{q}"] for q in first_five] == ["klopt_helemaal"] * 5
     assert api.rejected == []

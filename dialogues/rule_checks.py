@@ -1,0 +1,256 @@
+"""Cross-checks of the scoring rules and tips against the questions they name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from dialogues.errors import DialogueError, unique
+from dialogues.rules import IMBALANCE_KINDS, Scoring, TipLibrary
+from dialogues.schema import Locale, Structure
+
+if TYPE_CHECKING:
+    from dialogues.loader import ResolvedQuestion
+
+PHASES = range(1, 6)
+
+
+class _Checker:
+    """Holds what the rules may refer to, and raises with file and item on the first fault."""
+
+    def __init__(
+        self, structure: Structure, questions: tuple[ResolvedQuestion, ...], file: str
+    ) -> None:
+        self.file = file
+        self.sources = {s.id for s in structure.sources}
+        self.models = {m.id: m for m in structure.models}
+        self.questions = {q.id: q for q in questions}
+
+    def fail(self, item: str, fault: str) -> None:
+        raise DialogueError(self.file, item, fault)
+
+    def source(self, item: str, source: str) -> None:
+        if source not in self.sources:
+            self.fail(item, f"unknown source '{source}'")
+
+    def question(
+        self, item: str, qid: str, *, model: str | None = None, kinds: Iterable[str] = ()
+    ) -> ResolvedQuestion:
+        question = self.questions.get(qid)
+        if question is None:
+            self.fail(item, f"names '{qid}', which is not a question in scan.yaml")
+            raise AssertionError  # unreachable; keeps the type checker content
+        if model is not None and question.model != model:
+            self.fail(item, f"question '{qid}' measures model '{question.model}', not '{model}'")
+        allowed = list(kinds)
+        if allowed and question.kind not in allowed:
+            self.fail(
+                item, f"question '{qid}' is a {question.kind}, expected {' or '.join(allowed)}"
+            )
+        return question
+
+    def dimensions(self, model: str) -> list[str]:
+        return list(self.models[model].dimensions) if model in self.models else []
+
+    def within(self, item: str, values: Iterable[str], allowed: Iterable[str], what: str) -> None:
+        pool = set(allowed)
+        for value in values:
+            if value not in pool:
+                self.fail(item, f"unknown {what} '{value}'")
+
+
+def _bands(check: _Checker, item: str, limits: list[float | None]) -> None:
+    """Bands run upwards and only the last one is open-ended."""
+    if limits[-1] is not None or any(limit is None for limit in limits[:-1]):
+        check.fail(item, "every band but the last needs 'below'; the last has none")
+    bounded = [limit for limit in limits[:-1] if limit is not None]
+    if bounded != sorted(bounded) or len(set(bounded)) != len(bounded):
+        check.fail(item, "bands must run from low to high")
+
+
+def check_scoring(
+    scoring: Scoring, structure: Structure, questions: tuple[ResolvedQuestion, ...], file: str
+) -> None:
+    """Checks that every id in scoring.yaml exists and that the rules are complete."""
+    check = _Checker(structure, questions, file)
+    layers = _check_phases(check, scoring)
+    _check_roles(check, scoring, layers)
+    if scoring.eigen_regie.model not in check.models:
+        check.fail("eigen_regie", f"unknown model '{scoring.eigen_regie.model}'")
+    _check_path(check, scoring)
+    _check_sustainability(check, scoring)
+    _check_preconditions(check, scoring)
+    check.source("preference", scoring.preference.source)
+    check.question("preference", scoring.preference.question, kinds=["choice"])
+    _check_llo(check, scoring)
+    tip_layers = layers + check.dimensions("leeromgeving")
+    check.within("tips.preference_layers", scoring.tips.preference_layers, tip_layers, "layer")
+
+
+def _check_phases(check: _Checker, scoring: Scoring) -> list[str]:
+    rules = scoring.phases
+    check.source("phases", rules.source)
+    model = "groeimodel"
+    layers = [rule.layer for rule in rules.layers]
+    unique(layers, check.file, "phases layer")
+    check.within("phases.layers", layers, check.dimensions(model), "groeimodel layer")
+    for rule in rules.layers:
+        item = f"phases layer '{rule.layer}'"
+        for qid in [*rule.seen, rule.own]:
+            if qid is not None:
+                question = check.question(item, qid, model=model, kinds=["phase"])
+                if question.measures != rule.layer:
+                    check.fail(item, f"question '{qid}' measures '{question.measures}'")
+    check.within("phases.own_layer", [rules.own_layer], layers, "layer")
+    sides = rules.imbalance.workfloor + rules.imbalance.organisation
+    check.within("phases.imbalance", sides, layers, "layer")
+    if set(rules.imbalance.workfloor) & set(rules.imbalance.organisation):
+        check.fail("phases.imbalance", "a layer cannot be on both sides")
+    return layers
+
+
+def _check_roles(check: _Checker, scoring: Scoring, layers: list[str]) -> None:
+    rules = scoring.roles
+    question = check.question("roles", rules.question, kinds=["choice"])
+    values = [rule.value for rule in rules.options]
+    unique(values, check.file, "roles option")
+    answers = [o.value for o in question.options if not o.dont_know and not o.ends_interview]
+    check.within("roles.options", values, answers, f"option of '{rules.question}'")
+    missing = [a for a in answers if a not in values]
+    if missing:
+        check.fail(f"roles option '{missing[0]}'", "this answer to the role question has no rule")
+    for rule in rules.options:
+        check.within(f"roles option '{rule.value}'", [rule.layer], layers, "layer")
+
+
+def _check_path(check: _Checker, scoring: Scoring) -> None:
+    rules = scoring.path
+    check.source("path", rules.source)
+    rings = [band.ring for band in rules.rings]
+    unique(rings, check.file, "path ring")
+    _bands(check, "path.rings", [band.below for band in rules.rings])
+    if rules.weakest_cap is not None:
+        check.within("path.weakest_cap", [rules.weakest_cap.ring], rings, "ring")
+    processes = [rule.process for rule in rules.processes]
+    unique(processes, check.file, "path process")
+    dims = check.dimensions("leerstructuur")
+    check.within("path.processes", processes, dims, "process of model 'leerstructuur'")
+    if sorted(processes) != sorted(dims):
+        check.fail("path.processes", "every process of model 'leerstructuur' needs a rule")
+    for rule in rules.processes:
+        item = f"path process '{rule.process}'"
+        for qid in rule.questions:
+            question = check.question(item, qid, model="leerstructuur", kinds=["scale"])
+            if question.measures != rule.process:
+                check.fail(item, f"question '{qid}' measures '{question.measures}'")
+    unique((p.position for p in rules.positions), check.file, "path position")
+    seen: set[tuple[str, str]] = set()
+    for position in rules.positions:
+        item = f"path position '{position.position}'"
+        check.within(item, [position.ring], rings, "ring")
+        check.within(item, [position.process], processes, "process")
+        if (position.ring, position.process) in seen:
+            check.fail(item, "this ring and process already have a position")
+        seen.add((position.ring, position.process))
+    if len(seen) != len(rings) * len(processes):
+        check.fail("path.positions", "every ring needs a position for every process")
+
+
+def _check_sustainability(check: _Checker, scoring: Scoring) -> None:
+    rules = scoring.sustainability
+    check.source("sustainability", rules.source)
+    for qid in [rules.basis, *rules.core]:
+        check.question("sustainability", qid, model="dlo", kinds=["scale"])
+    unique((band.verdict for band in rules.verdicts), check.file, "sustainability verdict")
+    _bands(check, "sustainability.verdicts", [band.below for band in rules.verdicts])
+
+
+def _check_preconditions(check: _Checker, scoring: Scoring) -> None:
+    rules = scoring.preconditions
+    unique((c.condition for c in rules.conditions), check.file, "precondition")
+    for condition in rules.conditions:
+        item = f"precondition '{condition.condition}'"
+        check.source(item, condition.source)
+        for qid in condition.questions:
+            check.question(item, qid, kinds=["scale"])
+
+
+def _check_llo(check: _Checker, scoring: Scoring) -> None:
+    rules = scoring.llo
+    check.source("llo", rules.source)
+    positions = [p.position for p in rules.positions]
+    unique(positions, check.file, "llo position")
+    unique((m.moment for m in rules.moments), check.file, "llo moment")
+    for moment in rules.moments:
+        item = f"llo moment '{moment.moment}'"
+        question = check.question(item, moment.question, kinds=["choice"])
+        answers = [o.value for o in question.options if not o.dont_know]
+        if sorted(answers) != sorted(positions):
+            check.fail(item, f"the options of '{moment.question}' must be the llo positions")
+
+
+def check_tips(
+    library: TipLibrary,
+    scoring: Scoring,
+    structure: Structure,
+    questions: tuple[ResolvedQuestion, ...],
+    file: str,
+) -> None:
+    """Checks every tip's source, layer, factor, phases and preferences."""
+    check = _Checker(structure, questions, file)
+    unique((t.id for t in library.tips), file, "tip")
+    layers = [rule.layer for rule in scoring.phases.layers] + check.dimensions("leeromgeving")
+    factors = check.dimensions(scoring.eigen_regie.model)
+    preference = check.questions[scoring.preference.question]
+    preferences = [o.value for o in preference.options if not o.dont_know]
+    for tip in library.tips:
+        item = f"tip '{tip.id}'"
+        check.source(item, tip.source)
+        check.within(item, [tip.layer], layers, "layer")
+        if tip.factor is not None:
+            check.within(item, [tip.factor], factors, "eigen-regie factor")
+        if any(p not in PHASES for p in tip.phases):
+            check.fail(item, "phases are numbered 1 to 5")
+        check.within(item, tip.preferences, preferences, "learning preference")
+
+
+def check_rule_texts(
+    locale: Locale,
+    scoring: Scoring,
+    library: TipLibrary,
+    questions: tuple[ResolvedQuestion, ...],
+    file: str,
+) -> None:
+    """Checks that a locale has words for every tip, ring, process, position and verdict."""
+    by_id = {q.id: q for q in questions}
+    preference = by_id[scoring.preference.question]
+    needed: list[tuple[str, Iterable[str], Iterable[str]]] = [
+        ("tip", (t.id for t in library.tips), locale.tips),
+        ("own layer", (r.layer for r in scoring.phases.layers if r.own), locale.own_layers),
+        ("ring", (r.ring for r in scoring.path.rings), locale.rings),
+        ("process", (p.process for p in scoring.path.processes), locale.processes),
+        ("position", (p.position for p in scoring.path.positions), locale.positions),
+        ("verdict", (v.verdict for v in scoring.sustainability.verdicts), locale.verdicts),
+        ("core question", scoring.sustainability.core, locale.core_questions),
+        (
+            "precondition",
+            (c.condition for c in scoring.preconditions.conditions),
+            locale.preconditions,
+        ),
+        ("imbalance", IMBALANCE_KINDS, locale.imbalance),
+        (
+            "preference",
+            (o.value for o in preference.options if not o.dont_know),
+            locale.preferences,
+        ),
+        ("llo position", (p.position for p in scoring.llo.positions), locale.llo),
+        ("llo moment", (m.moment for m in scoring.llo.moments), locale.moments),
+    ]
+    strays = [qid for qid in locale.seen_layers if qid not in by_id]
+    if strays:
+        raise DialogueError(file, f"seen_layers '{strays[0]}'", "is not a question in scan.yaml")
+    for kind, ids, present in needed:
+        have = set(present)
+        gaps = [i for i in ids if i not in have]
+        if gaps:
+            raise DialogueError(file, f"{kind} '{gaps[0]}'", "has no text in this language")

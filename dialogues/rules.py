@@ -1,0 +1,175 @@
+"""Typed schema of the scoring rules (scoring.yaml) and the tip library (tips.yaml)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from dialogues.schema import Identifier, Strict
+
+TipSlot = Literal["factor", "phase", "role", "preference"]
+# Who is ahead when layers are out of balance; the Groeimodel article names the first two.
+IMBALANCE_KINDS = ("werkvloer_voor", "organisatie_voor", "gemengd")
+
+
+class LayerRule(Strict):
+    """Which phase question fills a layer: as seen by others, or by someone in that layer."""
+
+    layer: Identifier
+    seen: list[Identifier] = Field(min_length=1, description="the first one answered counts")
+    own: Identifier | None = None
+
+
+class ImbalanceRule(Strict):
+    """When phases differ too much between layers, and which layers form each side."""
+
+    min_gap: int = Field(ge=1, le=4)
+    workfloor: list[Identifier] = Field(min_length=1)
+    organisation: list[Identifier] = Field(min_length=1)
+
+
+class PhaseRules(Strict):
+    """Groeimodel: the phase of each layer."""
+
+    source: Identifier
+    own_layer: Identifier
+    layers: list[LayerRule] = Field(min_length=1)
+    imbalance: ImbalanceRule
+
+
+class RoleRule(Strict):
+    """One answer to the role question: the respondent's layer and their tip slots."""
+
+    value: Identifier
+    layer: Identifier
+    tips: list[TipSlot] = Field(min_length=1)
+
+
+class RoleRules(Strict):
+    question: Identifier
+    options: list[RoleRule] = Field(min_length=1)
+
+
+class EigenRegieRules(Strict):
+    source: Identifier
+    model: Identifier
+
+
+class RingBand(Strict):
+    """A ring holds every eigen-regie level below `below`; the last ring has no limit."""
+
+    ring: Identifier
+    below: float | None = None
+
+
+class WeakestCap(Strict):
+    below: float
+    ring: Identifier
+
+
+class ProcessRule(Strict):
+    process: Identifier
+    questions: list[Identifier] = Field(min_length=1)
+
+
+class PositionRule(Strict):
+    position: Identifier
+    ring: Identifier
+    process: Identifier
+
+
+class PathRules(Strict):
+    """Bartsch: ring from eigen regie, process where the learning structure stalls."""
+
+    source: Identifier
+    min_factors: int = Field(ge=1)
+    rings: list[RingBand] = Field(min_length=1)
+    weakest_cap: WeakestCap | None = None
+    stalled_below: float
+    processes: list[ProcessRule] = Field(min_length=1)
+    positions: list[PositionRule] = Field(min_length=1)
+
+
+class VerdictBand(Strict):
+    verdict: Identifier
+    below: float | None = None
+
+
+class SustainabilityRules(Strict):
+    """Duurzaam Lerende Organisaties: basic question and five core questions."""
+
+    source: Identifier
+    basis: Identifier
+    core: list[Identifier] = Field(min_length=1)
+    verdicts: list[VerdictBand] = Field(min_length=2)
+    weak_core_below: float
+
+
+class ConditionRule(Strict):
+    condition: Identifier
+    source: Identifier
+    questions: list[Identifier] = Field(min_length=1)
+
+
+class PreconditionRules(Strict):
+    weak_below: float
+    conditions: list[ConditionRule] = Field(min_length=1)
+
+
+class PreferenceRule(Strict):
+    source: Identifier
+    question: Identifier
+
+
+class LloMoment(Strict):
+    moment: Identifier
+    question: Identifier
+
+
+class LloPosition(Strict):
+    position: Identifier
+    timing: Literal["reactief", "proactief"]
+    focus: Literal["organisatie", "mensen"]
+
+
+class LloRules(Strict):
+    source: Identifier
+    moments: list[LloMoment] = Field(min_length=1)
+    positions: list[LloPosition] = Field(min_length=1)
+
+
+class TipRules(Strict):
+    count: int = Field(ge=1, le=5)
+    preference_layers: list[Identifier] = Field(min_length=1)
+
+
+class Scoring(Strict):
+    """Everything in scoring.yaml."""
+
+    phases: PhaseRules
+    roles: RoleRules
+    eigen_regie: EigenRegieRules
+    path: PathRules
+    sustainability: SustainabilityRules
+    preconditions: PreconditionRules
+    preference: PreferenceRule
+    llo: LloRules
+    tips: TipRules
+
+
+class Tip(Strict):
+    """Advice for one situation, tagged with what it fits and where it comes from."""
+
+    id: Identifier
+    source: Identifier
+    layer: Identifier
+    factor: Identifier | None = None
+    phases: list[int] = Field(default_factory=list, description="empty: fits every phase")
+    preferences: list[Identifier] = Field(default_factory=list)
+
+
+class TipLibrary(Strict):
+    """Everything in tips.yaml."""
+
+    tips: list[Tip] = Field(min_length=1)

@@ -1,0 +1,32 @@
+"""Duurzaam Lerende Organisaties: uitputting or veerkracht, and the weakest core question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dialogues.loader import Dialogue
+from placement.answers import Answers, mean_of, score
+
+
+@dataclass(frozen=True)
+class Sustainability:
+    score: float | None
+    verdict: str | None
+    core: dict[str, int | None]
+    weak_core: str | None
+
+
+def sustainability(dialogue: Dialogue, answers: Answers) -> Sustainability:
+    """The basic question weighs as much as the five core questions together."""
+    rules = dialogue.scoring.sustainability
+    core = {qid: score(dialogue, answers, qid) for qid in rules.core}
+    total = mean_of([score(dialogue, answers, rules.basis), mean_of(core.values())])
+    verdict = None
+    if total is not None:
+        verdict = next(v.verdict for v in rules.verdicts if v.below is None or total < v.below)
+    known = {qid: s for qid, s in core.items() if s is not None}
+    lowest = min(known.values(), default=None)
+    weak = None
+    if lowest is not None and lowest < rules.weak_core_below:
+        weak = next(qid for qid, s in known.items() if s == lowest)
+    return Sustainability(score=total, verdict=verdict, core=core, weak_core=weak)

@@ -1,0 +1,164 @@
+"""Personas (tests/personas.yaml): expected placements, computed and through the Telegram path."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from sqlmodel import Session, select
+
+from bot.settings import Settings
+from bot.telegram_bot import build_application
+from dialogues.loader import Dialogue, default_dialogue, option_label
+from dialogues.schema import Locale
+from placement import Placement, compute_placement
+from storage.db import make_engine, sqlite_url
+from storage.models import Answer, Scan
+from tests.fakebotapi import FakeBotApi, FakeUser, parse_html
+from tests.flow import taps
+from tests.personas import Persona, load_personas, observed, option_value
+
+TOKEN = "123456:TEST-token_for-the-fake-api"
+PERSONAS = load_personas()
+BOLD = re.compile(r"<b>(.*?)</b>")
+
+
+def test_personas_cover_the_patterns_the_issue_names() -> None:
+    ids = {p.id for p in PERSONAS}
+    assert {"vroeg", "ver", "werkvloer_voor", "organisatie_voor", "durven_zwak"} <= ids
+    assert {"teamleider", "hr_llo", "weet_niet_veel"} <= ids
+
+
+@pytest.mark.parametrize("persona", PERSONAS, ids=lambda p: p.id)
+def test_the_placement_is_the_one_written_down(persona: Persona) -> None:
+    dialogue = default_dialogue()
+    placement = compute_placement(dialogue, persona.answers(dialogue))
+    expected = {k: v for k, v in persona.expected.items() if k != "taps"}
+    assert observed(placement) == expected
+
+
+@pytest.mark.parametrize("persona", PERSONAS, ids=lambda p: p.id)
+def test_the_taps_are_the_ones_written_down(persona: Persona) -> None:
+    choices = {k: str(v) for k, v in persona.raw.items() if k in ("llo_deelname",)}
+    assert taps(persona.raw["rol"], **choices) == persona.expected["taps"]
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+@pytest.fixture
+async def bot_dir(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Path]:
+    settings = Settings(
+        telegram_bot_token=SecretStr(TOKEN),
+        telegram_base_url=api.base_url,
+        telegram_base_file_url=api.base_file_url,
+        data_dir=tmp_path,
+    )
+    application = build_application(settings)
+    async with application:
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        yield tmp_path
+        await application.updater.stop()
+        await application.stop()
+
+
+def question_asked(dialogue: Dialogue, locale: Locale, message: dict[str, Any]) -> str:
+    """The id of the question a message asks: its last bold line is the question's text."""
+    text = html.unescape(BOLD.findall(message["text"])[-1])
+    matches = [q.id for q in dialogue.questions if locale.questions[q.id].text == text]
+    assert len(matches) == 1, f"cannot tell which question this is: {text!r}"
+    return matches[0]
+
+
+async def answer_as(persona: Persona, user: FakeUser, dialogue: Dialogue) -> list[str]:
+    """Taps the persona's answer to every question the bot asks; returns the questions asked."""
+    locale = dialogue.locale("nl")
+    asked: list[str] = []
+    while user.last.get("reply_markup"):
+        current = user.last
+        qid = question_asked(dialogue, locale, current)
+        given = persona.raw.get(qid, "ja")  # "ja": the consent question
+        question = dialogue.question(qid)
+        option = question.option(option_value(dialogue, qid, given))
+        assert option is not None
+        await user.tap(f"{option.emoji} {option_label(locale, question, option)}")
+        asked.append(qid)
+        await user.wait_for(lambda u, m=current["message_id"]: u.last["message_id"] > m)
+    return asked
+
+
+def elements(placement: Placement, locale: Locale) -> list[str]:
+    """The words the summary must contain for this placement."""
+    words: list[str] = []
+    for layer, phase in placement.phases.items():
+        asked = placement.phase_questions[layer]
+        name = locale.seen_layers.get(asked, locale.layers[layer])
+        name = locale.own_layers[layer] if layer == placement.own_view else name
+        shown = f"{locale.phases[phase]} ({phase}/5)" if phase else locale.messages["phase_unknown"]
+        words.append(f"{name}: {shown}")
+    if placement.weakest and placement.strongest:
+        words += [locale.factors[placement.strongest], locale.factors[placement.weakest]]
+    else:
+        words.append(locale.messages["summary_factors_unknown"])
+    path = placement.path
+    if path.position and path.ring and path.process:
+        words += [locale.rings[path.ring].name, locale.processes[path.process].name]
+        words.append(locale.positions[path.position])
+    else:
+        words.append(locale.messages["summary_path_unknown"])
+    verdict = placement.sustainability.verdict
+    words.append(
+        locale.verdicts[verdict].name if verdict else locale.messages["summary_energy_unknown"]
+    )
+    words += [locale.preconditions[c].name for c in placement.weak_conditions]
+    if placement.preference:
+        words.append(locale.preferences[placement.preference].name)
+    if placement.imbalance:
+        words.append(locale.imbalance[placement.imbalance.kind])
+    for position in (placement.llo or {}).values():
+        if position:
+            words.append(locale.llo[position].name)
+    words += [locale.tips[t] for t in placement.tips]
+    return words
+
+
+@pytest.mark.parametrize("persona", PERSONAS, ids=lambda p: p.id)
+async def test_persona_through_telegram(persona: Persona, api: FakeBotApi, bot_dir: Path) -> None:
+    dialogue = default_dialogue()
+    locale = dialogue.locale("nl")
+    user = api.user(7000 + PERSONAS.index(persona), persona.id.title())
+    await user.send("/start")
+    await api.settle()
+    await user.wait_for(lambda u: bool(u.last.get("reply_markup")))
+    asked = await answer_as(persona, user, dialogue)
+    await api.settle()
+
+    assert len(asked) == persona.expected["taps"]
+    assert set(asked) - {"toestemming"} == set(persona.raw), "asked exactly the persona's questions"
+    engine = make_engine(sqlite_url(bot_dir))
+    with Session(engine) as session:
+        scan = session.exec(select(Scan)).one()
+        answers = {a.question_id: a.value for a in session.exec(select(Answer))}
+    assert scan.finished_at is not None
+    placement = compute_placement(dialogue, answers)
+    assert observed(placement) == {k: v for k, v in persona.expected.items() if k != "taps"}
+
+    summary_messages = [m for m in user.messages if "Dit is jouw uitslag" in m["text"]]
+    assert len(summary_messages) == 1
+    first = user.messages.index(summary_messages[0])
+    summary = "\n".join(parse_html(m["text"]) for m in user.messages[first:])
+    missing = [w for w in elements(placement, locale) if w not in summary]
+    assert missing == []
+    assert all(len(m["text"]) <= 4096 for m in user.messages)
+    assert api.rejected == []
+    assert api.unanswered_callback_queries() == []
