@@ -27,13 +27,13 @@ from telegram.ext import (
 )
 
 from bot.app import build_conversation, build_renderer
+from bot.charts import summary_chart, team_chart
 from bot.conversation import Conversation, Outcome, Person, message
 from bot.qr import qr_png
 from bot.rate_limits import PatientRateLimiter
 from bot.render import Message as Rendered
 from bot.render import Renderer, split_text
 from bot.settings import Settings
-from bot.team_chart import team_chart
 from bot.teams import TEAM_PREFIX, Teams
 from dialogues.loader import DEFAULT_LANGUAGE
 from reports.overview import HrOverview
@@ -91,9 +91,14 @@ async def send_outcome(
             link = renderer.deep_link + reply.data["team"].code
             await context.bot.send_photo(chat.id, qr_png(link), caption=rendered.text)
             continue
-        if reply.template == "team_result":  # the picture first, then the figures
+        if reply.template in ("team_result", "summary"):  # the picture first, then the words
             locale = renderer.dialogue.locale(outcome.language)
-            await context.bot.send_photo(chat.id, team_chart(reply.data, locale))
+            picture = (
+                summary_chart(reply.data["placement"], locale)
+                if reply.template == "summary"
+                else team_chart(reply.data, locale)
+            )
+            await context.bot.send_photo(chat.id, picture)
         *first_parts, last_part = split_text(rendered.text)
         for part in first_parts:  # only long overviews (/mijngegevens) need more than one
             await context.bot.send_message(chat.id, part)

@@ -38,6 +38,7 @@ async def test_a_person_taps_from_start_to_summary(api: FakeBotApi, running_bot:
     elapsed = time.perf_counter() - started
 
     summary = anna.last["text"]
+    assert anna.messages[-2]["photo"]  # the picture of where she stands comes first
     assert "Klaar! Dit is jouw uitslag." in summary
     assert "Toepassen</b> (4/5)" in summary
     assert "Drie tips voor jou" in summary
