@@ -18,6 +18,7 @@ from sqlmodel import Session
 from dialogues.loader import Dialogue, ResolvedQuestion
 from dialogues.schema import Option
 from placement import Placement, compute_placement, stored_scores
+from placement.movement import movement_since
 from statemachine import DONE, PAUSED, Interview, InterviewMachine, Reply
 from statemachine.interview import DECLINED
 from storage import queries, team_queries
@@ -157,7 +158,7 @@ class Conversation:
                 scan.team_id, scan.wave = team.id, team.wave  # started before tapping the link
                 session.add(scan)
             if interview.state == DONE:  # the summary again: its first sending may have been lost
-                summary = self._summary(interview)
+                summary = self._summary(session, loaded)
                 return self._outcome(loaded, [*notes, summary, message("already_done")])
             if interview.state == PAUSED:
                 self._fire(session, loaded, "resume")
@@ -184,7 +185,7 @@ class Conversation:
             loaded = self._load(session, person)
             interview = loaded.interview
             if interview is not None and interview.state == DONE:
-                return self._answer_after_the_end(loaded, interview, question_id, value)
+                return self._answer_after_the_end(session, loaded, interview, question_id, value)
             if interview is None or interview.state == DECLINED:
                 return self._outcome(loaded, [self._closed_reply(interview)])
             if interview.state == PAUSED and interview.resume_at == question_id:
@@ -221,13 +222,13 @@ class Conversation:
         return outcome
 
     def _answer_after_the_end(
-        self, loaded: _Loaded, interview: Interview, question_id: str, value: str
+        self, session: Session, loaded: _Loaded, interview: Interview, question_id: str, value: str
     ) -> Outcome:
         if interview.answers.get(question_id) != value:
             return self._outcome(loaded, [message("already_done")])
         if self._recently_changed(loaded):
             return self._outcome(loaded, [])  # a double tap on the last question
-        return self._outcome(loaded, [self._summary(interview)])  # the summary may have been lost
+        return self._outcome(loaded, [self._summary(session, loaded)])  # it may have been lost
 
     def back(self, person: Person) -> Outcome:
         """Goes back one question, keeping the answer given there."""
@@ -469,7 +470,7 @@ class Conversation:
 
     def _finish(self, session: Session, loaded: _Loaded) -> Reply:
         assert loaded.interview is not None and loaded.scan is not None
-        summary = self._summary(loaded.interview)
+        summary = self._summary(session, loaded)
         placement: Placement = summary.data["placement"]
         queries.save_result(
             session,
@@ -482,9 +483,20 @@ class Conversation:
         )
         return summary
 
-    def _summary(self, interview: Interview) -> Reply:
-        placement = compute_placement(self.dialogue, interview.applicable_answers())
-        return Reply("summary", {"placement": placement})
+    def _summary(self, session: Session, loaded: _Loaded) -> Reply:
+        """The placement, and how it moved since the person's previous finished scan."""
+        assert loaded.interview is not None
+        placement = compute_placement(self.dialogue, loaded.interview.applicable_answers())
+        movement = None
+        respondent, scan = loaded.respondent, loaded.scan
+        if respondent and respondent.id and scan and scan.id:
+            earlier = queries.previous_result(
+                session, respondent_id=respondent.id, before_scan_id=scan.id
+            )
+            if earlier is not None:
+                before_scan, before = earlier
+                movement = movement_since(placement, before, as_utc(before_scan.started_at))
+        return Reply("summary", {"placement": placement, "movement": movement})
 
     def _closed_reply(self, interview: Interview | None) -> Reply:
         if interview is None or interview.state == DECLINED:

@@ -183,3 +183,22 @@ def delete_respondent(session: Session, *, respondent: Respondent) -> int:
     session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))  # type: ignore[call-overload]
     session.delete(respondent)
     return len(scan_ids)
+
+
+def previous_result(
+    session: Session, *, respondent_id: int, before_scan_id: int
+) -> tuple[Scan, dict[tuple[str, str], float | None]] | None:
+    """The person's last finished scan before this one, with its stored scores."""
+    scan = session.exec(
+        select(Scan)
+        .where(
+            Scan.respondent_id == respondent_id,
+            col(Scan.id) < before_scan_id,
+            col(Scan.finished_at).is_not(None),
+        )
+        .order_by(col(Scan.id).desc())
+    ).first()
+    if scan is None:
+        return None
+    rows = session.exec(select(ResultScore).where(ResultScore.scan_id == scan.id))
+    return scan, {(row.model, row.dimension): row.score for row in rows}

@@ -12,6 +12,7 @@ import yaml
 from dialogues.errors import DialogueError
 from dialogues.loader import CONTENT_DIR, MAX_QUESTION_WORDS, Dialogue, load_dialogue
 from placement import compute_placement
+from placement.movement import Movement
 from tests.flow import WORKER_TAPS, taps
 from tests.personas import load_personas
 
@@ -127,10 +128,16 @@ def test_every_summary_fits_one_telegram_message(dialogue: Dialogue) -> None:
     from statemachine import Reply
 
     renderer = Renderer(dialogue)
+    factors = list(dialogue.model("eigen_regie").dimensions)
+    # The longest summary: a repeat scan where the phase moved and every factor changed.
+    moved = Movement(since="01-01-2026", phase=(1, 5), up=factors[:3], down=factors[3:])
     for persona in load_personas():
         placement = compute_placement(dialogue, persona.answers(dialogue))
-        text = renderer.render(Reply("summary", {"placement": placement})).text
-        assert len(text) <= TELEGRAM_LIMIT, persona.id
+        for language in dialogue.locales:
+            for movement in (None, moved):
+                data = {"placement": placement, "movement": movement}
+                text = renderer.render(Reply("summary", data), language).text
+                assert len(text) <= TELEGRAM_LIMIT, (persona.id, language, len(text))
 
 
 def broken_copy(tmp_path: Path, file: str, edit: dict[str, str]) -> Path:

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.conversation import Conversation, Person, answer_data
+from bot.render import Renderer
 from dialogues.loader import Dialogue
 from storage.db import DATABASE_FILE, make_engine, sqlite_url
 from storage.models import Answer, Respondent, Result, ResultScore, Scan
@@ -188,3 +189,26 @@ def test_someone_who_never_started_leaves_nothing_behind(
     assert conversation.back(stranger).replies[0].data["key"] == "not_started"
     with Session(engine) as session:
         assert session.exec(select(Respondent)).all() == []
+
+
+def test_a_second_scan_says_how_the_placement_moved(
+    conversation: Conversation, dialogue: Dialogue
+) -> None:
+    conversation.start(ANNA)
+    conversation.answer(ANNA, "toestemming", "ja")
+    while conversation.current(ANNA).replies[-1].template == "question":
+        answer_current(conversation, 1)  # low everywhere
+    first = conversation.start(ANNA).replies[0]
+    assert first.data["movement"] is None  # nothing to compare with yet
+
+    conversation.restart(ANNA, confirmed=True)
+    outcome = None
+    while conversation.current(ANNA).replies[-1].template == "question":
+        outcome = answer_current(conversation, 4)  # high everywhere
+    assert outcome is not None
+    summary = outcome.replies[-1]
+    movement = summary.data["movement"]
+    assert movement.phase is not None and movement.phase[0] < movement.phase[1]
+    assert set(movement.up) == set(dialogue.model("eigen_regie").dimensions)
+    text = Renderer(dialogue).render(summary).text
+    assert "Sinds je vorige scan" in text and "Sterker geworden:" in text
