@@ -8,7 +8,7 @@ from typing import TextIO
 from bot.conversation import Conversation, Outcome, Person
 from bot.render import Message, Renderer, plain_text
 
-COMMANDS = {"t": "back", "p": "pause", "o": "restart", "g": "my_data", "q": "quit"}
+COMMANDS = {"t": "back", "p": "pause", "o": "restart", "g": "my_data", "l": "language", "q": "quit"}
 
 
 class Console:
@@ -62,6 +62,8 @@ class Console:
             return self.conversation.restart(self.person)
         if action == "my_data":
             return self.conversation.my_data(self.person)
+        if action == "language":
+            return self.conversation.choose_language(self.person)
         return None
 
     def show(self, outcome: Outcome) -> None:

@@ -28,6 +28,7 @@ from storage.models import Respondent, Scan, Team, as_utc, utcnow
 
 ANSWER_PREFIX = "a"
 NAV_PREFIX = "nav"
+LANGUAGE_PREFIX = "lang"
 
 
 def answer_data(question_id: str, value: str) -> str:
@@ -37,6 +38,10 @@ def answer_data(question_id: str, value: str) -> str:
 
 def nav_data(action: str) -> str:
     return f"{NAV_PREFIX}:{action}"
+
+
+def language_data(code: str) -> str:
+    return f"{LANGUAGE_PREFIX}:{code}"
 
 
 @dataclass(frozen=True)
@@ -173,6 +178,8 @@ class Conversation:
             outcome = self.answer(person, question_id, value)
         elif prefix == NAV_PREFIX and rest in _NAVIGATION:
             outcome = _NAVIGATION[rest](self, person)
+        elif prefix == LANGUAGE_PREFIX:
+            outcome = self.choose_language(person, rest)
         else:
             outcome = self.current(person, unclear=True)
         outcome.handled_tap = True
@@ -287,8 +294,33 @@ class Conversation:
             return self._outcome(loaded, [*hint, interview.prompt()])
 
     def language_of(self, person: Person) -> str | None:
-        """The person's language as far as the dialogue has it, without touching storage."""
-        return self._language(person.language)
+        """The language the person chose with /taal, else their Telegram language if we have it."""
+        with Session(self.engine) as session:
+            respondent = queries.get_respondent(session, pseudonym=self.pseudonym_of(person))
+        chosen = respondent.language if respondent else None
+        return chosen or self._language(person.language)
+
+    @once
+    def choose_language(self, person: Person, code: str | None = None) -> Outcome:
+        """Offers the languages, or switches to the chosen one and shows the current question."""
+        with transaction(self.engine) as session:
+            if code is None or code not in self.dialogue.locales:
+                loaded = self._load(session, person)
+                choices = [
+                    ("language_button", {"name": locale.name}, language_data(language))
+                    for language, locale in self.dialogue.locales.items()
+                ]
+                choice = message("language_choice")
+                choice.data["buttons"] = choices
+                return self._outcome(loaded, [choice])
+            loaded = self._load(session, person, create=True)
+            assert loaded.respondent is not None
+            loaded.respondent.language = loaded.language = code  # kept until changed again
+            session.add(loaded.respondent)
+            interview = loaded.interview
+            open_question = interview is not None and interview.state not in (DONE, DECLINED)
+            follow_up = [interview.prompt()] if interview is not None and open_question else []
+            return self._outcome(loaded, [message("language_set"), *follow_up])
 
     @once
     def my_data(self, person: Person) -> Outcome:
@@ -318,7 +350,7 @@ class Conversation:
 
     def keep_data(self, person: Person) -> Outcome:
         """Closes the delete question without deleting."""
-        return Outcome(replies=[message("kept")], language=self._language(person.language))
+        return Outcome(replies=[message("kept")], language=self.language_of(person))
 
     def tidy(self) -> Tidied:
         """Expires idle scans, unlinks old finished ones, forgets old update ids and wrong codes."""
@@ -354,21 +386,19 @@ class Conversation:
         ):
             raise _Repeat
         name = self.pseudonym_of(person)
-        language = self._language(person.language)
         respondent = queries.get_respondent(session, pseudonym=name)
         if respondent is None and create:
-            respondent = queries.create_respondent(session, pseudonym=name, language=language)
-        elif respondent is not None and language and respondent.language != language:
-            respondent.language = language
-            session.add(respondent)
+            respondent = queries.create_respondent(session, pseudonym=name, language=None)
+        # A language chosen with /taal wins over the Telegram app's language.
+        language = (respondent.language if respondent else None) or self._language(person.language)
         if respondent is None or respondent.id is None:
             return _Loaded(None, None, None, {}, language)
         scan = queries.latest_scan(session, respondent_id=respondent.id)
         if scan is None or scan.id is None:
-            return _Loaded(respondent, None, None, {}, respondent.language)
+            return _Loaded(respondent, None, None, {}, language)
         if scan.state not in queries.CLOSED_STATES and self._idle_too_long(scan):
             queries.expire_scan(session, scan=scan)
-            return _Loaded(respondent, None, None, {}, respondent.language)
+            return _Loaded(respondent, None, None, {}, language)
         answers = queries.scan_answers(session, scan_id=scan.id)
         interview = Interview(
             dialogue=self.dialogue,
@@ -376,7 +406,7 @@ class Conversation:
             resume_at=scan.resume_at,
             state=scan.state,
         )
-        return _Loaded(respondent, scan, interview, answers, respondent.language)
+        return _Loaded(respondent, scan, interview, answers, language)
 
     def pseudonym_of(self, person: Person) -> str:
         """The keyed hash that stands for this person in storage."""

@@ -49,6 +49,7 @@ COMMANDS = (
     "pauze",
     "opnieuw",
     "privacy",
+    "taal",
     "mijngegevens",
     "verwijder",
     "team",
@@ -169,6 +170,12 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers text, stickers, edits and unknown commands with a hint and the current question."""
     outcome = conversation_of(context).current(person_of(update), unclear=True)
+    await send_outcome(update, context, outcome)
+
+
+async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offers the languages to choose from."""
+    outcome = conversation_of(context).choose_language(person_of(update))
     await send_outcome(update, context, outcome)
 
 
@@ -306,6 +313,7 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.add_handler(CommandHandler("terug", back, filters=private))
     application.add_handler(CommandHandler("pauze", pause, filters=private))
     application.add_handler(CommandHandler("opnieuw", restart, filters=private))
+    application.add_handler(CommandHandler(["taal", "language"], choose_language, filters=private))
     application.add_handler(CommandHandler("mijngegevens", my_data, filters=private))
     application.add_handler(CommandHandler("verwijder", forget, filters=private))
     application.add_handler(CommandHandler("team", team, filters=private))

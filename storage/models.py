@@ -29,7 +29,7 @@ class Respondent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     pseudonym: str = Field(unique=True, index=True, max_length=64)
-    language: str | None = Field(default=None, max_length=8)
+    language: str | None = Field(default=None, max_length=8)  # chosen with /taal; else Telegram's
     created_at: datetime = Field(default_factory=utcnow)
 
 

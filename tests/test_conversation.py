@@ -212,3 +212,18 @@ def test_a_second_scan_says_how_the_placement_moved(
     assert set(movement.up) == set(dialogue.model("eigen_regie").dimensions)
     text = Renderer(dialogue).render(summary).text
     assert "Sinds je vorige scan" in text and "Sterker geworden:" in text
+
+
+def test_a_chosen_language_wins_over_the_app_language(conversation: Conversation) -> None:
+    offered = conversation.choose_language(ANNA).replies[0]
+    assert offered.data["key"] == "language_choice"
+    assert [data for _, _, data in offered.data["buttons"]] == ["lang:nl", "lang:en"]
+    assert conversation.press(ANNA, "lang:xx").replies[0].data["key"] == "language_choice"
+
+    chosen = conversation.press(ANNA, "lang:en")
+    assert chosen.language == "en" and chosen.replies[0].data["key"] == "language_set"
+    started = conversation.start(ANNA)  # ANNA's app says Dutch
+    assert started.language == "en"
+    assert conversation.language_of(ANNA) == "en"
+    conversation.press(ANNA, "lang:nl")
+    assert conversation.current(ANNA).language == "nl"

@@ -80,9 +80,10 @@ def question_asked(dialogue: Dialogue, locale: Locale, message: dict[str, Any]) 
     return matches[0]
 
 
-async def answer_as(persona: Persona, user: FakeUser, dialogue: Dialogue) -> list[str]:
+async def answer_as(
+    persona: Persona, user: FakeUser, dialogue: Dialogue, locale: Locale
+) -> list[str]:
     """Taps the persona's answer to every question the bot asks; returns the questions asked."""
-    locale = dialogue.locale("nl")
     asked: list[str] = []
     while user.last.get("reply_markup"):
         current = user.last
@@ -132,15 +133,18 @@ def elements(placement: Placement, locale: Locale) -> list[str]:
     return words
 
 
+@pytest.mark.parametrize("language", ["nl", "en"])
 @pytest.mark.parametrize("persona", PERSONAS, ids=lambda p: p.id)
-async def test_persona_through_telegram(persona: Persona, api: FakeBotApi, bot_dir: Path) -> None:
+async def test_persona_through_telegram(
+    persona: Persona, language: str, api: FakeBotApi, bot_dir: Path
+) -> None:
     dialogue = default_dialogue()
-    locale = dialogue.locale("nl")
-    user = api.user(7000 + PERSONAS.index(persona), persona.id.title())
+    locale = dialogue.locale(language)  # from the Telegram app's language setting
+    user = api.user(7000 + PERSONAS.index(persona), persona.id.title(), language_code=language)
     await user.send("/start")
     await api.settle()
     await user.wait_for(lambda u: bool(u.last.get("reply_markup")))
-    asked = await answer_as(persona, user, dialogue)
+    asked = await answer_as(persona, user, dialogue, locale)
     await api.settle()
 
     assert len(asked) == persona.expected["taps"]
@@ -153,7 +157,8 @@ async def test_persona_through_telegram(persona: Persona, api: FakeBotApi, bot_d
     placement = compute_placement(dialogue, answers)
     assert observed(placement) == {k: v for k, v in persona.expected.items() if k != "taps"}
 
-    summary_messages = [m for m in user.messages if "Dit is jouw uitslag" in m["text"]]
+    title = locale.messages["summary_title"]
+    summary_messages = [m for m in user.messages if title in m["text"]]
     assert len(summary_messages) == 1
     first = user.messages.index(summary_messages[0])
     summary = "\n".join(parse_html(m["text"]) for m in user.messages[first:])

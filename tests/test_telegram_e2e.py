@@ -146,3 +146,53 @@ async def test_killed_bot_process_continues_at_the_same_question(
     first_five = ("weten_1", "weten_2", "willen_1", "willen_2", "kunnen_1")
     assert [answers[f"er_{q}"] for q in first_five] == ["klopt_helemaal"] * 5
     assert api.rejected == []
+
+
+async def test_a_person_switches_language_mid_scan_and_it_sticks(
+    api: FakeBotApi, running_bot: Path
+) -> None:
+    eva = api.user(6060, "Eva", language_code="nl")  # her Telegram app is in Dutch
+    await eva.send("/start")
+    await api.settle()
+    await tap_and_settle(api, eva, "✅ Ja")
+    assert "Wat is jouw rol in het werk?" in eva.last["text"]
+    await eva.send("/taal")
+    await api.settle()
+    assert "In welke taal" in eva.last["text"]
+    assert eva.buttons() == ["🌐 Nederlands", "🌐 English"]
+    await tap_and_settle(api, eva, "🌐 English")
+    assert "From now on I will talk to you in English." in eva.messages[-2]["text"]
+    assert "What is your role at work?" in eva.last["text"]  # the same question, in English
+    await tap_and_settle(api, eva, "👷 Employee")
+    assert "Question 2 of" in eva.last["text"]
+    await eva.send("/help")  # her app still says Dutch: her choice wins
+    await api.settle()
+    assert "How it works" in eva.last["text"]
+    await eva.send("/start")
+    await api.settle()
+    assert "Welcome back" in eva.messages[-2]["text"]
+    await answer_all(api, eva, pick=3)
+    assert "Here is your result." in eva.last["text"]
+    assert eva.messages[-2]["photo"]
+
+    await eva.send("/language")  # the English name of the command works too
+    await api.settle()
+    await tap_and_settle(api, eva, "🌐 Nederlands")
+    assert "Vanaf nu praat ik Nederlands met je." in eva.last["text"]
+    assert api.rejected == []
+    assert api.unanswered_callback_queries() == []
+
+
+async def test_the_language_of_the_telegram_app_is_used_until_one_is_chosen(
+    api: FakeBotApi, running_bot: Path
+) -> None:
+    finn = api.user(6061, "Finn", language_code="en-GB")
+    await finn.send("/start")
+    await api.settle()
+    assert "Will you take part?" in finn.last["text"]
+    commands = {c[1].get("language_code") for c in api.calls if c[0].lower() == "setmycommands"}
+    assert {"en"} <= commands  # the command menu is there in English too
+    other = api.user(6062, "Gus", language_code="de")  # no German: Dutch, the default
+    await other.send("/start")
+    await api.settle()
+    assert "Doe je mee?" in other.last["text"]
