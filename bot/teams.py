@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.conversation import Conversation, Outcome, Person, message
+from placement.team import team_advice
 from reports.hr import phase_layers
 from statemachine import Reply
 from storage import team_queries
@@ -160,6 +161,9 @@ class Teams:
             "phases": phases,
             "factors": {f: figures.means.get(("eigen_regie", f), (None, 0))[0] for f in factors},
             "gaps": sorted(gaps, key=lambda gap: -gap[2]),
+            "advice": team_advice(
+                self.dialogue, {key: mean for key, (mean, _) in figures.means.items()}
+            ),
             # The lead's view of themselves next to how the team sees them (their own answer,
             # shown only to them).
             "lead_self": lead_self,

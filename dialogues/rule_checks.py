@@ -85,6 +85,7 @@ def check_scoring(
     _check_llo(check, scoring)
     tip_layers = layers + check.dimensions("leeromgeving")
     check.within("tips.preference_layers", scoring.tips.preference_layers, tip_layers, "layer")
+    check.within("team.layer", [scoring.team.layer], layers, "phases layer")
 
 
 def _check_phases(check: _Checker, scoring: Scoring) -> list[str]:

@@ -144,6 +144,13 @@ class TipRules(Strict):
     preference_layers: list[Identifier] = Field(min_length=1)
 
 
+class TeamRules(Strict):
+    """A team's picture for its lead: the layer the interventions are for, and their slots."""
+
+    layer: Identifier
+    tips: list[TipSlot] = Field(min_length=1)
+
+
 class Scoring(Strict):
     """Everything in scoring.yaml."""
 
@@ -156,6 +163,7 @@ class Scoring(Strict):
     preference: PreferenceRule
     llo: LloRules
     tips: TipRules
+    team: TeamRules
 
 
 class Tip(Strict):

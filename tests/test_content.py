@@ -190,6 +190,12 @@ def broken_copy(tmp_path: Path, file: str, edit: dict[str, str]) -> Path:
             "unknown learning preference 'zingen'",
         ),
         (
+            "scoring.yaml",
+            {"team:\n  layer: leidinggevende": "team:\n  layer: kantine"},
+            "team.layer",
+            "kantine",
+        ),
+        (
             "locales/nl.yaml",
             {"  rea_pad: ": "  rea_pad_weg: "},
             "position 'rea_pad'",
@@ -219,5 +225,6 @@ def test_the_rules_file_is_plain_yaml_a_reader_can_follow() -> None:
         "preference",
         "llo",
         "tips",
+        "team",
     }
     assert (CONTENT_DIR.parent / "docs" / "scoring.md").exists()

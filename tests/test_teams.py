@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot.conversation import Conversation, Person
 from bot.teams import Teams, team_data
+from dialogues.loader import Dialogue
 from storage.models import CodeAttempt, Scan
 from tests.fakebotapi import BOT_USER, FakeBotApi, FakeUser
 from tests.harness import answer_all, tap_and_settle
@@ -154,6 +155,10 @@ async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
     assert lead.messages[-2]["photo"]  # the team's picture comes with it
     assert "Teamuitslag 'Zorg Noord', ronde 1" in result
     assert "5 mensen deden mee." in result
+    assert "Jullie plek op het pad naar een sterke leercultuur" in result
+    assert "De vraag die jullie nu verder helpt:" in result
+    interventions = result.split("Drie dingen die jij nu voor je team kunt doen:")[1]
+    assert [line[:2] for line in interventions.strip().splitlines()] == ["1.", "2.", "3."]
 
     await people[0].send("/teamresultaat")  # a member is no lead
     await api.settle()
@@ -188,3 +193,23 @@ def test_the_lead_sees_their_own_view_beside_the_team_and_the_last_round(
     second = teams.overview(LEAD).replies[0].data
     before = second["phases"]["individu"]["before"]
     assert before is not None and before < second["phases"]["individu"]["mean"]
+
+
+def test_the_team_gets_its_place_on_the_path_and_three_interventions_for_its_lead(
+    conversation: Conversation, dialogue: Dialogue
+) -> None:
+    teams = Teams(conversation, min_group=3)
+    low, high = new_team(teams, "Laag"), new_team(teams, "Hoog")
+    pictures = {}
+    for code, option in ((low, 1), (high, 4)):
+        for person in members(3) if code == low else members(6)[3:]:
+            conversation.start(person, code)
+            finish(conversation, person, option_index=option)
+        pictures[code] = teams.results(LEAD, code).replies[0].data["advice"]
+    rings = [band.ring for band in dialogue.scoring.path.rings]
+    assert pictures[low].ring == rings[0] and pictures[high].ring == rings[-1]
+    for advice in pictures.values():
+        assert advice.position is not None and len(advice.tips) == 3
+        first = next(t for t in dialogue.tips if t.id == advice.tips[0])
+        assert first.layer == "leidinggevende"  # the first one is for the lead
+    assert pictures[low].tips != pictures[high].tips
