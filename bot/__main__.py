@@ -1,6 +1,7 @@
 """Command line: `python -m bot [console|telegram|report]`; by default Telegram if a token is set.
 
-`python -m bot report --format html|csv|xlsx --out FILE [--team NAME] [--wave N]` writes the
+`python -m bot report --format html|csv|xlsx --out FILE [--organisation NAME] [--team NAME]
+[--wave N]` writes the
 HR report: figures over groups of at least MIN_GROUP_SIZE people, never over one person.
 """
 
@@ -20,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     report = parser.add_argument_group("report")
     report.add_argument("--format", choices=["html", "csv", "xlsx"], default="html")
     report.add_argument("--out", help="file to write the report to")
+    report.add_argument("--organisation", help="only this organisation (by name)")
     report.add_argument("--team", help="only this team (by name)")
     report.add_argument("--wave", type=int, help="only this round")
     args = parser.parse_args(argv)
@@ -35,8 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     if command == "report":
         from bot.app import report_main
+        from reports.hr import UnknownOrganisation
 
-        return report_main(settings, args.format, args.out, args.team, args.wave)
+        try:
+            return report_main(
+                settings,
+                args.format,
+                args.out,
+                team=args.team,
+                wave=args.wave,
+                organisation=args.organisation,
+            )
+        except UnknownOrganisation as unknown:
+            parser.error(f"no organisation named {unknown}")
     if command == "telegram":
         from bot.telegram_bot import run_polling
 

@@ -45,7 +45,15 @@ def console_main(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
     return 0
 
 
-def report_main(settings: Settings, fmt: str, out: str, team: str | None, wave: int | None) -> int:
+def report_main(
+    settings: Settings,
+    fmt: str,
+    out: str,
+    *,
+    team: str | None = None,
+    wave: int | None = None,
+    organisation: str | None = None,
+) -> int:
     """Writes the HR report, saying on stderr what it is doing while it works."""
     started = time.perf_counter()
 
@@ -60,6 +68,7 @@ def report_main(settings: Settings, fmt: str, out: str, team: str | None, wave: 
             min_group=settings.min_group_size,
             team=team,
             wave=wave,
+            organisation=organisation,
             progress=progress,
         )
     progress(f"writing {fmt}")

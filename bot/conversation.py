@@ -462,10 +462,14 @@ class Conversation:
         ):
             return None, [message("code_wait")]
         team = team_queries.team_by_code(session, code=code)
-        if team is None:
-            team_queries.record_wrong_code(session, pseudonym=name)
-            return None, [message("code_unknown")]
-        return team, [message("team_joined", team=team.name)]
+        if team is not None:
+            return team, [message("team_joined", team=team.name)]
+        organisation = team_queries.organisation_by_code(session, code=code)
+        if organisation is not None:  # a lead link: this person makes teams in it
+            team_queries.join_organisation(session, pseudonym=name, organisation=organisation)
+            return None, [message("organisation_joined", organisation=organisation.name)]
+        team_queries.record_wrong_code(session, pseudonym=name)
+        return None, [message("code_unknown")]
 
     def _team_of_scan(self, session: Session, loaded: _Loaded) -> Team | None:
         """The team a fresh scan keeps counting for: the one the last scan counted for."""

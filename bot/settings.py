@@ -26,11 +26,21 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, ge=30)
     # Telegram user ids (comma-separated) allowed to see HR figures in the bot.
     hr_telegram_ids: str = ""
+    # Telegram user ids (comma-separated) of admins: they set up organisations and are HR too.
+    admin_telegram_ids: str = ""
 
     @property
     def hr_ids(self) -> frozenset[str]:
-        return frozenset(part.strip() for part in self.hr_telegram_ids.split(",") if part.strip())
+        return _ids(self.hr_telegram_ids)
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return _ids(self.admin_telegram_ids)
 
     @property
     def effective_database_url(self) -> str:
         return self.database_url or sqlite_url(self.data_dir)
+
+
+def _ids(listed: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in listed.split(",") if part.strip())

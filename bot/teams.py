@@ -57,6 +57,21 @@ class Teams:
                 session.expunge(team)
         return self._outcome(person, [Reply("team_card", {"team": team}) for team in teams])
 
+    def organisation(self, person: Person, name: str | None) -> Outcome:
+        """Sets up an organisation (or finds it by name) and returns its link for team leads.
+
+        An 'organisation_card' reply carries it: the front end shows the link and QR code.
+        """
+        clean = " ".join((name or "").split())[:MAX_TEAM_NAME]
+        if not clean:
+            return self._outcome(person, [message("organisation_needs_name")])
+        with transaction(self.engine) as session:
+            found = team_queries.organisation_named(session, name=clean)
+            organisation = found or team_queries.create_organisation(session, name=clean)
+            session.flush()
+            session.expunge(organisation)
+        return self._outcome(person, [Reply("organisation_card", {"organisation": organisation})])
+
     def press(self, person: Person, data: str) -> Outcome:
         """Handles a tapped team button: show a team's results or start a new round."""
         _, _, rest = data.partition(":")

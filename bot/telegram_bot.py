@@ -55,7 +55,12 @@ COMMANDS = (
     "team",
     "teamresultaat",
     "hr",
+    "organisatie",
 )
+
+
+# Replies that carry a link to share, and the key of what the link leads to.
+CARDS = {"team_card": "team", "organisation_card": "organisation"}
 
 
 def person_of(update: Update) -> Person:
@@ -88,8 +93,8 @@ async def send_outcome(
         await close_tapped(query.message, renderer, outcome)
     for reply in outcome.replies:
         rendered = renderer.render(reply, outcome.language)
-        if reply.template == "team_card":  # the link as a QR code, the text as its caption
-            link = renderer.deep_link + reply.data["team"].code
+        if reply.template in CARDS:  # the link as a QR code, the text as its caption
+            link = renderer.deep_link + reply.data[CARDS[reply.template]].code
             await context.bot.send_photo(chat.id, qr_png(link), caption=rendered.text)
             continue
         if reply.template in ("team_result", "summary"):  # the picture first, then the words
@@ -213,15 +218,29 @@ async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_outcome(update, context, outcome)
 
 
+async def refused(update: Update, context: ContextTypes.DEFAULT_TYPE, allowed: str) -> bool:
+    """Tells someone not in the configured list that this command is not theirs; True if so."""
+    person = person_of(update)
+    if person.external_id in context.bot_data[allowed]:  # checked on every call
+        return False
+    await send_static(update, context, f"{allowed.removesuffix('_ids')}_only")
+    return True
+
+
+async def organisation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Lets an admin set up an organisation and sends the link for its team leads."""
+    if await refused(update, context, "admin_ids"):
+        return
+    name = " ".join(context.args or []) or None
+    await send_outcome(update, context, teams_of(context).organisation(person_of(update), name))
+
+
 async def hr_overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows HR the organisation's figures; anyone else is told it is for HR only."""
+    if await refused(update, context, "hr_ids"):
+        return
     person = person_of(update)
     language = conversation_of(context).language_of(person)
-    if person.external_id not in context.bot_data["hr_ids"]:  # checked on every call
-        await send_outcome(
-            update, context, Outcome(replies=[message("hr_only")], language=language)
-        )
-        return
     overview: HrOverview = context.bot_data["hr_overview"]
     await send_outcome(update, context, Outcome(replies=[overview.reply()], language=language))
 
@@ -299,7 +318,8 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.bot_data["conversation"] = conversation
     application.bot_data["renderer"] = build_renderer(settings, conversation)
     application.bot_data["teams"] = Teams(conversation, settings.min_group_size)
-    application.bot_data["hr_ids"] = settings.hr_ids
+    application.bot_data["hr_ids"] = settings.hr_ids | settings.admin_ids
+    application.bot_data["admin_ids"] = settings.admin_ids
     application.bot_data["hr_overview"] = HrOverview(
         conversation.engine, conversation.dialogue, settings.min_group_size
     )
@@ -319,6 +339,7 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.add_handler(CommandHandler("team", team, filters=private))
     application.add_handler(CommandHandler("teamresultaat", team_results, filters=private))
     application.add_handler(CommandHandler("hr", hr_overview, filters=private))
+    application.add_handler(CommandHandler("organisatie", organisation, filters=private))
     application.add_handler(CallbackQueryHandler(team_button, pattern=f"^{TEAM_PREFIX}:"))
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, anything_else))

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session
 
 from dialogues.loader import Dialogue
 from reports.anonymity import hidden_groups, shown_cells
-from storage import report_queries
+from storage import report_queries, team_queries
 from storage.report_queries import Cell, GroupKind, GroupSize
 
 ROLE_DIMENSION = "eigen_laag"  # the question that asks from which layer someone answers
@@ -17,6 +18,10 @@ ROLE_DIMENSION = "eigen_laag"  # the question that asks from which layer someone
 MANAGING_LAYERS = ("leidinggevende", "hr", "directie")
 WORKERS, OWN_LAYER = "medewerker", "individu"
 Progress = Callable[[str], None]
+
+
+class UnknownOrganisation(LookupError):
+    """The report was asked for an organisation that does not exist."""
 
 
 @dataclass(frozen=True)
@@ -82,28 +87,34 @@ def build_report(
     min_group: int,
     team: str | None = None,
     wave: int | None = None,
+    organisation: str | None = None,
     progress: Progress = lambda _step: None,
 ) -> HrReport:
     """Collects the figures, hides what must stay hidden, then applies the filters.
 
-    Filters come last: hiding is decided over the whole organisation, so a filtered report
-    never shows what the full one hides.
+    An organisation scopes everything: its total is everyone in its teams. The other filters
+    come last: hiding is decided over the whole, so a filtered report never shows what the
+    full one hides.
     """
     role = role_question(dialogue)
     report = HrReport(min_group=min_group)
+    scope: dict[str, Any] = {"role_question": role, "organisation_id": None}
+    if organisation is not None:
+        found = team_queries.organisation_named(session, name=organisation)
+        if found is None:
+            raise UnknownOrganisation(organisation)
+        scope["organisation_id"] = found.id
     progress("totals")
-    totals = report_queries.cells(session, kind="all", role_question=role, min_group=min_group)
+    totals = report_queries.cells(session, kind="all", min_group=min_group, **scope)
     report.cells.extend(c for c in totals if c.mean is not None)
-    everyone = report_queries.group_sizes(session, kind="all", role_question=role)
+    everyone = report_queries.group_sizes(session, kind="all", **scope)
     report.groups.extend(_rows(everyone, min_group, hidden=set()))
     for kind in ("team", "role"):
         progress(kind)
-        sizes = report_queries.group_sizes(session, kind=kind, role_question=role)
+        sizes = report_queries.group_sizes(session, kind=kind, **scope)
         hidden = hidden_groups(sizes, min_group)
         report.groups.extend(_rows(sizes, min_group, hidden))
-        group_cells = report_queries.cells(
-            session, kind=kind, role_question=role, min_group=min_group
-        )
+        group_cells = report_queries.cells(session, kind=kind, min_group=min_group, **scope)
         report.cells.extend(shown_cells(group_cells, sizes, totals, min_group))
     if team is not None:
         report.groups = [g for g in report.groups if g.kind != "team" or g.group == team]

@@ -33,12 +33,30 @@ class Respondent(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class Organisation(SQLModel, table=True):
+    """An organisation an admin set up; leads who open its link make their teams in it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=32)  # unguessable, in the lead link
+    name: str = Field(unique=True, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OrganisationLead(SQLModel, table=True):
+    """A team lead (by pseudonym) who joined an organisation through its lead link."""
+
+    pseudonym: str = Field(primary_key=True, max_length=64)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    joined_at: datetime = Field(default_factory=utcnow)
+
+
 class Team(SQLModel, table=True):
     """A team a lead shares the scan with; people who start through its code count in it."""
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, index=True, max_length=32)  # unguessable, in the deep link
     name: str = Field(max_length=64)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     lead: str = Field(index=True, max_length=64)  # the lead's pseudonym, never their id
     wave: int = 1  # a new wave starts the team's picture afresh, the old one is kept
     created_at: datetime = Field(default_factory=utcnow)

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, delete, select, update
 
 from storage.models import (
     Answer,
+    OrganisationLead,
     ProcessedUpdate,
     Respondent,
     Result,
@@ -181,6 +182,9 @@ def delete_respondent(session: Session, *, respondent: Respondent) -> int:
     for table in (Answer, ResultScore, Result):
         session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))  # type: ignore[call-overload]
     session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))  # type: ignore[call-overload]
+    session.exec(  # type: ignore[call-overload]
+        delete(OrganisationLead).where(col(OrganisationLead.pseudonym) == respondent.pseudonym)
+    )
     session.delete(respondent)
     return len(scan_ids)
 

@@ -55,9 +55,16 @@ def _group_column(kind: GroupKind) -> ColumnElement[str]:
     return literal("")
 
 
-def _joined(statement, kind: GroupKind, role_question: str):  # type: ignore[no-untyped-def]
-    if kind == "team":
-        return statement.outerjoin(Team, col(Team.id) == Scan.team_id)
+def _joined(  # type: ignore[no-untyped-def]
+    statement, kind: GroupKind, role_question: str, organisation_id: int | None
+):
+    """Joins what the grouping needs; within one organisation only its teams' scans count."""
+    if organisation_id is not None:
+        statement = statement.join(Team, col(Team.id) == Scan.team_id).where(
+            col(Team.organisation_id) == organisation_id
+        )
+    elif kind == "team":
+        statement = statement.outerjoin(Team, col(Team.id) == Scan.team_id)
     if kind == "role":
         return statement.outerjoin(
             Answer, (col(Answer.scan_id) == Scan.id) & (col(Answer.question_id) == role_question)
@@ -65,17 +72,29 @@ def _joined(statement, kind: GroupKind, role_question: str):  # type: ignore[no-
     return statement
 
 
-def group_sizes(session: Session, *, kind: GroupKind, role_question: str) -> list[GroupSize]:
+def group_sizes(
+    session: Session, *, kind: GroupKind, role_question: str, organisation_id: int | None = None
+) -> list[GroupSize]:
     """How many finished scans each group has per wave; sizes are no one's answers."""
     group = _group_column(kind)
     statement = _joined(
-        select(group, _wave(), func.count(col(Scan.id))).select_from(Scan), kind, role_question
+        select(group, _wave(), func.count(col(Scan.id))).select_from(Scan),
+        kind,
+        role_question,
+        organisation_id,
     )
     rows = session.connection().execute(statement.where(_finished()).group_by(group, _wave())).all()
     return [GroupSize(kind, name, wave, people) for name, wave, people in rows]
 
 
-def cells(session: Session, *, kind: GroupKind, role_question: str, min_group: int) -> list[Cell]:
+def cells(
+    session: Session,
+    *,
+    kind: GroupKind,
+    role_question: str,
+    min_group: int,
+    organisation_id: int | None = None,
+) -> list[Cell]:
     """Means per group, wave and dimension, for groups of at least `min_group` people."""
     group = _group_column(kind)
     people = func.count(col(ResultScore.id))
@@ -94,6 +113,7 @@ def cells(session: Session, *, kind: GroupKind, role_question: str, min_group: i
         .join(ResultScore, col(ResultScore.scan_id) == Scan.id),
         kind,
         role_question,
+        organisation_id,
     )
     rows = (
         session.connection()

@@ -13,7 +13,15 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
-from storage.models import CodeAttempt, Respondent, ResultScore, Scan, Team
+from storage.models import (
+    CodeAttempt,
+    Organisation,
+    OrganisationLead,
+    Respondent,
+    ResultScore,
+    Scan,
+    Team,
+)
 
 # 72 bits from the OS's random source, URL-safe, fits a deep link (1-64 of A-Z a-z 0-9 _ -).
 CODE_BYTES = 9
@@ -24,10 +32,41 @@ def new_team_code() -> str:
 
 
 def create_team(session: Session, *, name: str, lead: str) -> Team:
-    team = Team(code=new_team_code(), name=name, lead=lead)
+    """A new team, in the organisation whose lead link the lead opened (if any)."""
+    membership = session.get(OrganisationLead, lead)
+    organisation_id = membership.organisation_id if membership else None
+    team = Team(code=new_team_code(), name=name, lead=lead, organisation_id=organisation_id)
     session.add(team)
     session.flush()
     return team
+
+
+def organisation_named(session: Session, *, name: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.name == name)).first()
+
+
+def create_organisation(session: Session, *, name: str) -> Organisation:
+    organisation = Organisation(code=new_team_code(), name=name)
+    session.add(organisation)
+    session.flush()
+    return organisation
+
+
+def organisation_by_code(session: Session, *, code: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.code == code)).first()
+
+
+def join_organisation(session: Session, *, pseudonym: str, organisation: Organisation) -> None:
+    """Makes the person a lead in the organisation; their teams without one move along."""
+    membership = session.get(OrganisationLead, pseudonym)
+    if membership is None:
+        membership = OrganisationLead(pseudonym=pseudonym, organisation_id=organisation.id or 0)
+    membership.organisation_id = organisation.id or 0
+    session.add(membership)
+    for team in teams_led_by(session, lead=pseudonym):
+        if team.organisation_id is None:
+            team.organisation_id = organisation.id
+            session.add(team)
 
 
 def team_by_code(session: Session, *, code: str) -> Team | None:

@@ -23,10 +23,11 @@ from dialogues.loader import Dialogue
 from reports.anonymity import hidden_groups, shown_cells
 from reports.export import write
 from reports.hr import HrReport, build_report
+from storage.db import make_engine, sqlite_url
 from storage.models import Respondent
 from storage.report_queries import Cell, GroupSize
 from tests.fakebotapi import FakeBotApi
-from tests.harness import REPO, bot_in_this_loop
+from tests.harness import REPO, answer_all, bot_in_this_loop
 from tests.test_teams import LEAD, finish
 
 MIN = 5
@@ -257,3 +258,58 @@ def finish_with(conversation: Conversation, person: Person, chosen: dict[str, st
         question = reply.data["question"]
         value = chosen.get(question.id, question.options[0].value)
         conversation.answer(person, question.id, value)
+
+
+async def test_an_admin_sets_up_an_organisation_and_its_report_holds_only_its_teams(
+    organisation: dict[str, str], tmp_path: Path, dialogue: Dialogue
+) -> None:
+    async with FakeBotApi() as api:
+        admin, lead, other = api.user(4600, "Ada"), api.user(4700, "Lars"), api.user(4800, "Ole")
+        members = [api.user(4900 + n, f"M{n}") for n in range(MIN)]
+        async for _ in bot_in_this_loop(api, tmp_path, admin_telegram_ids="4600"):
+            await other.send("/organisatie Zorggroep Noord")  # not an admin
+            await api.settle()
+            assert "alleen voor beheerders" in other.last["plain"]
+            await admin.send("/organisatie Zorggroep Noord")
+            await api.settle()
+            card = admin.last
+            assert card["photo"]["file"]  # the lead link as a QR code
+            assert "Organisatie 'Zorggroep Noord' staat klaar" in card["plain"]
+            code = card["plain"].split("?start=")[1].split()[0]
+
+            await lead.send(f"/start {code}")
+            await api.settle()
+            assert "Je bent nu leidinggevende bij 'Zorggroep Noord'" in lead.messages[0]["plain"]
+            await lead.send("/team Keuken")
+            await api.settle()
+            team_code = lead.last["plain"].split("?start=")[1].split()[0]
+            for member in members:
+                await member.send(f"/start {team_code}")
+                await api.settle()
+                await answer_all(api, member, pick=2)
+    engine = make_engine(sqlite_url(tmp_path))
+    everything = report_of(engine, dialogue)
+    scoped = report_of(engine, dialogue, organisation="Zorggroep Noord")
+    sizes = {(g.kind, g.group, g.wave): g.people for g in scoped.groups}
+    assert sizes[("all", "", 1)] == MIN  # only the organisation's own people
+    assert {g.group for g in scoped.groups if g.kind == "team"} == {"Keuken"}
+    assert {g.group for g in everything.groups if g.kind == "team"} >= {"Keuken", "Groot"}
+    with pytest.raises(LookupError):
+        report_of(engine, dialogue, organisation="Bestaat Niet")
+    assert api.rejected == []
+
+
+UNKNOWN = ("--organisation", "Nergens")
+
+
+def test_the_report_command_names_an_unknown_organisation(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "report", "--out", str(tmp_path / "r.html"), *UNKNOWN],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO), "DATA_DIR": str(tmp_path)},
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "no organisation named Nergens" in done.stderr
