@@ -70,6 +70,8 @@ class Policy:
     # Team codes are unguessable; someone trying many anyway is made to wait.
     wrong_codes_allowed: int = 5
     wrong_code_window: timedelta = timedelta(minutes=15)
+    # An HR link an admin made works once, within this time.
+    hr_invite_valid: timedelta = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ class Conversation:
         """
         with transaction(self.engine) as session:
             loaded = self._load(session, person, create=True)
-            team, notes = self._team_of(session, loaded, payload) if payload else (None, [])
+            team, notes = self._link_of(session, loaded, payload) if payload else (None, [])
             interview, scan = loaded.interview, loaded.scan
             if interview is None or interview.state == DECLINED or _new_wave(scan, team):
                 interview = self._new_scan(session, loaded, team)
@@ -333,7 +335,19 @@ class Conversation:
                 self._scan_view(session, scan)
                 for scan in queries.respondent_scans(session, respondent_id=loaded.respondent.id)
             ]
-            reply = Reply("my_data", {"code": loaded.respondent.pseudonym[:8], "scans": scans})
+            teams, organisation, hr = team_queries.led_by(
+                session, pseudonym=loaded.respondent.pseudonym
+            )
+            reply = Reply(
+                "my_data",
+                {
+                    "code": loaded.respondent.pseudonym[:8],
+                    "scans": scans,
+                    "teams": [team.name for team in teams],
+                    "organisation": organisation.name if organisation else None,
+                    "hr": hr,
+                },
+            )
             return self._outcome(loaded, [reply, message("forget_offer", "forget")])
 
     @once
@@ -364,6 +378,7 @@ class Conversation:
                 session, seen_before=now - self.policy.processed_updates_kept
             )
             team_queries.forget_wrong_codes(session, before=now - self.policy.wrong_code_window)
+            team_queries.forget_unused_hr_invites(session, before=now - self.policy.hr_invite_valid)
         return Tidied(expired=expired, unlinked=unlinked)
 
     # -- internals --------------------------------------------------------------------------
@@ -449,10 +464,14 @@ class Conversation:
         loaded.interview, loaded.answers = interview, {}
         return interview
 
-    def _team_of(
+    def _link_of(
         self, session: Session, loaded: _Loaded, code: str
     ) -> tuple[Team | None, list[Reply]]:
-        """The team behind a code, with a word about it; slows down someone guessing codes."""
+        """What a link's code means (a team, an organisation's lead link, an HR invite).
+
+        Returns the team the scan counts for, if any, and a word about the link; someone
+        guessing codes is slowed down.
+        """
         assert loaded.respondent is not None
         name = loaded.respondent.pseudonym
         since = utcnow() - self.policy.wrong_code_window
@@ -468,6 +487,9 @@ class Conversation:
         if organisation is not None:  # a lead link: this person makes teams in it
             team_queries.join_organisation(session, pseudonym=name, organisation=organisation)
             return None, [message("organisation_joined", organisation=organisation.name)]
+        since = utcnow() - self.policy.hr_invite_valid
+        if team_queries.use_hr_invite(session, code=code, pseudonym=name, since=since):
+            return None, [message("hr_granted")]
         team_queries.record_wrong_code(session, pseudonym=name)
         return None, [message("code_unknown")]
 

@@ -36,6 +36,7 @@ class Teams:
 
     def __init__(self, conversation: Conversation, min_group: int) -> None:
         self.engine = conversation.engine
+        self.policy = conversation.policy
         self.dialogue = conversation.dialogue
         self._pseudonym = conversation.pseudonym_of
         self._language = conversation.language_of
@@ -71,6 +72,22 @@ class Teams:
             session.flush()
             session.expunge(organisation)
         return self._outcome(person, [Reply("organisation_card", {"organisation": organisation})])
+
+    def hr_access(self, person: Person, revoke: bool = False) -> Outcome:
+        """Makes a one-time HR link for an admin to hand out, or takes all such access back."""
+        with transaction(self.engine) as session:
+            if revoke:
+                revoked = team_queries.revoke_hr_grants(session)
+                return self._outcome(person, [message("hr_revoked", revoked=revoked)])
+            invite = team_queries.create_hr_invite(session)
+            session.expunge(invite)
+        days = self.policy.hr_invite_valid.days
+        return self._outcome(person, [Reply("hr_invite", {"invite": invite, "days": days})])
+
+    def has_hr_access(self, person: Person) -> bool:
+        """True when an admin's HR link was opened by this person and not taken back."""
+        with Session(self.engine) as session:
+            return team_queries.has_hr_grant(session, pseudonym=self._pseudonym(person))
 
     def press(self, person: Person, data: str) -> Outcome:
         """Handles a tapped team button: show a team's results or start a new round."""

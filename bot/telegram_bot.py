@@ -56,11 +56,12 @@ COMMANDS = (
     "teamresultaat",
     "hr",
     "organisatie",
+    "hrtoegang",
 )
 
 
 # Replies that carry a link to share, and the key of what the link leads to.
-CARDS = {"team_card": "team", "organisation_card": "organisation"}
+CARDS = {"team_card": "team", "organisation_card": "organisation", "hr_invite": "invite"}
 
 
 def person_of(update: Update) -> Person:
@@ -218,28 +219,47 @@ async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_outcome(update, context, outcome)
 
 
-async def refused(update: Update, context: ContextTypes.DEFAULT_TYPE, allowed: str) -> bool:
-    """Tells someone not in the configured list that this command is not theirs; True if so."""
+async def refused(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    allowed: frozenset[str],
+    refusal: Reply,
+    *,
+    granted: bool = False,
+) -> bool:
+    """Tells someone not allowed that this command is not theirs; True if so."""
     person = person_of(update)
-    if person.external_id in context.bot_data[allowed]:  # checked on every call
+    if granted or person.external_id in allowed:  # checked on every call
         return False
-    await send_static(update, context, f"{allowed.removesuffix('_ids')}_only")
+    language = conversation_of(context).language_of(person)
+    await send_outcome(update, context, Outcome(replies=[refusal], language=language))
     return True
 
 
 async def organisation(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Lets an admin set up an organisation and sends the link for its team leads."""
-    if await refused(update, context, "admin_ids"):
+    if await refused(update, context, context.bot_data["admin_ids"], message("admin_only")):
         return
     name = " ".join(context.args or []) or None
     await send_outcome(update, context, teams_of(context).organisation(person_of(update), name))
 
 
+async def hr_access(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Lets an admin hand out HR access by a one-time link, or take it all back."""
+    if await refused(update, context, context.bot_data["admin_ids"], message("admin_only")):
+        return
+    revoke = bool(context.args) and context.args[0].lower() in ("intrekken", "revoke")
+    await send_outcome(update, context, teams_of(context).hr_access(person_of(update), revoke))
+
+
 async def hr_overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows HR the organisation's figures; anyone else is told it is for HR only."""
-    if await refused(update, context, "hr_ids"):
-        return
     person = person_of(update)
+    granted = teams_of(context).has_hr_access(person)
+    if await refused(
+        update, context, context.bot_data["hr_ids"], message("hr_only"), granted=granted
+    ):
+        return
     language = conversation_of(context).language_of(person)
     overview: HrOverview = context.bot_data["hr_overview"]
     await send_outcome(update, context, Outcome(replies=[overview.reply()], language=language))
@@ -340,6 +360,7 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.add_handler(CommandHandler("teamresultaat", team_results, filters=private))
     application.add_handler(CommandHandler("hr", hr_overview, filters=private))
     application.add_handler(CommandHandler("organisatie", organisation, filters=private))
+    application.add_handler(CommandHandler("hrtoegang", hr_access, filters=private))
     application.add_handler(CallbackQueryHandler(team_button, pattern=f"^{TEAM_PREFIX}:"))
     application.add_handler(CallbackQueryHandler(button))
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, anything_else))

@@ -50,6 +50,15 @@ class OrganisationLead(SQLModel, table=True):
     joined_at: datetime = Field(default_factory=utcnow)
 
 
+class HrGrant(SQLModel, table=True):
+    """HR access an admin handed out as a one-time link; its opener (by pseudonym) gets it."""
+
+    code: str = Field(primary_key=True, max_length=32)  # unguessable, in the link
+    pseudonym: str | None = Field(default=None, index=True, max_length=64)  # None: not used yet
+    created_at: datetime = Field(default_factory=utcnow)
+    used_at: datetime | None = None
+
+
 class Team(SQLModel, table=True):
     """A team a lead shares the scan with; people who start through its code count in it."""
 

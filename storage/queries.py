@@ -8,12 +8,14 @@ from sqlmodel import Session, col, delete, select, update
 
 from storage.models import (
     Answer,
+    HrGrant,
     OrganisationLead,
     ProcessedUpdate,
     Respondent,
     Result,
     ResultScore,
     Scan,
+    Team,
     utcnow,
 )
 
@@ -182,9 +184,11 @@ def delete_respondent(session: Session, *, respondent: Respondent) -> int:
     for table in (Answer, ResultScore, Result):
         session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))  # type: ignore[call-overload]
     session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))  # type: ignore[call-overload]
-    session.exec(  # type: ignore[call-overload]
-        delete(OrganisationLead).where(col(OrganisationLead.pseudonym) == respondent.pseudonym)
-    )
+    name = respondent.pseudonym
+    for table in (OrganisationLead, HrGrant):
+        session.exec(delete(table).where(col(table.pseudonym) == name))  # type: ignore[call-overload]
+    # Teams stay for their members and for HR; they just no longer point to this lead.
+    session.exec(update(Team).where(col(Team.lead) == name).values(lead=""))  # type: ignore[call-overload]
     session.delete(respondent)
     return len(scan_ids)
 

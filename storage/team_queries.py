@@ -15,12 +15,15 @@ from sqlmodel import Session, col, delete, select
 
 from storage.models import (
     CodeAttempt,
+    HrGrant,
     Organisation,
     OrganisationLead,
     Respondent,
     ResultScore,
     Scan,
     Team,
+    as_utc,
+    utcnow,
 )
 
 # 72 bits from the OS's random source, URL-safe, fits a deep link (1-64 of A-Z a-z 0-9 _ -).
@@ -39,6 +42,52 @@ def create_team(session: Session, *, name: str, lead: str) -> Team:
     session.add(team)
     session.flush()
     return team
+
+
+def create_hr_invite(session: Session) -> HrGrant:
+    invite = HrGrant(code=new_team_code())
+    session.add(invite)
+    session.flush()
+    return invite
+
+
+def use_hr_invite(session: Session, *, code: str, pseudonym: str, since: datetime) -> bool:
+    """Grants HR access to the opener of an unused invite made after `since`."""
+    invite = session.get(HrGrant, code)
+    if invite is None or invite.pseudonym is not None or as_utc(invite.created_at) < since:
+        return False
+    invite.pseudonym, invite.used_at = pseudonym, utcnow()
+    session.add(invite)
+    return True
+
+
+def has_hr_grant(session: Session, *, pseudonym: str) -> bool:
+    return session.exec(select(HrGrant).where(HrGrant.pseudonym == pseudonym)).first() is not None
+
+
+def revoke_hr_grants(session: Session) -> int:
+    """Takes back every HR access handed out by link, and every unused invite."""
+    revoked = session.exec(select(HrGrant)).all()
+    for grant in revoked:
+        session.delete(grant)
+    return sum(1 for grant in revoked if grant.pseudonym is not None)
+
+
+def forget_unused_hr_invites(session: Session, *, before: datetime) -> None:
+    session.exec(  # type: ignore[call-overload]
+        delete(HrGrant).where(col(HrGrant.pseudonym).is_(None), col(HrGrant.created_at) < before)
+    )
+
+
+def led_by(session: Session, *, pseudonym: str) -> tuple[list[Team], Organisation | None, bool]:
+    """What the person is as a lead or HR: their teams, their organisation, HR access by link."""
+    membership = session.get(OrganisationLead, pseudonym)
+    organisation = session.get(Organisation, membership.organisation_id) if membership else None
+    return (
+        teams_led_by(session, lead=pseudonym),
+        organisation,
+        has_hr_grant(session, pseudonym=pseudonym),
+    )
 
 
 def organisation_named(session: Session, *, name: str) -> Organisation | None:

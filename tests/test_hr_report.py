@@ -313,3 +313,47 @@ def test_the_report_command_names_an_unknown_organisation(tmp_path: Path) -> Non
     )
     assert done.returncode == 2
     assert "no organisation named Nergens" in done.stderr
+
+
+async def test_an_admin_hands_out_hr_access_by_a_one_time_link_and_takes_it_back(
+    organisation: dict[str, str], tmp_path: Path
+) -> None:
+    async with FakeBotApi() as api:
+        admin, hanna, wim = api.user(4600, "Ada"), api.user(4601, "Hanna"), api.user(4602, "Wim")
+        async for _ in bot_in_this_loop(api, tmp_path, admin_telegram_ids="4600"):
+            await hanna.send("/hrtoegang")  # only admins hand out access
+            await api.settle()
+            assert "alleen voor beheerders" in hanna.last["plain"]
+            await admin.send("/hrtoegang")
+            await api.settle()
+            assert admin.last["photo"]["file"]
+            code = admin.last["plain"].split("?start=")[1].split()[0]
+
+            before = len(hanna.messages)
+            await hanna.send(f"/start {code}")
+            await api.settle()
+            assert "Je mag nu het HR-overzicht zien" in hanna.messages[before]["plain"]
+            await hanna.send("/hr")
+            await api.settle()
+            assert "Overzicht voor HR, ronde 1: 13 mensen" in hanna.last["plain"]
+            await wim.send(f"/start {code}")  # the link works once
+            await api.settle()
+            await wim.send("/hr")
+            await api.settle()
+            assert "alleen voor HR" in wim.last["plain"]
+            await hanna.send("/mijngegevens")
+            await api.settle()
+            assert "Je mag het HR-overzicht zien" in "\n".join(
+                m["plain"] for m in hanna.messages[-3:]
+            )
+
+            await admin.send("/hrtoegang intrekken")
+            await api.settle()
+            assert "1 mensen hebben geen HR-toegang via een link meer" in admin.last["plain"]
+            await hanna.send("/hr")
+            await api.settle()
+            assert "alleen voor HR" in hanna.last["plain"]
+            await admin.send("/hr")  # admins are HR too
+            await api.settle()
+            assert "Overzicht voor HR" in admin.last["plain"]
+    assert api.rejected == []

@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.conversation import Conversation, Person
+from bot.teams import Teams
 from storage.db import make_engine, sqlite_url
-from storage.models import Answer, Respondent, Result, Scan
+from storage.models import Answer, HrGrant, OrganisationLead, Respondent, Result, Scan, Team
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.harness import TOKEN, answer_all, bot_log, start_bot_process, tap_and_settle
 from tests.test_conversation import answer_current
@@ -193,3 +194,26 @@ async def test_database_and_logs_hold_no_telegram_id_answer_or_token(
     assert SECRET_TEXT not in log and SECRET_TEXT.encode() not in stored
     assert "a:rol:" not in log and "medewerker" not in log.lower()  # no button data, no answers
     assert api.rejected == []
+
+
+def test_deleting_also_forgets_the_person_as_lead_and_as_hr(
+    conversation: Conversation, engine: Engine
+) -> None:
+    teams = Teams(conversation, min_group=3)
+    lead = Person("telegram", "5550001", "nl")
+    org_code = teams.organisation(lead, "Zorggroep").replies[0].data["organisation"].code
+    hr_code = teams.hr_access(lead).replies[0].data["invite"].code
+    conversation.start(lead, org_code)
+    conversation.start(lead, hr_code)
+    teams.team(lead, "Keuken")
+    shown = conversation.my_data(lead).replies[0].data
+    assert (shown["teams"], shown["organisation"], shown["hr"]) == (["Keuken"], "Zorggroep", True)
+
+    conversation.forget(lead, confirmed=True)
+    name = conversation.pseudonym_of(lead)
+    with Session(engine) as session:
+        assert session.get(OrganisationLead, name) is None
+        assert session.exec(select(HrGrant).where(HrGrant.pseudonym == name)).all() == []
+        team = session.exec(select(Team)).one()
+        assert team.name == "Keuken" and team.lead == ""  # the team stays, without its lead
+    assert not teams.has_hr_access(lead)
