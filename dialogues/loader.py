@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from dialogues.errors import DialogueError, unique
 from dialogues.rule_checks import check_rule_texts, check_scoring, check_tips
 from dialogues.rules import Scoring, Tip, TipLibrary
-from dialogues.schema import Locale, Option, Question, SourceModel, Structure
+from dialogues.schema import Locale, MessageKeys, Option, Question, SourceModel, Structure
 
 CONTENT_DIR = Path(__file__).parent
 STRUCTURE_FILE = "scan.yaml"
@@ -25,6 +25,7 @@ MAX_BUTTON_CHARS = 40
 MAX_QUESTION_WORDS = 20
 SCORING_FILE = "scoring.yaml"
 TIPS_FILE = "tips.yaml"
+MESSAGES_FILE = "messages.yaml"
 PHASE_SCORES = [1, 2, 3, 4, 5]
 
 
@@ -257,7 +258,7 @@ def _missing(needed: Iterable[str], present: Iterable[str]) -> list[str]:
 
 def _check_locale(
     locale: Locale,
-    reference: Locale | None,
+    message_keys: list[str],
     dialogue: tuple[ResolvedQuestion, ...],
     structure: Structure,
     file: str,
@@ -280,8 +281,12 @@ def _check_locale(
     need("phase", (str(p) for p in PHASE_SCORES), (str(p) for p in locale.phases))
     layers = next((m.dimensions for m in structure.models if m.id == "groeimodel"), [])
     need("layer", layers, locale.layers)
-    if reference is not None:
-        need("message", reference.messages, locale.messages)
+    need("message", message_keys, locale.messages)
+    strays = _missing(locale.messages, message_keys)
+    if strays:
+        raise DialogueError(
+            file, f"message '{strays[0]}'", f"not a message the bot uses (see {MESSAGES_FILE})"
+        )
     for q in dialogue:
         strays = _missing(locale.questions[q.id].options, (o.value for o in q.options))
         if strays:
@@ -336,9 +341,15 @@ def load_dialogue(directory: Path | str = CONTENT_DIR) -> Dialogue:
     library = _parse(TipLibrary, _read_yaml(tips_file, root), tips_name)
     check_tips(library, scoring, structure, questions, tips_name)
 
+    messages_file = root / MESSAGES_FILE
+    messages_name = _display(messages_file, root)
+    message_keys = _parse(MessageKeys, _read_yaml(messages_file, root), messages_name).messages
+    twice = next((key for key in message_keys if message_keys.count(key) > 1), None)
+    if twice is not None:
+        raise DialogueError(messages_name, f"message '{twice}'", "this key is listed twice")
+
     locale_files = sorted((root / LOCALES_DIR).glob("*.yaml"))
     locales: dict[str, Locale] = {}
-    reference: Locale | None = None
     ordered = sorted(locale_files, key=lambda p: p.stem != DEFAULT_LANGUAGE)
     for path in ordered:
         name = _display(path, root)
@@ -347,10 +358,9 @@ def load_dialogue(directory: Path | str = CONTENT_DIR) -> Dialogue:
             raise DialogueError(
                 name, "language", f"says '{locale.language}', file is '{path.stem}'"
             )
-        _check_locale(locale, reference, questions, structure, name)
+        _check_locale(locale, message_keys, questions, structure, name)
         check_rule_texts(locale, scoring, library, questions, name)
         locales[locale.language] = locale
-        reference = reference or locale
     if DEFAULT_LANGUAGE not in locales:
         raise DialogueError(
             _display(root / LOCALES_DIR / f"{DEFAULT_LANGUAGE}.yaml", root),

@@ -103,6 +103,12 @@ class Named(Strict):
     text: Text
 
 
+class MessageKeys(Strict):
+    """Everything in messages.yaml: the key of every message the code and templates use."""
+
+    messages: list[str] = Field(min_length=1)
+
+
 class Locale(Strict):
     """Everything in one locales/<code>.yaml: the words for one language."""
 

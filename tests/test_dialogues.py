@@ -534,8 +534,13 @@ FAULTS = [
         NL,
         ("message 'position'",),
         r"no text",
-        missed="messages of the Dutch locale are never checked (it is its own reference); "
-        "a missing message fails at run time, in the renderer",
+    ),
+    Fault(
+        "locale-with-a-stray-message",
+        edit_yaml(NL, lambda d: d["messages"].update(welkom_oud="Hallo")),
+        NL,
+        ("message 'welkom_oud'",),
+        r"not a message the bot uses",
     ),
     Fault(
         "when-with-no-values",

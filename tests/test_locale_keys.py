@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.render import ACTIONS
 from bot.telegram_bot import COMMANDS
-from dialogues.loader import Dialogue, default_dialogue
+from dialogues.loader import CONTENT_DIR, MESSAGES_FILE, Dialogue, default_dialogue
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = [*REPO.glob("bot/*.py"), *REPO.glob("reports/*.py"), *REPO.glob("statemachine/*.py")]
@@ -35,6 +36,12 @@ def test_the_scan_finds_the_keys_it_should() -> None:
         "cmd_verwijder",
         "report_title",
     } <= keys
+
+
+def test_every_used_text_is_a_listed_message() -> None:
+    listed = yaml.safe_load((CONTENT_DIR / MESSAGES_FILE).read_text(encoding="utf-8"))
+    missing = sorted(used_keys() - set(listed["messages"]))
+    assert missing == [], f"{MESSAGES_FILE} lacks: {missing}"
 
 
 @pytest.mark.parametrize("language", sorted(default_dialogue().locales))
