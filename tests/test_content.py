@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from statistics import median
@@ -228,3 +229,16 @@ def test_the_rules_file_is_plain_yaml_a_reader_can_follow() -> None:
         "team",
     }
     assert (CONTENT_DIR.parent / "docs" / "scoring.md").exists()
+
+
+def test_the_content_summary_counts_what_the_questionnaire_holds(
+    dialogue: Dialogue, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dialogues.__main__ import main
+
+    main()
+    printed = capsys.readouterr().out
+    regie_items = sum(1 for q in dialogue.questions if q.model == "eigen_regie")
+    assert re.search(rf"eigen_regie\s+{regie_items}\s+\(source: bartsch\)", printed)
+    assert re.search(rf"medewerker\s+{WORKER_TAPS} to {WORKER_TAPS}", printed)
+    assert re.search(rf"hr\s+{taps('hr')} to {taps('hr', llo_deelname='ja')}", printed)
