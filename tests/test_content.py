@@ -9,7 +9,10 @@ from statistics import median
 
 import pytest
 import yaml
+from sqlalchemy.engine import Engine
 
+from bot.conversation import Conversation, Person
+from bot.render import Renderer
 from dialogues.errors import DialogueError
 from dialogues.loader import CONTENT_DIR, MAX_QUESTION_WORDS, Dialogue, load_dialogue
 from placement import compute_placement
@@ -242,3 +245,25 @@ def test_the_content_summary_counts_what_the_questionnaire_holds(
     assert re.search(rf"eigen_regie\s+{regie_items}\s+\(source: bartsch\)", printed)
     assert re.search(rf"medewerker\s+{WORKER_TAPS} to {WORKER_TAPS}", printed)
     assert re.search(rf"hr\s+{taps('hr')} to {taps('hr', llo_deelname='ja')}", printed)
+
+
+def test_a_new_language_is_one_new_file(tmp_path: Path, engine: Engine) -> None:
+    content = tmp_path / "dialogues"
+    shutil.copytree(CONTENT_DIR, content, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    english = (content / "locales" / "en.yaml").read_text(encoding="utf-8")
+    german = english.replace("language: en", "language: de").replace(
+        "name: English", "name: Deutsch"
+    )
+    german = german.replace("Will you take part?", "Machst du mit?")
+    (content / "locales" / "de.yaml").write_text(german, encoding="utf-8")
+
+    dialogue = load_dialogue(content)
+    conversation = Conversation(engine, dialogue)
+    offered = conversation.choose_language(Person("telegram", "1", "nl")).replies[0]
+    assert [params["name"] for _, params, _ in offered.data["buttons"]] == [
+        "Nederlands",
+        "Deutsch",
+        "English",
+    ]
+    started = conversation.start(Person("telegram", "2", "de-AT"))  # from the app's setting
+    assert "Machst du mit?" in Renderer(dialogue).render(started.replies[-1], started.language).text
