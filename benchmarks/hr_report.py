@@ -19,9 +19,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from dialogues.loader import default_dialogue
+from placement import compute_placement, stored_scores
 from reports.hr import build_report, role_question
+from storage import tallies
 from storage.db import make_engine, sqlite_url
-from storage.models import Answer, ResultScore, Scan, Team, utcnow
+from storage.models import Answer, Result, ResultScore, Scan, Team, utcnow
 
 BATCH = 5_000
 
@@ -30,8 +32,9 @@ def generate(engine: Engine, people: int, seed: int = 7) -> None:
     """Writes `people` finished scans in teams, with every score a placement stores."""
     dialogue = default_dialogue()
     rng = random.Random(seed)
-    layers = [d for d in dialogue.model("groeimodel").dimensions if d != "eigen_laag"]
-    factors = dialogue.model("eigen_regie").dimensions
+    # Every (model, dimension) a finished placement stores, as the bot writes them.
+    measures = list(stored_scores(dialogue, compute_placement(dialogue, {})))
+    highest = {("pad", "ring"): 3, ("pad", "proces"): 4}
     roles = [o.value for o in dialogue.question(role_question(dialogue)).options]
     now = utcnow()
     with Session(engine) as session:
@@ -66,11 +69,12 @@ def generate(engine: Engine, people: int, seed: int = 7) -> None:
                     "scan_id": s["id"],
                     "model": model,
                     "dimension": dim,
-                    "score": None if rng.random() < 0.1 else float(rng.randint(1, 5)),
+                    "score": None
+                    if rng.random() < 0.1
+                    else float(rng.randint(1, highest.get((model, dim), 5))),
                 }
                 for s in chunk
-                for model, dims in (("groeimodel", layers), ("eigen_regie", factors))
-                for dim in dims
+                for model, dim in measures
             ]
             session.execute(insert(ResultScore), scores)
             answers = [
@@ -83,6 +87,11 @@ def generate(engine: Engine, people: int, seed: int = 7) -> None:
                 for s in chunk
             ]
             session.execute(insert(Answer), answers)
+            results = [
+                {"scan_id": a["scan_id"], "role": a["value"], "created_at": now} for a in answers
+            ]
+            session.execute(insert(Result), results)
+        tallies.rebuild(session)  # what the bot keeps up to date as people finish
         session.commit()
 
 

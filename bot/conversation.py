@@ -531,6 +531,7 @@ class Conversation:
         queries.save_result(
             session,
             scan=loaded.scan,
+            role=placement.role,
             strongest=placement.strongest,
             weakest=placement.weakest,
             resilience=placement.resilience,

@@ -69,7 +69,9 @@ def write_html(report: HrReport, dialogue: Dialogue, out: Path) -> None:
         layers=layers,
         factors=factors,
         latest=latest,
+        dialogue=dialogue,
         heatmap=_png(_heatmap(report, layers, locale.messages, latest)) if latest else None,
+        path_grid=_png(_path_grid(report, dialogue, latest)) if latest else None,
         trend=_png(_trend(report, locale.messages)) if report.cells else None,
         profile=_png(_profile(report, factors, locale.factors, locale.messages["report_wave"]))
         if report.cells
@@ -109,6 +111,30 @@ def _heatmap(
             text = f"{value:.1f}".replace(".", ",") if value is not None else words["report_hidden"]
             axes.text(x, y, text, ha="center", va="center", color="white" if value else "black")
     figure.colorbar(image, ax=axes)
+    figure.tight_layout()
+    return figure
+
+
+def _path_grid(report: HrReport, dialogue: Dialogue, wave: int | None) -> Figure:
+    """How many shown teams stand at each of the 12 positions (rings × steps); ★ is everyone."""
+    locale = dialogue.locale(None)
+    rings = [band.ring for band in dialogue.scoring.path.rings]
+    processes = [p.process for p in dialogue.scoring.path.processes]
+    counts = [[0] * len(processes) for _ in rings]
+    for group in report.groups_of("team", wave or 0):
+        place = report.path(dialogue, "team", group.group, group.wave)
+        if group.people is not None and place.ring and place.process:
+            counts[rings.index(place.ring)][processes.index(place.process)] += 1
+    everyone = report.path(dialogue, "all", "", wave or 0)
+    figure = Figure(figsize=(8, 3), dpi=100)
+    axes = figure.subplots()
+    axes.imshow(counts, cmap="Blues", aspect="auto")
+    axes.set_xticks(range(len(processes)), [locale.processes[p].name for p in processes])
+    axes.set_yticks(range(len(rings)), [locale.rings[r].name for r in rings])
+    for y, row in enumerate(counts):
+        for x, count in enumerate(row):
+            here = (everyone.ring, everyone.process) == (rings[y], processes[x])
+            axes.text(x, y, f"{count}{' ★' if here else ''}", ha="center", va="center")
     figure.tight_layout()
     return figure
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from dialogues.loader import Dialogue
+from placement.team import TeamAdvice, team_advice
 from reports.anonymity import hidden_groups, shown_cells
 from storage import report_queries, team_queries
 from storage.report_queries import Cell, GroupKind, GroupSize
@@ -37,6 +38,9 @@ class HrReport:
     min_group: int
     groups: list[GroupRow] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
+    # Cells by (kind, group, wave, model, dimension), rebuilt whenever `cells` is replaced or grows.
+    _index: dict[tuple[str, str, int, str, str], Cell] = field(default_factory=dict, repr=False)
+    _indexed: tuple[int, int] = field(default=(0, 0), repr=False)
 
     @property
     def waves(self) -> list[int]:
@@ -46,15 +50,20 @@ class HrReport:
         self, kind: GroupKind, group: str, wave: int, model: str, dimension: str
     ) -> float | None:
         """The mean for one cell, or None when it is not shown."""
-        return next(
-            (
-                c.mean
-                for c in self.cells
-                if (c.kind, c.group, c.wave, c.model, c.dimension)
-                == (kind, group, wave, model, dimension)
-            ),
-            None,
-        )
+        if self._indexed != (id(self.cells), len(self.cells)):
+            self._index = {(c.kind, c.group, c.wave, c.model, c.dimension): c for c in self.cells}
+            self._indexed = (id(self.cells), len(self.cells))
+        found = self._index.get((kind, group, wave, model, dimension))
+        return found.mean if found else None
+
+    def path(self, dialogue: Dialogue, kind: GroupKind, group: str, wave: int) -> TeamAdvice:
+        """A group's place on the path, from its shown means (unknown when they are hidden)."""
+        measures = [
+            *(("eigen_regie", f) for f in dialogue.model("eigen_regie").dimensions),
+            *(("leerstructuur", p.process) for p in dialogue.scoring.path.processes),
+        ]
+        means = {m: self.cell(kind, group, wave, *m) for m in measures}
+        return team_advice(dialogue, means)
 
     def perception(self, wave: int) -> list[tuple[str, float | None, float | None]]:
         """Per managing layer: how workers see it, and how that layer sees its own learning."""
@@ -72,8 +81,8 @@ class HrReport:
 
 
 def phase_layers(dialogue: Dialogue) -> list[str]:
-    """The layers a phase is asked for, in the order the interview asks them."""
-    return [q.measures for q in dialogue.questions if q.kind == "phase"]
+    """The layers a phase is asked for, each once, in the order the interview asks them."""
+    return list(dict.fromkeys(q.measures for q in dialogue.questions if q.kind == "phase"))
 
 
 def role_question(dialogue: Dialogue) -> str:
@@ -104,17 +113,22 @@ def build_report(
         if found is None:
             raise UnknownOrganisation(organisation)
         scope["organisation_id"] = found.id
-    progress("totals")
-    totals = report_queries.cells(session, kind="all", min_group=min_group, **scope)
+    progress("roles and totals")
+    organisation_id = scope["organisation_id"]
+    role_cells, totals = report_queries.role_and_total_cells(
+        session, min_group=min_group, organisation_id=organisation_id
+    )
     report.cells.extend(c for c in totals if c.mean is not None)
     everyone = report_queries.group_sizes(session, kind="all", **scope)
     report.groups.extend(_rows(everyone, min_group, hidden=set()))
-    for kind in ("team", "role"):
-        progress(kind)
+    progress("teams")
+    team_cells = report_queries.team_cells(
+        session, min_group=min_group, organisation_id=organisation_id
+    )
+    for kind, group_cells in (("team", team_cells), ("role", role_cells)):
         sizes = report_queries.group_sizes(session, kind=kind, **scope)
         hidden = hidden_groups(sizes, min_group)
         report.groups.extend(_rows(sizes, min_group, hidden))
-        group_cells = report_queries.cells(session, kind=kind, min_group=min_group, **scope)
         report.cells.extend(shown_cells(group_cells, sizes, totals, min_group))
     if team is not None:
         report.groups = [g for g in report.groups if g.kind != "team" or g.group == team]

@@ -112,6 +112,7 @@ class Result(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     scan_id: int = Field(foreign_key="scan.id", unique=True)
+    role: str | None = Field(default=None, max_length=32)  # the answer to the role question
     strongest: str | None = Field(default=None, max_length=32)
     weakest: str | None = Field(default=None, max_length=32)
     resilience: int | None = None
@@ -129,6 +130,31 @@ class ResultScore(SQLModel, table=True):
     model: str = Field(max_length=32)
     dimension: str = Field(max_length=32)
     score: float | None = None
+
+
+class TeamTally(SQLModel, table=True):
+    """Sums of one measure over a team's finished scans in a wave (team 0: no team)."""
+
+    team_id: int = Field(primary_key=True)
+    wave: int = Field(primary_key=True)
+    model: str = Field(primary_key=True, max_length=32)
+    dimension: str = Field(primary_key=True, max_length=32)
+    people: int = 0
+    known: int = 0  # of them, how many gave a usable answer
+    total: float = 0.0  # the sum of the usable answers' scores
+
+
+class RoleTally(SQLModel, table=True):
+    """Sums of one measure over the finished scans of a role in an organisation (0: none)."""
+
+    organisation_id: int = Field(primary_key=True)
+    role: str = Field(primary_key=True, max_length=32)
+    wave: int = Field(primary_key=True)
+    model: str = Field(primary_key=True, max_length=32)
+    dimension: str = Field(primary_key=True, max_length=32)
+    people: int = 0
+    known: int = 0
+    total: float = 0.0
 
 
 class ProcessedUpdate(SQLModel, table=True):

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, delete, select, update
 
+from storage import tallies
 from storage.models import (
     Answer,
     HrGrant,
@@ -100,18 +101,22 @@ def save_result(
     session: Session,
     *,
     scan: Scan,
+    role: str | None,
     strongest: str | None,
     weakest: str | None,
     resilience: int | None,
     preference: str | None,
     scores: dict[tuple[str, str], float | None],
 ) -> None:
-    """Stores the placement of a finished scan, replacing an earlier one."""
+    """Stores the placement of a finished scan, replacing an earlier one, and counts it."""
+    _uncount(session, scan=scan)
     session.exec(delete(ResultScore).where(col(ResultScore.scan_id) == scan.id))  # type: ignore[call-overload]
     session.exec(delete(Result).where(col(Result.scan_id) == scan.id))  # type: ignore[call-overload]
+    tallies.add(session, scan=scan, role=role, scores=scores)
     session.add(
         Result(
             scan_id=scan.id,
+            role=role,
             strongest=strongest,
             weakest=weakest,
             resilience=resilience,
@@ -122,6 +127,16 @@ def save_result(
         session.add(ResultScore(scan_id=scan.id, model=model, dimension=dimension, score=score))
     scan.finished_at = utcnow()
     session.add(scan)
+
+
+def _uncount(session: Session, *, scan: Scan) -> None:
+    """Takes a stored result out of the tallies, before it is replaced or deleted."""
+    result = scan_result(session, scan_id=scan.id or 0)
+    if result is None:
+        return
+    rows = session.exec(select(ResultScore).where(ResultScore.scan_id == scan.id))
+    scores = {(row.model, row.dimension): row.score for row in rows}
+    tallies.add(session, scan=scan, role=result.role, scores=scores, sign=-1)
 
 
 def first_time_seen(session: Session, *, update_id: int) -> bool:
@@ -180,7 +195,10 @@ def scan_result(session: Session, *, scan_id: int) -> Result | None:
 
 def delete_respondent(session: Session, *, respondent: Respondent) -> int:
     """Deletes a person with every scan, answer and result; returns the number of scans."""
-    scan_ids = [s.id for s in respondent_scans(session, respondent_id=respondent.id or 0)]
+    scans = respondent_scans(session, respondent_id=respondent.id or 0)
+    for scan in scans:
+        _uncount(session, scan=scan)  # the aggregates stay right without this person
+    scan_ids = [s.id for s in scans]
     for table in (Answer, ResultScore, Result):
         session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))  # type: ignore[call-overload]
     session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))  # type: ignore[call-overload]

@@ -9,12 +9,12 @@ is left may still need complementary suppression; see reports.anonymity.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, func, literal
+from sqlalchemy import ColumnElement, func, literal_column
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, ResultScore, Scan, Team
+from storage.models import Answer, RoleTally, Scan, Team, TeamTally
 
 GroupKind = Literal["team", "role", "all"]
 
@@ -39,8 +39,13 @@ class GroupSize:
     people: int
 
 
+# Constants are written into the SQL, not bound: PostgreSQL only matches a GROUP BY expression
+# to the selected one when both read the same, and two bound parameters never do.
+ONE, EMPTY = literal_column("1"), literal_column("''")
+
+
 def _wave() -> ColumnElement[int]:
-    return func.coalesce(Scan.wave, 1)
+    return func.coalesce(Scan.wave, ONE)
 
 
 def _finished() -> ColumnElement[bool]:
@@ -49,10 +54,15 @@ def _finished() -> ColumnElement[bool]:
 
 def _group_column(kind: GroupKind) -> ColumnElement[str]:
     if kind == "team":
-        return func.coalesce(Team.name, "")
+        return func.coalesce(Team.name, EMPTY)
     if kind == "role":
-        return func.coalesce(Answer.value, "")
-    return literal("")
+        return func.coalesce(Answer.value, EMPTY)
+    return EMPTY
+
+
+def _keys(kind: GroupKind, *columns: ColumnElement[Any]) -> list[ColumnElement[Any]]:
+    """What to group by: everyone is one group, and PostgreSQL refuses a constant there."""
+    return list(columns[1:]) if kind == "all" else list(columns)
 
 
 def _joined(  # type: ignore[no-untyped-def]
@@ -83,48 +93,56 @@ def group_sizes(
         role_question,
         organisation_id,
     )
-    rows = session.connection().execute(statement.where(_finished()).group_by(group, _wave())).all()
+    keys = _keys(kind, group, _wave())
+    rows = session.connection().execute(statement.where(_finished()).group_by(*keys)).all()
     return [GroupSize(kind, name, wave, people) for name, wave, people in rows]
 
 
-def cells(
-    session: Session,
-    *,
-    kind: GroupKind,
-    role_question: str,
-    min_group: int,
-    organisation_id: int | None = None,
+def team_cells(
+    session: Session, *, min_group: int, organisation_id: int | None = None
 ) -> list[Cell]:
-    """Means per group, wave and dimension, for groups of at least `min_group` people."""
-    group = _group_column(kind)
-    people = func.count(col(ResultScore.id))
-    known = func.count(col(ResultScore.score))
-    statement = _joined(
-        select(
-            group,
-            _wave(),
-            ResultScore.model,
-            ResultScore.dimension,
-            people,
-            known,
-            func.avg(ResultScore.score),
-        )
-        .select_from(Scan)
-        .join(ResultScore, col(ResultScore.scan_id) == Scan.id),
-        kind,
-        role_question,
-        organisation_id,
+    """Means per team, wave and measure, from the tallies, for teams of at least `min_group`."""
+    name = func.coalesce(Team.name, EMPTY)
+    measure = (name, TeamTally.wave, TeamTally.model, TeamTally.dimension)
+    statement = select(*measure, *_sums(TeamTally)).outerjoin(
+        Team, col(Team.id) == TeamTally.team_id
     )
-    rows = (
-        session.connection()
-        .execute(  # plain rows: no ORM work per row
-            statement.where(_finished())
-            .group_by(group, _wave(), ResultScore.model, ResultScore.dimension)
-            .having(people >= min_group)
-        )
-        .all()
+    if organisation_id is not None:
+        statement = statement.where(col(Team.organisation_id) == organisation_id)
+    statement = statement.group_by(*measure).having(func.sum(TeamTally.people) >= min_group)
+    return _cells(session, "team", statement, min_group)
+
+
+def role_and_total_cells(
+    session: Session, *, min_group: int, organisation_id: int | None = None
+) -> tuple[list[Cell], list[Cell]]:
+    """Means per role and for everyone, from the tallies; both cut at `min_group` in SQL."""
+    scoped = select(RoleTally)
+    if organisation_id is not None:
+        scoped = scoped.where(RoleTally.organisation_id == organisation_id)
+    tally = scoped.subquery()
+    enough = func.sum(tally.c.people) >= min_group
+    measure = (tally.c.wave, tally.c.model, tally.c.dimension)
+    roles = select(tally.c.role, *measure, *_sums(tally.c)).group_by(tally.c.role, *measure)
+    everyone = select(EMPTY, *measure, *_sums(tally.c)).group_by(*measure)
+    return (
+        _cells(session, "role", roles.having(enough), min_group),
+        _cells(session, "all", everyone.having(enough), min_group),
     )
-    return [
-        Cell(kind, name, wave, model, dimension, n, k, float(avg) if k >= min_group else None)
-        for name, wave, model, dimension, n, k, avg in rows
-    ]
+
+
+def _sums(tally: Any) -> tuple[ColumnElement[Any], ...]:
+    return func.sum(tally.people), func.sum(tally.known), func.sum(tally.total)
+
+
+def _cells(session: Session, kind: GroupKind, statement: Any, min_group: int) -> list[Cell]:
+    """Rows of (group, wave, model, dimension, people, known, total) as cells.
+
+    A mean is only given when enough people gave a usable answer; PostgreSQL sums as numeric.
+    """
+    found = []
+    for name, wave, model, dimension, n, k, total in session.connection().execute(statement):
+        n, k = int(n), int(k)
+        mean = float(total) / k if k >= min_group else None
+        found.append(Cell(kind, name, wave, model, dimension, n, k, mean))
+    return found

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
+from storage import tallies
 from storage.models import (
     CodeAttempt,
     HrGrant,
@@ -114,6 +115,7 @@ def join_organisation(session: Session, *, pseudonym: str, organisation: Organis
     session.add(membership)
     for team in teams_led_by(session, lead=pseudonym):
         if team.organisation_id is None:
+            tallies.move_team(session, team=team, organisation_id=organisation.id or 0)
             team.organisation_id = organisation.id
             session.add(team)
 

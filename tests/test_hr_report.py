@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.conversation import Conversation, Person
 from bot.teams import Teams, team_data
@@ -23,8 +24,9 @@ from dialogues.loader import Dialogue
 from reports.anonymity import hidden_groups, shown_cells
 from reports.export import write
 from reports.hr import HrReport, build_report
+from storage import tallies
 from storage.db import make_engine, sqlite_url
-from storage.models import Respondent
+from storage.models import Respondent, ResultScore, RoleTally, Scan, Team, TeamTally
 from storage.report_queries import Cell, GroupSize
 from tests.fakebotapi import FakeBotApi
 from tests.harness import REPO, answer_all, bot_in_this_loop
@@ -220,7 +222,7 @@ def test_the_html_report_renders_in_chromium(
             "--no-sandbox",
             "--disable-gpu",
             "--hide-scrollbars",
-            "--window-size=1100,1800",
+            "--window-size=1100,3200",
             f"--screenshot={shot}",
             page.as_uri(),
         ],
@@ -229,7 +231,7 @@ def test_the_html_report_renders_in_chromium(
         check=True,
     )
     with Image.open(shot) as image:
-        assert image.size == (1100, 1800)
+        assert image.size == (1100, 3200)
         pixels = numpy.asarray(image.convert("RGB"), dtype=int)
     ink = int((pixels.sum(axis=2) < 600).sum())
     colour = int((pixels.max(axis=2) - pixels.min(axis=2) > 80).sum())
@@ -357,3 +359,72 @@ async def test_an_admin_hands_out_hr_access_by_a_one_time_link_and_takes_it_back
             await api.settle()
             assert "Overzicht voor HR" in admin.last["plain"]
     assert api.rejected == []
+
+
+def tally_rows(engine: Engine) -> set[tuple[object, ...]]:
+    with Session(engine) as session:
+        rows = [*session.exec(select(TeamTally)), *session.exec(select(RoleTally))]
+        return {
+            (
+                type(r).__name__,
+                *(v if not isinstance(v, float) else round(v, 6) for v in r.model_dump().values()),
+            )
+            for r in rows
+            if r.people != 0
+        }
+
+
+def test_the_tallies_kept_while_people_finish_leave_and_move_equal_a_recount(
+    organisation: dict[str, str], conversation: Conversation, engine: Engine
+) -> None:
+    conversation.forget(people(1, 6)[0], confirmed=True)  # one of team Groot leaves
+    teams = Teams(conversation, min_group=MIN)
+    code = teams.organisation(LEAD, "Zorggroep").replies[0].data["organisation"].code
+    conversation.start(LEAD, code)  # the lead joins: the lead's teams move into it
+    kept = tally_rows(engine)
+    with Session(engine) as session:
+        tallies.rebuild(session)
+        session.commit()
+    assert kept == tally_rows(engine) and len(kept) > 0
+
+
+def test_the_report_means_are_the_means_of_the_stored_scores(
+    organisation: dict[str, str], engine: Engine, dialogue: Dialogue
+) -> None:
+    report = report_of(engine, dialogue)
+    with Session(engine) as session:
+        rows = session.exec(
+            select(ResultScore.score)
+            .join(Scan, col(Scan.id) == ResultScore.scan_id)
+            .join(Team, col(Team.id) == Scan.team_id)
+            .where(
+                Team.name == "Groot",
+                Scan.wave == 1,
+                ResultScore.model == "groeimodel",
+                ResultScore.dimension == "individu",
+            )
+        ).all()
+    known = [score for score in rows if score is not None]
+    assert len(rows) == 6
+    expected = sum(known) / len(known) if len(known) >= MIN else None
+    assert report.cell("team", "Groot", 1, "groeimodel", "individu") == expected
+
+
+def test_the_html_report_places_everyone_and_each_shown_team_on_the_path(
+    organisation: dict[str, str], engine: Engine, dialogue: Dialogue, tmp_path: Path
+) -> None:
+    page = tmp_path / "report.html"
+    report = report_of(engine, dialogue)
+    write(report, dialogue, "html", page)
+    html_text = page.read_text(encoding="utf-8")
+    section = html_text.split("Plek op het pad naar een sterke leercultuur")[1].split("</table>")[0]
+    locale = dialogue.locale("nl")
+    everyone = report.path(dialogue, "all", "", 1)
+    assert everyone.position is not None
+    assert locale.rings[everyone.ring].name in section  # type: ignore[index]
+    assert html.escape(locale.positions[everyone.position]) in section
+    assert "<td>Groot</td>" in section
+    assert "Klein" not in section and "Midden" not in section  # hidden teams have no place
+    assert "Aantal teams per plek op het pad" in html_text
+    header = html_text.split("<table>")[1].split("</tr>")[0]
+    assert header.count("<th>Leidinggevende</th>") == 1  # each layer has one column
