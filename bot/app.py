@@ -16,6 +16,7 @@ from dialogues.loader import default_dialogue
 from reports.export import write
 from reports.hr import build_report
 from storage.db import make_engine, transaction
+from storage.migrate import current_revision
 
 
 def build_conversation(settings: Settings) -> Conversation:
@@ -65,4 +66,12 @@ def report_main(settings: Settings, fmt: str, out: str, team: str | None, wave: 
     progress(f"writing {fmt}")
     write(report, dialogue, fmt, Path(out))
     progress(f"done: {out}")
+    return 0
+
+
+def migrate_main(settings: Settings) -> int:
+    """Upgrades the database schema to the newest revision and says which one that is."""
+    engine = make_engine(settings.effective_database_url)
+    print(f"migrate: database schema at revision {current_revision(engine)}", file=sys.stderr)
+    engine.dispose()
     return 0
