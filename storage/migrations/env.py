@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
 
 
-def run_on(connection) -> None:  # type: ignore[no-untyped-def]
+def run_on(connection: Connection) -> None:
     # SQLite alters a table by copying it: batch mode does that for every change.
     context.configure(
         connection=connection,
