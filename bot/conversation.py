@@ -141,7 +141,7 @@ class Conversation:
         self.policy = policy or Policy()
         self.machine = InterviewMachine(dialogue)
         if key is None:
-            with Session(engine) as session:
+            with transaction(engine) as session:
                 key = stored_key(session)
         self._key = key
 
@@ -401,7 +401,7 @@ class Conversation:
         ):
             raise _Repeat
         name = self.pseudonym_of(person)
-        respondent = queries.get_respondent(session, pseudonym=name)
+        respondent = queries.get_respondent(session, pseudonym=name, lock=True)
         if respondent is None and create:
             respondent = queries.create_respondent(session, pseudonym=name, language=None)
         # A language chosen with /taal wins over the Telegram app's language.

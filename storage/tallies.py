@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, delete, func, insert, literal_column, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from storage.inserts import add_to_existing
 from storage.models import Result, ResultScore, RoleTally, Scan, Team, TeamTally
 
 NO_TEAM, NO_ORGANISATION = 0, 0
@@ -39,9 +39,9 @@ def add(session: Session, *, scan: Scan, role: str | None, scores: Scores, sign:
     if not rows:
         return
     team_id = scan.team_id or NO_TEAM
-    _upsert(session, TeamTally, [{**row, "team_id": team_id} for row in rows])
+    add_to_existing(session, TeamTally, [{**row, "team_id": team_id} for row in rows])
     role_rows = [{**row, "organisation_id": organisation, "role": role or ""} for row in rows]
-    _upsert(session, RoleTally, role_rows)
+    add_to_existing(session, RoleTally, role_rows)
 
 
 def move_team(session: Session, *, team: Team, organisation_id: int) -> None:
@@ -50,8 +50,8 @@ def move_team(session: Session, *, team: Team, organisation_id: int) -> None:
     if before == organisation_id:
         return
     for row in _role_sums(session, team_id=team.id):
-        _upsert(session, RoleTally, [_negated({**row, "organisation_id": before})])
-        _upsert(session, RoleTally, [{**row, "organisation_id": organisation_id}])
+        add_to_existing(session, RoleTally, [_negated({**row, "organisation_id": before})])
+        add_to_existing(session, RoleTally, [{**row, "organisation_id": organisation_id}])
 
 
 def rebuild(session: Session) -> None:
@@ -119,15 +119,3 @@ def _role_sums(session: Session, *, team_id: int | None) -> Iterable[dict[str, o
 
 def _negated(row: dict[str, object]) -> dict[str, object]:
     return {**row, "people": -row["people"], "known": -row["known"], "total": -row["total"]}  # type: ignore[operator]
-
-
-def _upsert(session: Session, table: type[TeamTally] | type[RoleTally], rows: list[dict]) -> None:  # type: ignore[type-arg]
-    """Adds the rows' counts to existing tallies in one atomic statement, creating missing ones."""
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    keys = [c.name for c in table.__table__.primary_key.columns]  # type: ignore[attr-defined]
-    added = {
-        name: getattr(table.__table__.c, name) + getattr(statement.excluded, name)  # type: ignore[attr-defined]
-        for name in ("people", "known", "total")
-    }
-    session.exec(statement.on_conflict_do_update(index_elements=keys, set_=added), params=rows)  # type: ignore[call-overload]

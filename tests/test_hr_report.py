@@ -25,7 +25,7 @@ from reports.anonymity import hidden_groups, shown_cells
 from reports.export import write
 from reports.hr import HrReport, build_report
 from storage import tallies
-from storage.db import make_engine, sqlite_url
+from storage.db import make_engine
 from storage.models import Respondent, ResultScore, RoleTally, Scan, Team, TeamTally
 from storage.report_queries import Cell, GroupSize
 from tests.fakebotapi import FakeBotApi
@@ -157,10 +157,10 @@ def test_exports_hold_no_identity_and_no_hidden_figures(
 
 
 def test_the_report_command_writes_a_file_and_shows_progress(
-    organisation: dict[str, str], engine: Engine, tmp_path: Path
+    organisation: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "hr.html"
-    env = {**os.environ, "DATA_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     done = subprocess.run(
         [sys.executable, "-m", "bot", "report", "--format", "html", "--out", str(out)],
@@ -172,15 +172,18 @@ def test_the_report_command_writes_a_file_and_shows_progress(
     )
     assert done.returncode == 0, done.stderr
     assert "report: done" in done.stderr
-    assert "<h1>Leercultuurscan: uitslag voor HR</h1>" in out.read_text(encoding="utf-8")
+    page = out.read_text(encoding="utf-8")
+    assert "<h1>Leercultuurscan: uitslag voor HR</h1>" in page
+    assert "Groot" in page and "Midden" in page  # the organisation's teams, from that database
 
 
 async def test_only_hr_gets_the_overview_in_the_bot(
-    organisation: dict[str, str], tmp_path: Path
+    organisation: dict[str, str], tmp_path: Path, database_url: str
 ) -> None:
     async with FakeBotApi() as api:
         hr, worker = api.user(4400, "Hanna"), api.user(4500, "Wim")
-        async for _ in bot_in_this_loop(api, tmp_path, hr_telegram_ids="4400, 77"):
+        bot = bot_in_this_loop(api, tmp_path, database_url=database_url, hr_telegram_ids="4400, 77")
+        async for _ in bot:
             await worker.send("/hr")
             await api.settle()
             await hr.send("/hr")
@@ -263,12 +266,13 @@ def finish_with(conversation: Conversation, person: Person, chosen: dict[str, st
 
 
 async def test_an_admin_sets_up_an_organisation_and_its_report_holds_only_its_teams(
-    organisation: dict[str, str], tmp_path: Path, dialogue: Dialogue
+    organisation: dict[str, str], tmp_path: Path, dialogue: Dialogue, database_url: str
 ) -> None:
     async with FakeBotApi() as api:
         admin, lead, other = api.user(4600, "Ada"), api.user(4700, "Lars"), api.user(4800, "Ole")
         members = [api.user(4900 + n, f"M{n}") for n in range(MIN)]
-        async for _ in bot_in_this_loop(api, tmp_path, admin_telegram_ids="4600"):
+        bot = bot_in_this_loop(api, tmp_path, database_url=database_url, admin_telegram_ids="4600")
+        async for _ in bot:
             await other.send("/organisatie Zorggroep Noord")  # not an admin
             await api.settle()
             assert "alleen voor beheerders" in other.last["plain"]
@@ -289,7 +293,7 @@ async def test_an_admin_sets_up_an_organisation_and_its_report_holds_only_its_te
                 await member.send(f"/start {team_code}")
                 await api.settle()
                 await answer_all(api, member, pick=2)
-    engine = make_engine(sqlite_url(tmp_path))
+    engine = make_engine(database_url)
     everything = report_of(engine, dialogue)
     scoped = report_of(engine, dialogue, organisation="Zorggroep Noord")
     sizes = {(g.kind, g.group, g.wave): g.people for g in scoped.groups}
@@ -304,13 +308,15 @@ async def test_an_admin_sets_up_an_organisation_and_its_report_holds_only_its_te
 UNKNOWN = ("--organisation", "Nergens")
 
 
-def test_the_report_command_names_an_unknown_organisation(tmp_path: Path) -> None:
+def test_the_report_command_names_an_unknown_organisation(
+    tmp_path: Path, database_url: str
+) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "bot", "report", "--out", str(tmp_path / "r.html"), *UNKNOWN],
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(REPO), "DATA_DIR": str(tmp_path)},
+        env={**os.environ, "PYTHONPATH": str(REPO), "DATABASE_URL": database_url},
         timeout=60,
     )
     assert done.returncode == 2
@@ -318,11 +324,12 @@ def test_the_report_command_names_an_unknown_organisation(tmp_path: Path) -> Non
 
 
 async def test_an_admin_hands_out_hr_access_by_a_one_time_link_and_takes_it_back(
-    organisation: dict[str, str], tmp_path: Path
+    organisation: dict[str, str], tmp_path: Path, database_url: str
 ) -> None:
     async with FakeBotApi() as api:
         admin, hanna, wim = api.user(4600, "Ada"), api.user(4601, "Hanna"), api.user(4602, "Wim")
-        async for _ in bot_in_this_loop(api, tmp_path, admin_telegram_ids="4600"):
+        bot = bot_in_this_loop(api, tmp_path, database_url=database_url, admin_telegram_ids="4600")
+        async for _ in bot:
             await hanna.send("/hrtoegang")  # only admins hand out access
             await api.settle()
             assert "alleen voor beheerders" in hanna.last["plain"]
