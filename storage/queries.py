@@ -119,10 +119,10 @@ def save_result(
     scores: dict[tuple[str, str], float | None],
 ) -> None:
     """Stores the placement of a finished scan, replacing an earlier one, and counts it."""
-    _uncount(session, scan=scan)
+    earlier = _counted(session, scan=scan)
     session.exec(delete(ResultScore).where(col(ResultScore.scan_id) == scan.id))  # type: ignore[call-overload]
     session.exec(delete(Result).where(col(Result.scan_id) == scan.id))  # type: ignore[call-overload]
-    tallies.add(session, scan=scan, role=role, scores=scores)
+    tallies.add(session, [*earlier, tallies.Counted(scan, role, scores)])
     session.add(
         Result(
             scan_id=scan.id,
@@ -139,14 +139,14 @@ def save_result(
     session.add(scan)
 
 
-def _uncount(session: Session, *, scan: Scan) -> None:
-    """Takes a stored result out of the tallies, before it is replaced or deleted."""
+def _counted(session: Session, *, scan: Scan) -> list[tallies.Counted]:
+    """A stored result, to take out of the tallies before it is replaced or deleted."""
     result = scan_result(session, scan_id=scan.id or 0)
     if result is None:
-        return
+        return []
     rows = session.exec(select(ResultScore).where(ResultScore.scan_id == scan.id))
     scores = {(row.model, row.dimension): row.score for row in rows}
-    tallies.add(session, scan=scan, role=result.role, scores=scores, sign=-1)
+    return [tallies.Counted(scan, result.role, scores, sign=-1)]
 
 
 def first_time_seen(session: Session, *, update_id: int) -> bool:
@@ -207,8 +207,8 @@ def scan_result(session: Session, *, scan_id: int) -> Result | None:
 def delete_respondent(session: Session, *, respondent: Respondent) -> int:
     """Deletes a person with every scan, answer and result; returns the number of scans."""
     scans = respondent_scans(session, respondent_id=respondent.id or 0)
-    for scan in scans:
-        _uncount(session, scan=scan)  # the aggregates stay right without this person
+    # The aggregates stay right without this person.
+    tallies.add(session, [counted for scan in scans for counted in _counted(session, scan=scan)])
     scan_ids = [s.id for s in scans]
     for table in (Answer, ResultScore, Result):
         session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))  # type: ignore[call-overload]

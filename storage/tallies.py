@@ -9,6 +9,8 @@ deleted person subtracts), and `rebuild` recomputes them from the results themse
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, literal_column, select
 from sqlmodel import Session, col
@@ -20,28 +22,54 @@ NO_TEAM, NO_ORGANISATION = 0, 0
 Scores = dict[tuple[str, str], float | None]
 
 
-def add(session: Session, *, scan: Scan, role: str | None, scores: Scores, sign: int = 1) -> None:
-    """Adds one finished placement to its team's and its role's tallies (sign -1 takes it out)."""
-    team = session.get(Team, scan.team_id) if scan.team_id else None
-    organisation = team.organisation_id if team and team.organisation_id else NO_ORGANISATION
-    wave = scan.wave or 1
-    rows = [
-        {
-            "model": model,
-            "dimension": dimension,
-            "wave": wave,
-            "people": sign,
-            "known": sign if score is not None else 0,
-            "total": sign * score if score is not None else 0.0,
-        }
-        for (model, dimension), score in scores.items()
-    ]
-    if not rows:
-        return
-    team_id = scan.team_id or NO_TEAM
-    add_to_existing(session, TeamTally, [{**row, "team_id": team_id} for row in rows])
-    role_rows = [{**row, "organisation_id": organisation, "role": role or ""} for row in rows]
-    add_to_existing(session, RoleTally, role_rows)
+@dataclass(frozen=True)
+class Counted:
+    """One finished placement as the tallies count it; sign -1 takes it out again."""
+
+    scan: Scan
+    role: str | None
+    scores: Scores
+    sign: int = 1
+
+
+def add(session: Session, placements: Iterable[Counted]) -> None:
+    """Adds finished placements to their team's and their role's tallies.
+
+    Rows are summed per key and written team tallies first, each in key order: two
+    transactions then never wait for each other in a circle (no deadlock on PostgreSQL).
+    """
+    team_rows: dict[tuple[object, ...], dict[str, Any]] = {}
+    role_rows: dict[tuple[object, ...], dict[str, Any]] = {}
+    for placement in placements:
+        scan, sign = placement.scan, placement.sign
+        team = session.get(Team, scan.team_id) if scan.team_id else None
+        organisation = team.organisation_id if team and team.organisation_id else NO_ORGANISATION
+        for (model, dimension), score in placement.scores.items():
+            counts = {
+                "people": sign,
+                "known": sign if score is not None else 0,
+                "total": sign * score if score is not None else 0.0,
+            }
+            measure = {"wave": scan.wave or 1, "model": model, "dimension": dimension}
+            team_key = {"team_id": scan.team_id or NO_TEAM, **measure}
+            role_key = {"organisation_id": organisation, "role": placement.role or "", **measure}
+            _sum_into(team_rows, TeamTally, team_key, counts)
+            _sum_into(role_rows, RoleTally, role_key, counts)
+    for table, rows in ((TeamTally, team_rows), (RoleTally, role_rows)):
+        if rows:
+            add_to_existing(session, table, [rows[key] for key in sorted(rows)])  # type: ignore[type-var]
+
+
+def _sum_into(
+    rows: dict[tuple[object, ...], dict[str, Any]],
+    table: type[TeamTally] | type[RoleTally],
+    key: dict[str, Any],
+    counts: dict[str, Any],
+) -> None:
+    ordered = tuple(key[c.name] for c in table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    row = rows.setdefault(ordered, {**key, "people": 0, "known": 0, "total": 0.0})
+    for name, value in counts.items():
+        row[name] += value
 
 
 def move_team(session: Session, *, team: Team, organisation_id: int) -> None:
@@ -49,9 +77,14 @@ def move_team(session: Session, *, team: Team, organisation_id: int) -> None:
     before = team.organisation_id or NO_ORGANISATION
     if before == organisation_id:
         return
-    for row in _role_sums(session, team_id=team.id):
-        add_to_existing(session, RoleTally, [_negated({**row, "organisation_id": before})])
-        add_to_existing(session, RoleTally, [{**row, "organisation_id": organisation_id}])
+    rows = list(_role_sums(session, team_id=team.id))
+    moved = [_negated({**row, "organisation_id": before}) for row in rows] + [
+        {**row, "organisation_id": organisation_id} for row in rows
+    ]
+    keys = [c.name for c in RoleTally.__table__.primary_key.columns]  # type: ignore[attr-defined]
+    moved.sort(key=lambda row: tuple(row[name] for name in keys))
+    if moved:
+        add_to_existing(session, RoleTally, moved)
 
 
 def rebuild(session: Session) -> None:

@@ -17,9 +17,12 @@ import pytest
 from sqlmodel import Session, func, select
 
 from bot.conversation import Conversation, Person
+from bot.teams import Teams
 from dialogues.loader import Dialogue
+from storage import tallies
 from storage.db import make_engine
-from storage.models import Answer, ProcessedUpdate, Respondent, Scan
+from storage.models import Answer, ProcessedUpdate, Respondent, Scan, TeamTally
+from tests.test_hr_report import tally_rows
 
 WORKERS = 4
 Result = TypeVar("Result")
@@ -158,3 +161,40 @@ def test_taps_of_two_people_on_two_workers_do_not_wait_for_or_mix_with_each_othe
             scan = session.exec(select(Scan).where(Scan.respondent_id == respondent.id)).one()
             rows = session.exec(select(Answer).where(Answer.scan_id == scan.id)).all()
             assert {row.question_id: row.value for row in rows} == given[person]
+
+
+def test_people_finishing_and_leaving_at_once_keep_the_team_tallies_exact(
+    workers: list[Conversation],
+) -> None:
+    teams = Teams(workers[0], min_group=3)
+    lead = Person("telegram", "3100", "nl")
+    codes = [teams.team(lead, name).replies[0].data["team"].code for name in ("Noord", "Zuid")]
+    people = [str(3200 + n) for n in range(WORKERS)]
+    for n, external_id in enumerate(people):  # each one tap from the end, in two teams
+        person = Person("telegram", external_id, "nl")
+        workers[0].start(person, codes[n % 2])
+        while (asked := workers[0].current(person).replies[-1].data)["number"] < asked["total"]:
+            workers[0].answer(person, *current_question(workers[0], external_id))
+    leaver = Person("telegram", people[0], "nl")
+    workers[0].answer(leaver, *current_question(workers[0], people[0]))  # finished earlier
+
+    def last_tap(worker: Conversation, external_id: str) -> object:
+        return worker.answer(update(external_id), *current_question(worker, external_id))
+
+    calls: list[Callable[[], object]] = [
+        partial(last_tap, worker, external_id)
+        for worker, external_id in zip(workers[1:], people[1:], strict=True)
+    ]
+    calls.append(partial(workers[0].forget, update(people[0]), confirmed=True))
+    at_once(calls)
+
+    kept = tally_rows(workers[0].engine)
+    with Session(workers[0].engine) as session:
+        tallies.rebuild(session)
+        session.commit()
+    assert tally_rows(workers[0].engine) == kept
+    with Session(workers[0].engine) as session:
+        one_measure = select(TeamTally.people).where(
+            TeamTally.model == "groeimodel", TeamTally.dimension == "individu"
+        )
+        assert sorted(session.exec(one_measure)) == [1, 2]  # Noord lost one, Zuid has both
