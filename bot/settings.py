@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.processing import DEFAULT_CONCURRENCY
 from storage.db import sqlite_url
 
 
@@ -26,6 +27,8 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, ge=30)
     # Telegram user ids (comma-separated) allowed to see HR figures in the bot.
     hr_telegram_ids: str = ""
+    # Updates of different people processed at once (one person's always one after another).
+    max_concurrent_updates: int = Field(default=DEFAULT_CONCURRENCY, ge=1)
 
     @property
     def hr_ids(self) -> frozenset[str]:

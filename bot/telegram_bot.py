@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import time as daytime
+from functools import partial
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -29,6 +32,7 @@ from telegram.ext import (
 from bot.app import build_conversation, build_renderer
 from bot.charts import summary_chart, team_chart
 from bot.conversation import Conversation, Outcome, Person, message
+from bot.processing import CALLS_PER_UPDATE, RespondentOrder, storage_call, storage_in_thread
 from bot.qr import qr_png
 from bot.rate_limits import PatientRateLimiter
 from bot.render import Message as Rendered
@@ -40,6 +44,7 @@ from reports.overview import HrOverview
 from statemachine import Reply
 
 log = logging.getLogger(__name__)
+Result = TypeVar("Result")
 
 # Command names are Dutch: the people typing them are Dutch-speaking frontline workers.
 COMMANDS = (
@@ -122,10 +127,17 @@ def conversation_of(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
     return context.bot_data["conversation"]
 
 
+async def stored(
+    context: ContextTypes.DEFAULT_TYPE, function: Callable[..., Result], *args: Any
+) -> Result:
+    """Calls the synchronous service where the processing model puts it (see bot.processing)."""
+    return await storage_call(context.bot_data["storage_in_thread"], function, *args)
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Starts the scan, keeping a deep-link payload, or continues where the person was."""
     payload = context.args[0][:64] if context.args else None
-    outcome = conversation_of(context).start(person_of(update), payload)
+    outcome = await stored(context, conversation_of(context).start, person_of(update), payload)
     await send_outcome(update, context, outcome)
 
 
@@ -141,18 +153,19 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Goes back to the previous question."""
-    await send_outcome(update, context, conversation_of(context).back(person_of(update)))
+    outcome = await stored(context, conversation_of(context).back, person_of(update))
+    await send_outcome(update, context, outcome)
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pauses the scan so the person can continue later."""
-    outcome = conversation_of(context).pause(person_of(update))
+    outcome = await stored(context, conversation_of(context).pause, person_of(update))
     await send_outcome(update, context, outcome)
 
 
 async def restart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks whether to start again."""
-    outcome = conversation_of(context).restart(person_of(update))
+    outcome = await stored(context, conversation_of(context).restart, person_of(update))
     await send_outcome(update, context, outcome)
 
 
@@ -160,7 +173,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stores the tapped answer and asks the next question."""
     query = update.callback_query
     assert query is not None
-    outcome = conversation_of(context).press(person_of(update), query.data or "")
+    outcome = await stored(
+        context, conversation_of(context).press, person_of(update), query.data or ""
+    )
     if not outcome.repeat:  # a repeated delivery was answered the first time
         await query.answer()
     await send_outcome(update, context, outcome)
@@ -168,18 +183,22 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers text, stickers, edits and unknown commands with a hint and the current question."""
-    outcome = conversation_of(context).current(person_of(update), unclear=True)
+    outcome = await stored(
+        context, partial(conversation_of(context).current, unclear=True), person_of(update)
+    )
     await send_outcome(update, context, outcome)
 
 
 async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows the person everything stored about them."""
-    await send_outcome(update, context, conversation_of(context).my_data(person_of(update)))
+    outcome = await stored(context, conversation_of(context).my_data, person_of(update))
+    await send_outcome(update, context, outcome)
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks whether to delete everything stored about the person."""
-    await send_outcome(update, context, conversation_of(context).forget(person_of(update)))
+    outcome = await stored(context, conversation_of(context).forget, person_of(update))
+    await send_outcome(update, context, outcome)
 
 
 def teams_of(context: ContextTypes.DEFAULT_TYPE) -> Teams:
@@ -189,19 +208,21 @@ def teams_of(context: ContextTypes.DEFAULT_TYPE) -> Teams:
 async def team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Makes a team (named after the command) and sends its link and QR code."""
     name = " ".join(context.args or []) or None
-    await send_outcome(update, context, teams_of(context).team(person_of(update), name))
+    outcome = await stored(context, teams_of(context).team, person_of(update), name)
+    await send_outcome(update, context, outcome)
 
 
 async def team_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows the lead's team picture, or how many answered so far."""
-    await send_outcome(update, context, teams_of(context).overview(person_of(update)))
+    outcome = await stored(context, teams_of(context).overview, person_of(update))
+    await send_outcome(update, context, outcome)
 
 
 async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows a chosen team's results or starts its next round."""
     query = update.callback_query
     assert query is not None
-    outcome = teams_of(context).press(person_of(update), query.data or "")
+    outcome = await stored(context, teams_of(context).press, person_of(update), query.data or "")
     await query.answer()
     await send_outcome(update, context, outcome)
 
@@ -216,7 +237,8 @@ async def hr_overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
         return
     overview: HrOverview = context.bot_data["hr_overview"]
-    await send_outcome(update, context, Outcome(replies=[overview.reply()], language=language))
+    reply = await stored(context, overview.reply)
+    await send_outcome(update, context, Outcome(replies=[reply], language=language))
 
 
 async def send_static(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
@@ -240,7 +262,7 @@ async def group_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def tidy(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Expires idle scans and unlinks finished ones past the retention period."""
-    done = conversation_of(context).tidy()
+    done = await stored(context, conversation_of(context).tidy)
     log.info("tidied: %d idle scans expired, %d old scans unlinked", done.expired, done.unlinked)
 
 
@@ -286,10 +308,13 @@ def build_application(settings: Settings, conversation: Conversation | None = No
         .base_file_url(settings.telegram_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(PatientRateLimiter())
+        .concurrent_updates(RespondentOrder(settings.max_concurrent_updates))
+        .connection_pool_size(CALLS_PER_UPDATE * settings.max_concurrent_updates)
         .post_init(set_up)
         .build()
     )
     application.bot_data["conversation"] = conversation
+    application.bot_data["storage_in_thread"] = storage_in_thread(settings.effective_database_url)
     application.bot_data["renderer"] = build_renderer(settings, conversation)
     application.bot_data["teams"] = Teams(conversation, settings.min_group_size)
     application.bot_data["hr_ids"] = settings.hr_ids

@@ -185,6 +185,26 @@ class Failure:
     retry_after: int | None = None
 
 
+@dataclass
+class Hold:
+    """A Bot API call kept waiting until the test releases it (Telegram slow for one chat)."""
+
+    method: str
+    chat_id: int | None
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def matches(self, method: str, params: dict[str, Any]) -> bool:
+        return (
+            not self.reached.is_set()
+            and method.lower() == self.method.lower()
+            and self.chat_id in (None, params.get("chat_id"))
+        )
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class FakeBotApi:
     """The Bot API on 127.0.0.1, on a free port, for as long as the context is open."""
 
@@ -199,6 +219,7 @@ class FakeBotApi:
         self.failures: dict[str, list[Failure]] = {}
         self.failed: list[tuple[str, int]] = []
         self._blocked_until: dict[str, float] = {}
+        self._holds: list[Hold] = []
         self._unanswered: list[tuple[int, float]] = []
         self._silence_allowed = 2.0
         self._updates: list[dict[str, Any]] = []
@@ -269,6 +290,16 @@ class FakeBotApi:
         failure = Failure(code, description, retry_after)
         self.failures.setdefault(method.lower(), []).extend([failure] * count)
 
+    def hold_next(self, method: str, *, chat_id: int | None = None) -> Hold:
+        """Keeps the next call of `method` (to `chat_id`, if given) waiting until released.
+
+        If the caller has gone away by then (a killed bot), the call is dropped, as if the
+        kill had come just before it was sent.
+        """
+        hold = Hold(method, chat_id)
+        self._holds.append(hold)
+        return hold
+
     def push_update(self, update: dict[str, Any], update_id: int | None = None) -> int:
         """Queues an update for the bot's next getUpdates; repeats an update_id if given."""
         update_id = next(self._update_ids) if update_id is None else update_id
@@ -329,6 +360,11 @@ class FakeBotApi:
                 self._answered(params)
         if self.delay:
             await asyncio.sleep(self.delay)
+        if (hold := next((h for h in self._holds if h.matches(method, params)), None)) is not None:
+            hold.reached.set()
+            await hold.released.wait()
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # nobody is listening any more
         if (failed := self._injected_failure(method.lower())) is not None:
             return failed
         handler = getattr(self, f"_api_{method.lower()}", None)
