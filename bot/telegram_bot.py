@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import time as daytime
@@ -39,6 +40,7 @@ from bot.render import Message as Rendered
 from bot.render import Renderer, split_text
 from bot.settings import Settings
 from bot.teams import TEAM_PREFIX, Teams
+from bot.webhook_replies import WebhookReplies
 from dialogues.loader import DEFAULT_LANGUAGE
 from reports.overview import HrOverview
 from statemachine import Reply
@@ -83,13 +85,29 @@ def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:
 async def send_outcome(
     update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome
 ) -> None:
-    """Marks the tapped question with its answer, then sends every reply in order."""
+    """Answers the tap, marks the tapped question with its answer and sends the replies.
+
+    The three go out at once, not one after another: the next question then reaches the
+    person one round trip after the tap instead of three. Replies keep their order.
+    """
+    steps = [send_replies(update, context, outcome)]
+    query = update.callback_query
+    if query is not None and not outcome.repeat:  # a repeated delivery was answered before
+        steps.append(answer_tap(update, context))
+    if query is not None and isinstance(query.message, Message) and outcome.handled_tap:
+        steps.append(close_tapped(query.message, context.bot_data["renderer"], outcome))
+    results = await asyncio.gather(*steps, return_exceptions=True)
+    if failed := next((r for r in results if isinstance(r, BaseException)), None):
+        raise failed
+
+
+async def send_replies(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome
+) -> None:
+    """Sends every reply in order."""
     renderer: Renderer = context.bot_data["renderer"]
     chat = update.effective_chat
     assert chat is not None
-    query = update.callback_query
-    if query is not None and isinstance(query.message, Message) and outcome.handled_tap:
-        await close_tapped(query.message, renderer, outcome)
     for reply in outcome.replies:
         rendered = renderer.render(reply, outcome.language)
         if reply.template == "team_card":  # the link as a QR code, the text as its caption
@@ -108,6 +126,24 @@ async def send_outcome(
         for part in first_parts:  # only long overviews (/mijngegevens) need more than one
             await context.bot.send_message(chat.id, part)
         await context.bot.send_message(chat.id, last_part, reply_markup=keyboard(rendered))
+
+
+async def answer_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stops the button's spinner; in webhook mode the answer rides on the HTTP response."""
+    query = update.callback_query
+    assert query is not None
+    webhook_replies: WebhookReplies | None = context.bot_data.get("webhook_replies")
+    if webhook_replies is not None:
+        webhook_replies.answer_callback_query(update.update_id, query.id)
+        return
+    try:
+        await query.answer()
+    except BadRequest as error:
+        # Telegram forgets a query after about 15 s (a backlog after a restart, say); the
+        # spinner has stopped by itself then, and the person still gets their next question.
+        if "query is too old" not in str(error).lower():
+            raise
+        log.info("callback query expired before it was answered")
 
 
 async def close_tapped(tapped: Message, renderer: Renderer, outcome: Outcome) -> None:
@@ -176,8 +212,6 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     outcome = await stored(
         context, conversation_of(context).press, person_of(update), query.data or ""
     )
-    if not outcome.repeat:  # a repeated delivery was answered the first time
-        await query.answer()
     await send_outcome(update, context, outcome)
 
 
@@ -223,7 +257,6 @@ async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     assert query is not None
     outcome = await stored(context, teams_of(context).press, person_of(update), query.data or "")
-    await query.answer()
     await send_outcome(update, context, outcome)
 
 
