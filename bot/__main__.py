@@ -1,4 +1,6 @@
-"""Command line: `python -m bot [console|telegram|report]`; by default Telegram if a token is set.
+"""Command line: `python -m bot [console|telegram|webhook|report]`; Telegram if a token is set.
+
+`python -m bot webhook` serves Telegram's webhook on PORT for WEBHOOK_URL (see the README).
 
 `python -m bot report --format html|csv|xlsx --out FILE [--team NAME] [--wave N]` writes the
 HR report: figures over groups of at least MIN_GROUP_SIZE people, never over one person.
@@ -16,7 +18,7 @@ from bot.settings import Settings
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument("command", nargs="?", choices=["console", "telegram", "report"])
+    parser.add_argument("command", nargs="?", choices=["console", "telegram", "webhook", "report"])
     report = parser.add_argument_group("report")
     report.add_argument("--format", choices=["html", "csv", "xlsx"], default="html")
     report.add_argument("--out", help="file to write the report to")
@@ -30,13 +32,17 @@ def main(argv: list[str] | None = None) -> int:
     token = settings.telegram_bot_token
     configure_logging(
         # The console's screen is the interview itself: only problems are logged there.
-        settings.log_level if command == "telegram" else logging.WARNING,
-        secrets=[token.get_secret_value()] if token else [],
+        settings.log_level if command in ("telegram", "webhook") else logging.WARNING,
+        secrets=[s.get_secret_value() for s in (token, settings.webhook_secret) if s],
     )
     if command == "report":
         from bot.app import report_main
 
         return report_main(settings, args.format, args.out, args.team, args.wave)
+    if command == "webhook":
+        from bot.webhook import run_webhook
+
+        return run_webhook(settings)
     if command == "telegram":
         from bot.telegram_bot import run_polling
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import time as daytime
 from functools import partial
 from typing import Any, TypeVar
@@ -90,6 +91,12 @@ async def send_outcome(
     The three go out at once, not one after another: the next question then reaches the
     person one round trip after the tap instead of three. Replies keep their order.
     """
+    if outcome.repeat and in_webhook_mode(context):
+        # Telegram posts a webhook update again only when it was not acknowledged, so its
+        # replies may never have gone out: the person is shown where they are now instead.
+        person = replace(person_of(update), input_id=None)
+        outcome = await stored(context, conversation_of(context).current, person)
+        outcome.handled_tap = update.callback_query is not None
     steps = [send_replies(update, context, outcome)]
     query = update.callback_query
     if query is not None and not outcome.repeat:  # a repeated delivery was answered before
@@ -126,6 +133,10 @@ async def send_replies(
         for part in first_parts:  # only long overviews (/mijngegevens) need more than one
             await context.bot.send_message(chat.id, part)
         await context.bot.send_message(chat.id, last_part, reply_markup=keyboard(rendered))
+
+
+def in_webhook_mode(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    return "webhook_replies" in context.bot_data
 
 
 async def answer_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from storage.models import AppSecret
 
 PSEUDONYM_KEY = "pseudonym_key"
+WEBHOOK_SECRET = "webhook_secret"
 
 
 def pseudonym(*, key: str, channel: str, external_id: str) -> str:
@@ -22,14 +23,19 @@ def pseudonym(*, key: str, channel: str, external_id: str) -> str:
 
 def stored_key(session: Session) -> str:
     """Returns the pseudonym key kept in the database, generating it on first use."""
-    row = session.get(AppSecret, PSEUDONYM_KEY)
+    return stored_secret(session, PSEUDONYM_KEY, secrets.token_hex(32))
+
+
+def stored_secret(session: Session, name: str, fresh: str) -> str:
+    """Returns the secret `name` kept in the database, storing `fresh` if there is none yet."""
+    row = session.get(AppSecret, name)
     if row is not None:
         return row.value
-    session.add(AppSecret(name=PSEUDONYM_KEY, value=secrets.token_hex(32)))
+    session.add(AppSecret(name=name, value=fresh))
     try:
         session.commit()
     except IntegrityError:  # another process generated it at the same moment
         session.rollback()
-    row = session.get(AppSecret, PSEUDONYM_KEY)
+    row = session.get(AppSecret, name)
     assert row is not None
     return row.value
