@@ -24,6 +24,7 @@ from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flow import WORKER_TAPS
 from tests.harness import answer_all, start_and_consent, start_webhook_worker, wait_until_serving
 
+CROWD = 8
 FAILURE_MARKS = ("Traceback", " ERROR ", " CRITICAL ", "database is locked")
 
 
@@ -131,3 +132,35 @@ async def test_a_worker_killed_mid_update_loses_nothing(
     assert api.unanswered_callback_queries() == []
     survivor = next(worker for worker in workers if worker is not victim)
     assert failures_in(survivor) == []
+
+
+async def test_many_people_at_once_on_two_workers_each_get_every_answer_once(
+    api: FakeBotApi, tmp_path: Path, workers: list[Worker]
+) -> None:
+    people = [api.user(8500 + n, f"Persoon{n}") for n in range(CROWD)]
+
+    async def interview(user: FakeUser, pick: int) -> int:
+        taps = 0
+        await user.send("/start")
+        await user.wait_for(lambda u: bool(u.buttons()), timeout=30)
+        while user.last.get("reply_markup"):
+            labels = [b for b in user.buttons() if not b.startswith("⬅️")]
+            asked = user.last["message_id"]
+            await user.tap(labels[min(pick, len(labels) - 2)])
+            taps += 1
+            await user.wait_for(lambda u, asked=asked: u.last["message_id"] > asked, timeout=30)
+        return taps
+
+    taps = await asyncio.gather(*(interview(user, n % 4) for n, user in enumerate(people)))
+    await api.settle()
+
+    assert len(answers_in(tmp_path)) == sum(taps)
+    for user in people:
+        assert "Klaar! Dit is jouw uitslag." in user.last["plain"]
+        seen = questions_seen(user)
+        assert len(seen) == len(set(seen)), "no question twice"
+    served = {target for _, target, _ in api.webhook_deliveries}
+    assert served == {worker.url for worker in workers}
+    assert api.rejected == []
+    assert api.unanswered_callback_queries() == []
+    assert [line for worker in workers for line in failures_in(worker)] == []
