@@ -14,10 +14,12 @@ import aiohttp
 import pytest
 from sqlmodel import Session, select
 
+from bot.settings import Settings
+from bot.webhook import run_webhook
 from storage.db import make_engine, sqlite_url
 from storage.models import Answer, Respondent
 from tests.fakebotapi import FakeBotApi
-from tests.harness import bot_by_webhook_in_this_loop, start_and_consent
+from tests.harness import TOKEN, bot_by_webhook_in_this_loop, start_and_consent
 from tests.test_outbound_calls import calls_since
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -108,3 +110,13 @@ async def test_an_update_from_someone_who_blocked_the_bot_is_acknowledged(
     # Retrying cannot reach her: acknowledged once, and her answer is kept.
     assert [outcome for _, _, outcome in api.webhook_deliveries[tap:]] == [200]
     assert ("rol", "medewerker") in stored_answers(webhook_bot)
+
+
+def test_webhook_mode_without_a_public_url_says_what_to_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("WEBHOOK_URL", raising=False)
+    with pytest.raises(SystemExit, match="WEBHOOK_URL"):
+        run_webhook(Settings())
