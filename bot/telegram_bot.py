@@ -31,6 +31,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.app import build_conversation, build_renderer
 from bot.charts import summary_chart, team_chart
 from bot.conversation import Conversation, Outcome, Person, message
@@ -354,7 +355,8 @@ def build_application(settings: Settings, conversation: Conversation | None = No
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(PatientRateLimiter())
         .concurrent_updates(RespondentOrder(settings.max_concurrent_updates))
-        .connection_pool_size(CALLS_PER_UPDATE * settings.max_concurrent_updates)
+        .request(AiohttpRequest(CALLS_PER_UPDATE * settings.max_concurrent_updates))
+        .get_updates_request(AiohttpRequest(1))
         .post_init(set_up)
         .build()
     )
