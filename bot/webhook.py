@@ -82,7 +82,8 @@ def webhook_app(application: Application, secret: str, path: str) -> Starlette:
 
     async def telegram(request: Request) -> Response:
         """Processes one update and acknowledges it only once it is done."""
-        if not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), secret):
+        given = request.headers.get(SECRET_HEADER, "").encode("latin-1")  # as received
+        if not hmac.compare_digest(given, secret.encode()):
             return Response(status_code=403)
         try:
             update = Update.de_json(await request.json(), application.bot)

@@ -53,7 +53,7 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(
         },
     }
     async with aiohttp.ClientSession() as client:
-        for headers in ({SECRET_HEADER: "not-the-secret"}, {}):
+        for headers in ({SECRET_HEADER: "not-the-secret"}, {SECRET_HEADER: "géén"}, {}):
             async with client.post(api.webhook["url"], json=start, headers=headers) as response:
                 assert response.status == 403
     await api.settle()
