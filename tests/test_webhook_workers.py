@@ -40,12 +40,11 @@ async def workers(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[list[Worker]
     """Two webhook workers on one database, with the fake server balancing between them."""
     started: list[Worker] = []
     try:
-        for number in (1, 2):
+        for number in (1, 2):  # one after the other: the first one makes the tables
             log = tmp_path / f"worker-{number}.log"
             process, url = await start_webhook_worker(api, tmp_path, log)
             started.append(Worker(process, url, log))
-        for worker in started:
-            await wait_until_serving(worker.url)
+            await wait_until_serving(url)
         await api.wait_for_webhook()
         api.balance_between([worker.url for worker in started])
         yield started
