@@ -6,9 +6,9 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from storage.inserts import insert_unless_present
 from storage.models import AppSecret
 
 PSEUDONYM_KEY = "pseudonym_key"
@@ -29,13 +29,8 @@ def stored_key(session: Session) -> str:
 def stored_secret(session: Session, name: str, fresh: str) -> str:
     """Returns the secret `name` kept in the database, storing `fresh` if there is none yet."""
     row = session.get(AppSecret, name)
-    if row is not None:
-        return row.value
-    session.add(AppSecret(name=name, value=fresh))
-    try:
-        session.commit()
-    except IntegrityError:  # another process generated it at the same moment
-        session.rollback()
-    row = session.get(AppSecret, name)
+    if row is None:  # workers starting together: the first one's value is everyone's
+        insert_unless_present(session, AppSecret, name=name, value=fresh)
+        row = session.get(AppSecret, name)
     assert row is not None
     return row.value

@@ -12,6 +12,8 @@ from typing import Any
 
 import aiohttp
 from pydantic import SecretStr
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
 from bot.telegram_bot import build_application
@@ -139,6 +141,23 @@ async def wait_until_serving(url: str, timeout: float = 30) -> None:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"no webhook worker at {url}")
             await asyncio.sleep(0.1)
+
+
+def everything_stored(database_url: str) -> bytes:
+    """All a database holds: SQLite's files as they are, or every PostgreSQL row as text."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        return b"".join(p.read_bytes() for p in sorted(path.parent.glob(f"{path.name}*")))
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = [
+            row
+            for table in inspect(connection).get_table_names()
+            for row in connection.execute(text(f'SELECT CAST(t AS text) FROM "{table}" AS t'))
+        ]
+    engine.dispose()
+    return "\n".join(row[0] for row in rows).encode()
 
 
 def bot_log(data_dir: Path) -> Path:

@@ -21,9 +21,11 @@ ROLE_QUESTION = "Wat is jouw rol in het werk?"
 
 
 @pytest.fixture
-async def small_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Path]:
+async def small_bot(api: FakeBotApi, tmp_path: Path, database_url: str) -> AsyncIterator[Path]:
     """The bot with room for only two updates at once, so a slot held too long shows."""
-    async for data_dir in bot_in_this_loop(api, tmp_path, max_concurrent_updates=2):
+    async for data_dir in bot_in_this_loop(
+        api, tmp_path, max_concurrent_updates=2, database_url=database_url
+    ):
         yield data_dir
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from bot.settings import Settings
 from bot.webhook import run_webhook
-from storage.db import make_engine, sqlite_url
+from storage.db import make_engine
 from storage.models import Answer, Respondent
 from tests.fakebotapi import FakeBotApi
 from tests.harness import TOKEN, bot_by_webhook_in_this_loop, start_and_consent
@@ -26,18 +26,21 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 @pytest.fixture
-async def webhook_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Path]:
-    async for data_dir in bot_by_webhook_in_this_loop(api, tmp_path):
+async def webhook_bot(api: FakeBotApi, tmp_path: Path, database_url: str) -> AsyncIterator[Path]:
+    async for data_dir in bot_by_webhook_in_this_loop(api, tmp_path, database_url=database_url):
         yield data_dir
 
 
-def stored_answers(data_dir: Path) -> list[tuple[str, str]]:
-    with Session(make_engine(sqlite_url(data_dir))) as session:
-        return [(a.question_id, a.value) for a in session.exec(select(Answer))]
+def stored_answers(database_url: str) -> list[tuple[str, str]]:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        answers = [(a.question_id, a.value) for a in session.exec(select(Answer))]
+    engine.dispose()
+    return answers
 
 
 async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(
-    api: FakeBotApi, webhook_bot: Path
+    api: FakeBotApi, webhook_bot: Path, database_url: str
 ) -> None:
     assert api.webhook is not None and api.webhook["secret_token"]
     ida = api.user(8301, "Ida")
@@ -58,8 +61,10 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(
                 assert response.status == 403
     await api.settle()
     assert ida.messages == []
-    with Session(make_engine(sqlite_url(webhook_bot))) as session:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
         assert session.exec(select(Respondent)).all() == []
+    engine.dispose()
 
     await ida.send("/start")  # the same, delivered by Telegram with the right secret
     await api.settle()
@@ -82,7 +87,7 @@ async def test_a_tap_by_webhook_costs_two_calls_and_answers_in_the_response(
 
 
 async def test_a_failed_update_is_not_acknowledged_and_its_redelivery_answers(
-    api: FakeBotApi, webhook_bot: Path
+    api: FakeBotApi, webhook_bot: Path, database_url: str
 ) -> None:
     kim = api.user(8303, "Kim")
     await start_and_consent(api, kim)
@@ -94,12 +99,12 @@ async def test_a_failed_update_is_not_acknowledged_and_its_redelivery_answers(
     assert outcomes == [500, 200]  # refused once, so Telegram delivered it again
     assert "Vraag 2 van" in kim.last["plain"]
     assert sum("Vraag 2 van" in m["plain"] for m in kim.messages) == 1
-    assert stored_answers(webhook_bot).count(("rol", "medewerker")) == 1
+    assert stored_answers(database_url).count(("rol", "medewerker")) == 1
     assert api.unanswered_callback_queries() == []
 
 
 async def test_an_update_from_someone_who_blocked_the_bot_is_acknowledged(
-    api: FakeBotApi, webhook_bot: Path
+    api: FakeBotApi, webhook_bot: Path, database_url: str
 ) -> None:
     lot = api.user(8304, "Lot")
     await start_and_consent(api, lot)
@@ -109,7 +114,7 @@ async def test_an_update_from_someone_who_blocked_the_bot_is_acknowledged(
     await api.settle()
     # Retrying cannot reach her: acknowledged once, and her answer is kept.
     assert [outcome for _, _, outcome in api.webhook_deliveries[tap:]] == [200]
-    assert ("rol", "medewerker") in stored_answers(webhook_bot)
+    assert ("rol", "medewerker") in stored_answers(database_url)
 
 
 def test_webhook_mode_without_a_public_url_says_what_to_set(

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from storage.db import make_engine, sqlite_url
+from storage.db import make_engine
 from storage.models import Answer, Result
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flow import WORKER_TAPS
@@ -36,13 +36,15 @@ class Worker:
 
 
 @pytest.fixture
-async def workers(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[list[Worker]]:
+async def workers(
+    api: FakeBotApi, tmp_path: Path, database_url: str
+) -> AsyncIterator[list[Worker]]:
     """Two webhook workers on one database, with the fake server balancing between them."""
     started: list[Worker] = []
     try:
         for number in (1, 2):  # one after the other: the first one makes the tables
             log = tmp_path / f"worker-{number}.log"
-            process, url = await start_webhook_worker(api, tmp_path, log)
+            process, url = await start_webhook_worker(api, tmp_path, log, DATABASE_URL=database_url)
             started.append(Worker(process, url, log))
             await wait_until_serving(url)
         await api.wait_for_webhook()
@@ -55,9 +57,12 @@ async def workers(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[list[Worker]
             await asyncio.wait_for(worker.process.wait(), 20)
 
 
-def answers_in(data_dir: Path) -> list[tuple[str, str]]:
-    with Session(make_engine(sqlite_url(data_dir))) as session:
-        return [(a.question_id, a.value) for a in session.exec(select(Answer))]
+def answers_in(database_url: str) -> list[tuple[str, str]]:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        answers = [(a.question_id, a.value) for a in session.exec(select(Answer))]
+    engine.dispose()
+    return answers
 
 
 def questions_seen(user: FakeUser) -> list[str]:
@@ -71,7 +76,7 @@ def failures_in(worker: Worker) -> list[str]:
 
 
 async def test_taps_alternating_between_two_workers_arrive_once_and_in_order(
-    api: FakeBotApi, tmp_path: Path, workers: list[Worker]
+    api: FakeBotApi, database_url: str, workers: list[Worker]
 ) -> None:
     lea = api.user(8401, "Lea")
     await start_and_consent(api, lea)
@@ -90,17 +95,19 @@ async def test_taps_alternating_between_two_workers_arrive_once_and_in_order(
     assert len(seen) == len(set(seen)), "no question twice"
     numbers = [int(line.split()[1]) for line in seen]
     assert numbers == sorted(numbers), "in order"
-    answers = answers_in(tmp_path)
+    answers = answers_in(database_url)
     assert len(answers) == len(set(answers)) == WORKER_TAPS
-    with Session(make_engine(sqlite_url(tmp_path))) as session:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
         assert len(session.exec(select(Result)).all()) == 1
+    engine.dispose()
     assert api.rejected == []
     assert api.unanswered_callback_queries() == []
     assert [line for worker in workers for line in failures_in(worker)] == []
 
 
 async def test_a_worker_killed_mid_update_loses_nothing(
-    api: FakeBotApi, tmp_path: Path, workers: list[Worker]
+    api: FakeBotApi, database_url: str, workers: list[Worker]
 ) -> None:
     max_ = api.user(8402, "Max")
     await start_and_consent(api, max_)
@@ -124,7 +131,7 @@ async def test_a_worker_killed_mid_update_loses_nothing(
     assert outcomes[-1][1] == 200
     seen = questions_seen(max_)
     assert len(seen) == len(set(seen)), "no question twice"
-    answers = answers_in(tmp_path)
+    answers = answers_in(database_url)
     assert len(answers) == len(set(answers)) == WORKER_TAPS
     assert ("rol", "medewerker") in answers
     assert api.rejected == []
@@ -134,7 +141,7 @@ async def test_a_worker_killed_mid_update_loses_nothing(
 
 
 async def test_many_people_at_once_on_two_workers_each_get_every_answer_once(
-    api: FakeBotApi, tmp_path: Path, workers: list[Worker]
+    api: FakeBotApi, database_url: str, workers: list[Worker]
 ) -> None:
     people = [api.user(8500 + n, f"Persoon{n}") for n in range(CROWD)]
 
@@ -153,7 +160,7 @@ async def test_many_people_at_once_on_two_workers_each_get_every_answer_once(
     taps = await asyncio.gather(*(interview(user, n % 4) for n, user in enumerate(people)))
     await api.settle()
 
-    assert len(answers_in(tmp_path)) == sum(taps)
+    assert len(answers_in(database_url)) == sum(taps)
     for user in people:
         assert "Klaar! Dit is jouw uitslag." in user.last["plain"]
         seen = questions_seen(user)
