@@ -15,6 +15,9 @@ from pathlib import Path
 
 from benchmarks.load import REFERENCE_BOT, Config, LoadResult, run_load
 from benchmarks.table import render
+from benchmarks.targets import hr_report_timing, memory_with_open_interviews, restart
+
+PARTS = ["load", "memory", "restart", "hr"]
 
 LOAD_HEADERS = (
     "configuration",
@@ -30,6 +33,7 @@ LOAD_HEADERS = (
     "overall",
     "peak MB",
     "calls/press",
+    "gen CPU ms/press",
     "note",
 )
 
@@ -57,18 +61,21 @@ def load_row(result: LoadResult) -> list[object]:
         result.cpu_overall_ms,
         result.peak_mb,
         result.calls_per_press,
+        result.generator_ms,
         result.note,
     ]
 
 
-async def run(args: argparse.Namespace, work_dir: Path) -> None:
+async def run_loads(args: argparse.Namespace, work_dir: Path) -> None:
     print(
-        f"Load: {args.respondents} respondents at once, {args.delay_ms:g} ms round trip, "
+        f"Load: {args.respondents:,} respondents at once, {args.delay_ms:g} ms round trip, "
         f"at most {args.max_seconds:g} s per configuration",
         flush=True,
     )
     results = []
     for config in configurations():
+        if args.only and not any(part in config.name for part in args.only):
+            continue
         results.append(
             await run_load(
                 config,
@@ -86,7 +93,117 @@ async def run(args: argparse.Namespace, work_dir: Path) -> None:
         print()
         for result in results:
             if result is not reference and result.rate:
-                print(f"{result.config}: {result.rate / reference.rate:.1f}x the reference rate")
+                ratio = result.rate / reference.rate
+                print(f"{result.config}: {ratio:.1f}x the reference rate (target 20x)")
+    print(flush=True)
+
+
+async def run_memory(args: argparse.Namespace, work_dir: Path) -> None:
+    print("Memory (0 ms round trip; each person sent /start and consented)", flush=True)
+    ours = configurations()[0]
+    few, many = args.stored
+    runs = [
+        ("open interviews", args.open, few),
+        ("stored: few", args.stored_crowd, few),
+        ("stored: many", args.stored_crowd, many),
+    ]
+    rows = []
+    for what, crowd, stored in runs:
+        result = await memory_with_open_interviews(
+            ours,
+            open_interviews=crowd,
+            stored=stored,
+            work_dir=work_dir,
+            max_seconds=args.memory_seconds,
+            what=what,
+        )
+        rows.append(
+            [
+                result.what,
+                f"{result.stored:,}",
+                f"{result.open_interviews:,}",
+                f"{result.start_mb:.0f}",
+                f"{result.peak_mb:.0f}",
+                f"{result.seconds:.0f}",
+                result.note,
+            ]
+        )
+        print(f"  {what}: peak {result.peak_mb:.0f} MB", flush=True)
+    print()
+    headers = ("run", "stored finished", "open", "MB at start", "peak MB", "s", "note")
+    print(render(headers, rows))
+    print("target: under 150 MB with 10,000 open; peak not growing with stored respondents")
+    print(flush=True)
+
+
+async def run_restart(args: argparse.Namespace, work_dir: Path) -> None:
+    print(
+        f"Restart: kill -9 after {args.kill_after:g} s of load from {args.restart_crowd} people",
+        flush=True,
+    )
+    result = await restart(
+        configurations()[0],
+        respondents=args.restart_crowd,
+        delay_ms=args.delay_ms,
+        run_before_kill=args.kill_after,
+        work_dir=work_dir,
+    )
+    headers = (
+        "open at kill",
+        "to first poll s",
+        "to first reply s",
+        "presses lost",
+        "resumed",
+        "note",
+    )
+    row = [
+        result.open_at_kill,
+        f"{result.to_first_poll_s:.2f}",
+        f"{result.to_first_reply_s:.2f}",
+        result.lost,
+        f"{result.resumed}/{result.checked}",
+        result.note,
+    ]
+    print()
+    print(render(headers, [row]))
+    print("target: serving again within 5 s, every open interview resumable")
+    print(
+        "presses lost: fetched by the killed bot but never answered; the person pressed "
+        "again after 3 s of silence"
+    )
+    print(flush=True)
+
+
+def run_hr(args: argparse.Namespace, work_dir: Path) -> None:
+    print("HR report (SQLite, synthetic finished respondents in teams of 3-15)", flush=True)
+    rows = []
+    for people in args.hr_people:
+        result = hr_report_timing(people, work_dir)
+        rows.append(
+            [
+                f"{result.respondents:,}",
+                f"{result.generate_s:.1f}",
+                f"{result.report_s:.2f}",
+                f"{result.shown:,}",
+                f"{result.hidden:,}",
+            ]
+        )
+    print()
+    print(render(("respondents", "generate s", "report s", "groups shown", "hidden"), rows))
+    print("target: 10,000 within 0.5 s, 100,000 within 3 s")
+    print(flush=True)
+
+
+async def run(args: argparse.Namespace, work_dir: Path) -> None:
+    parts = set(args.parts)
+    if "load" in parts:
+        await run_loads(args, work_dir)
+    if "memory" in parts:
+        await run_memory(args, work_dir)
+    if "restart" in parts:
+        await run_restart(args, work_dir)
+    if "hr" in parts:
+        run_hr(args, work_dir)
 
 
 def main() -> None:
@@ -94,6 +211,17 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=1000)
     parser.add_argument("--delay-ms", type=float, default=50)
     parser.add_argument("--max-seconds", type=float, default=60)
+    parser.add_argument("--parts", nargs="+", default=PARTS, choices=PARTS)
+    parser.add_argument("--open", type=int, default=10_000, help="interviews open at once")
+    parser.add_argument(
+        "--stored", type=int, nargs=2, default=[100, 100_000], help="few and many stored"
+    )
+    parser.add_argument("--stored-crowd", type=int, default=1000)
+    parser.add_argument("--memory-seconds", type=float, default=400)
+    parser.add_argument("--restart-crowd", type=int, default=100)
+    parser.add_argument("--kill-after", type=float, default=5)
+    parser.add_argument("--hr-people", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--only", nargs="+", help="only configurations whose name has this")
     parser.add_argument("--keep", action="store_true", help="keep the data folders and logs")
     args = parser.parse_args()
     if args.keep:

@@ -28,6 +28,7 @@ class Respondent:
     user: dict[str, Any]
     tapped_at: float | None = None
     last_question: BotMessage | None = None
+    last_choice: str | None = None
     taps: int = 0
     done: bool = False
 
@@ -91,9 +92,18 @@ class Crowd:
             return
         choice = self.consent if self.consent in answers else self.rng.choice(answers)
         respondent.tapped_at = now
+        respondent.last_choice = choice
         respondent.taps += 1
         self.presses += 1
         self.api.tap(respondent.user, message, choice)
+
+    def press_again(self, user_id: int) -> None:
+        """What a person does when a press got no answer: the same button again, or /start."""
+        respondent = self.respondents[user_id]
+        if respondent.last_question is not None and respondent.last_choice is not None:
+            self.api.tap(respondent.user, respondent.last_question, respondent.last_choice)
+        else:
+            self.api.command(respondent.user, "/start")
 
     @property
     def finished(self) -> int:

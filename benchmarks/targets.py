@@ -1,0 +1,209 @@
+"""The targets beyond throughput: memory with many open interviews, restart, HR report time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session
+
+from benchmarks.botapi import BotMessage, LeanBotApi, MessageHook
+from benchmarks.hr_report import generate
+from benchmarks.load import Config, wait_until_polling
+from benchmarks.process import start_bot
+from benchmarks.respondents import Crowd
+from dialogues.loader import default_dialogue
+from reports.hr import build_report
+from storage.db import make_engine, sqlite_url
+
+RESUME_WAIT = 120  # seconds every open interview gets to hear from the restarted bot
+PATIENCE = 3.0  # seconds of silence after which a person presses again
+
+
+@dataclass
+class MemoryResult:
+    what: str
+    stored: int
+    open_interviews: int
+    start_mb: float
+    peak_mb: float
+    seconds: float
+    note: str = ""
+
+
+async def memory_with_open_interviews(
+    config: Config,
+    *,
+    open_interviews: int,
+    stored: int,
+    work_dir: Path,
+    max_seconds: float,
+    what: str,
+) -> MemoryResult:
+    """Peak RSS once `open_interviews` people started (and consented), over `stored` finished."""
+    data_dir = work_dir / f"memory-{open_interviews}-{stored}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if stored:
+        engine = make_engine(sqlite_url(data_dir))
+        generate(engine, stored)
+        engine.dispose()
+    log = data_dir / "bot.log"
+    async with LeanBotApi(delay_ms=0) as api:
+        crowd = Crowd(api, open_interviews, stop_after_taps=1)
+        bot = await start_bot(config.bot, api.base_url, data_dir, log, **config.env)
+        try:
+            await wait_until_polling(api, bot, log, timeout=60)
+            await asyncio.sleep(1.0)
+            start_mb = bot.rss_mb()
+            crowd.start()
+            deadline = crowd.started_at + max_seconds
+            while time.monotonic() < deadline and not crowd.all_settled:
+                await asyncio.sleep(0.5)
+            opened = sum(1 for r in crowd.respondents.values() if r.tapped_at is None)
+            seconds = time.monotonic() - crowd.started_at
+            peak = bot.peak_mb()
+        finally:
+            await bot.stop()
+    note = "" if opened == open_interviews else f"only {opened} opened in {max_seconds:.0f} s"
+    return MemoryResult(what, stored, opened, start_mb, peak, seconds, note)
+
+
+@dataclass
+class RestartResult:
+    open_at_kill: int
+    to_first_poll_s: float
+    to_first_reply_s: float
+    resumed: int
+    checked: int
+    lost: int
+    note: str = ""
+
+
+def question_of(data: str) -> str:
+    return data.split(":", 2)[1]
+
+
+class FirstQuestionAfter:
+    """Notes, per person, where the first question after a restart stands in the dialogue.
+
+    None means the person got a message without a question first (a hint, not a resume).
+    """
+
+    def __init__(self, seen_before: dict[int, int], forward: MessageHook) -> None:
+        self.order = {q.id: n for n, q in enumerate(default_dialogue().questions)}
+        self.seen_before = seen_before
+        self.forward = forward
+        self.first: dict[int, int | None] = {}
+
+    def __call__(self, message: BotMessage) -> None:
+        chat = message.chat_id
+        answers = [d for d in message.buttons if d.startswith("a:")]
+        if chat not in self.first and message.method == "sendmessage":
+            if answers:
+                self.first[chat] = self.order[question_of(answers[0])]
+            elif self.seen_before.get(chat, -1) >= 0:  # a welcome comes before a first question
+                self.first[chat] = None
+        self.forward(message)
+
+    def resumed(self, user_id: int) -> bool:
+        position = self.first.get(user_id)
+        return position is not None and position > self.seen_before[user_id]
+
+
+async def restart(
+    config: Config, *, respondents: int, delay_ms: float, run_before_kill: float, work_dir: Path
+) -> RestartResult:
+    """Kills the bot under load, starts it again and checks every open interview goes on.
+
+    A respondent is resumed when the first question after the restart comes later in the
+    dialogue than the one they last saw (nobody is sent back, nobody gets a hint instead).
+    """
+    order = {q.id: n for n, q in enumerate(default_dialogue().questions)}
+    data_dir = work_dir / "restart"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = data_dir / "bot.log"
+    async with LeanBotApi(delay_ms) as api:
+        crowd = Crowd(api, respondents)
+        bot = await start_bot(config.bot, api.base_url, data_dir, log, **config.env)
+        await wait_until_polling(api, bot, log, timeout=60)
+        await asyncio.sleep(1.0)
+        crowd.start()
+        await asyncio.sleep(run_before_kill)
+        await bot.kill()
+        open_ids = [user_id for user_id, r in crowd.respondents.items() if not r.done]
+        seen_before = {
+            user_id: order[question_of(r.last_question.buttons[0])] if r.last_question else -1
+            for user_id, r in crowd.respondents.items()
+        }
+        watch = FirstQuestionAfter(seen_before, crowd.receive)
+        api.on_message = watch
+        api.first_poll.clear()
+        api.reset_counts()
+        started = time.monotonic()
+        bot = await start_bot(config.bot, api.base_url, data_dir, log, **config.env)
+        try:
+            await wait_until_polling(api, bot, log, timeout=60)
+            to_poll = time.monotonic() - started
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and api.first_send_at is None:
+                await asyncio.sleep(0.01)
+            to_reply = (api.first_send_at or float("nan")) - started
+            lost = await wait_for_replies(api, watch, open_ids, quiet=PATIENCE)
+            for user_id in lost:
+                crowd.press_again(user_id)
+            deadline = time.monotonic() + RESUME_WAIT
+            while time.monotonic() < deadline and any(i not in watch.first for i in open_ids):
+                await asyncio.sleep(0.2)
+        finally:
+            await bot.stop()
+    resumed = sum(1 for user_id in open_ids if watch.resumed(user_id))
+    silent = sum(1 for user_id in open_ids if user_id not in watch.first)
+    note = f"{silent} got no reply within {RESUME_WAIT} s" if silent else ""
+    return RestartResult(len(open_ids), to_poll, to_reply, resumed, len(open_ids), len(lost), note)
+
+
+async def wait_for_replies(
+    api: LeanBotApi, watch: FirstQuestionAfter, open_ids: list[int], quiet: float
+) -> list[int]:
+    """Waits until everyone heard from the bot or it sent nothing for `quiet` seconds.
+
+    Returns who heard nothing: their press was lost with the killed process.
+    """
+    last_count, last_change = -1, time.monotonic()
+    while any(i not in watch.first for i in open_ids):
+        count = sum(api.calls.values())
+        if count != last_count:
+            last_count, last_change = count, time.monotonic()
+        elif time.monotonic() - last_change > quiet:
+            break
+        await asyncio.sleep(0.1)
+    return [i for i in open_ids if i not in watch.first]
+
+
+@dataclass
+class HrResult:
+    respondents: int
+    generate_s: float
+    report_s: float
+    shown: int
+    hidden: int
+
+
+def hr_report_timing(people: int, work_dir: Path) -> HrResult:
+    """Generates `people` finished respondents in a fresh SQLite file and times the report."""
+    data_dir = work_dir / f"hr-{people}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(sqlite_url(data_dir))
+    started = time.perf_counter()
+    generate(engine, people)
+    generated = time.perf_counter() - started
+    started = time.perf_counter()
+    with Session(engine) as session:
+        report = build_report(session, dialogue=default_dialogue(), min_group=5)
+    took = time.perf_counter() - started
+    engine.dispose()
+    shown = sum(1 for g in report.groups if g.people is not None)
+    hidden = sum(1 for g in report.groups if g.people is None)
+    return HrResult(people, generated, took, shown, hidden)
