@@ -13,6 +13,7 @@ import asyncio
 import tempfile
 from pathlib import Path
 
+from benchmarks import postgres
 from benchmarks.load import REFERENCE_BOT, Config, LoadResult, run_load
 from benchmarks.table import render
 from benchmarks.targets import hr_report_timing, memory_with_open_interviews, restart
@@ -42,6 +43,7 @@ def configurations() -> list[Config]:
     """Our bot in each configuration this branch can run, and the reference bot."""
     return [
         Config("ours polling sqlite"),
+        Config("ours polling postgres", database="postgres", not_run=postgres.unavailable()),
         Config("reference (PTB example)", bot=list(REFERENCE_BOT)),
     ]
 
@@ -132,6 +134,7 @@ async def run_memory(args: argparse.Namespace, work_dir: Path) -> None:
     print()
     headers = ("run", "stored finished", "open", "MB at start", "peak MB", "s", "note")
     print(render(headers, rows))
+    print()
     print("target: under 150 MB with 10,000 open; peak not growing with stored respondents")
     print(flush=True)
 
@@ -153,6 +156,7 @@ async def run_restart(args: argparse.Namespace, work_dir: Path) -> None:
         "to first poll s",
         "to first reply s",
         "presses lost",
+        "pressed again",
         "resumed",
         "note",
     )
@@ -161,15 +165,17 @@ async def run_restart(args: argparse.Namespace, work_dir: Path) -> None:
         f"{result.to_first_poll_s:.2f}",
         f"{result.to_first_reply_s:.2f}",
         result.lost,
+        result.pressed_again,
         f"{result.resumed}/{result.checked}",
         result.note,
     ]
     print()
     print(render(headers, [row]))
+    print()
     print("target: serving again within 5 s, every open interview resumable")
     print(
-        "presses lost: fetched by the killed bot but never answered; the person pressed "
-        "again after 3 s of silence"
+        "presses lost: fetched by the killed bot but never answered; a person presses again "
+        "after 4 s of silence, at most 5 times"
     )
     print(flush=True)
 
@@ -190,6 +196,7 @@ def run_hr(args: argparse.Namespace, work_dir: Path) -> None:
         )
     print()
     print(render(("respondents", "generate s", "report s", "groups shown", "hidden"), rows))
+    print()
     print("target: 10,000 within 0.5 s, 100,000 within 3 s")
     print(flush=True)
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.botapi import LeanBotApi
+from benchmarks.postgres import throwaway_postgres
 from benchmarks.process import BotProcess, start_bot
 from benchmarks.respondents import Crowd
 from benchmarks.stats import median_or_dash, percentile
@@ -26,6 +29,7 @@ class Config:
     name: str
     bot: list[str] = field(default_factory=lambda: list(OUR_BOT))
     env: dict[str, str] = field(default_factory=dict)
+    database: str = "sqlite"  # or "postgres": a throwaway server for this run
     not_run: str | None = None  # the reason, when this configuration cannot run here
 
 
@@ -84,23 +88,35 @@ async def run_load(
     data_dir = work_dir / config.name.replace(" ", "-").replace("/", "-")
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "bot.log"
-    async with LeanBotApi(delay_ms) as api:
-        crowd = Crowd(api, respondents, stop_after_taps=stop_after_taps)
-        bot = await start_bot(config.bot, api.base_url, data_dir, log, **config.env)
-        try:
-            await wait_until_polling(api, bot, log, timeout=60)
-            await asyncio.sleep(1.0)  # start-up calls (command menu, first tidy) are not load
-            api.reset_counts()
-            await drive(crowd, bot, result, max_seconds)
-            result.calls_per_press = (
-                f"{(sum(api.calls.values()) - api.calls['getupdates']) / result.presses:.2f}"
-                if result.presses
-                else "-"
-            )
-            result.peak_mb = f"{bot.peak_mb():.0f}"
-        finally:
-            await bot.stop()
+    with database_for(config) as database_env:
+        async with LeanBotApi(delay_ms) as api:
+            crowd = Crowd(api, respondents, stop_after_taps=stop_after_taps)
+            env = {**config.env, **database_env}
+            bot = await start_bot(config.bot, api.base_url, data_dir, log, **env)
+            try:
+                await wait_until_polling(api, bot, log, timeout=60)
+                await asyncio.sleep(1.0)  # start-up calls (command menu, first tidy) are not load
+                api.reset_counts()
+                await drive(crowd, bot, result, max_seconds)
+                result.calls_per_press = (
+                    f"{(sum(api.calls.values()) - api.calls['getupdates']) / result.presses:.2f}"
+                    if result.presses
+                    else "-"
+                )
+                result.peak_mb = f"{bot.peak_mb():.0f}"
+            finally:
+                await bot.stop()
     return result
+
+
+@contextlib.contextmanager
+def database_for(config: Config) -> Iterator[dict[str, str]]:
+    """The environment that points the bot at its database: SQLite in its data folder or PG."""
+    if config.database == "postgres":
+        with throwaway_postgres() as url:
+            yield {"DATABASE_URL": url}
+    else:
+        yield {}
 
 
 async def drive(crowd: Crowd, bot: BotProcess, result: LoadResult, max_seconds: float) -> None:

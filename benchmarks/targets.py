@@ -18,8 +18,9 @@ from dialogues.loader import default_dialogue
 from reports.hr import build_report
 from storage.db import make_engine, sqlite_url
 
-RESUME_WAIT = 120  # seconds every open interview gets to hear from the restarted bot
-PATIENCE = 3.0  # seconds of silence after which a person presses again
+PATIENCE = 4.0  # seconds of silence after which a person presses again
+PRESS_AGAIN_TIMES = 5
+PROBE = {"id": 9_999_999, "is_bot": False, "first_name": "Probe", "language_code": "nl"}
 
 
 @dataclass
@@ -78,6 +79,7 @@ class RestartResult:
     resumed: int
     checked: int
     lost: int
+    pressed_again: int
     note: str = ""
 
 
@@ -96,6 +98,7 @@ class FirstQuestionAfter:
         self.seen_before = seen_before
         self.forward = forward
         self.first: dict[int, int | None] = {}
+        self.first_at: dict[int, float] = {}
 
     def __call__(self, message: BotMessage) -> None:
         chat = message.chat_id
@@ -103,8 +106,10 @@ class FirstQuestionAfter:
         if chat not in self.first and message.method == "sendmessage":
             if answers:
                 self.first[chat] = self.order[question_of(answers[0])]
+                self.first_at[chat] = time.monotonic()
             elif self.seen_before.get(chat, -1) >= 0:  # a welcome comes before a first question
                 self.first[chat] = None
+                self.first_at[chat] = time.monotonic()
         self.forward(message)
 
     def resumed(self, user_id: int) -> bool:
@@ -143,25 +148,29 @@ async def restart(
         api.reset_counts()
         started = time.monotonic()
         bot = await start_bot(config.bot, api.base_url, data_dir, log, **config.env)
+        # Someone new writes the moment the bot comes back: serving means answering them.
+        api.command(PROBE, "/start")
         try:
             await wait_until_polling(api, bot, log, timeout=60)
             to_poll = time.monotonic() - started
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and api.first_send_at is None:
+            while time.monotonic() < deadline and PROBE["id"] not in watch.first_at:
                 await asyncio.sleep(0.01)
-            to_reply = (api.first_send_at or float("nan")) - started
+            to_reply = watch.first_at.get(PROBE["id"], float("nan")) - started
             lost = await wait_for_replies(api, watch, open_ids, quiet=PATIENCE)
-            for user_id in lost:
-                crowd.press_again(user_id)
-            deadline = time.monotonic() + RESUME_WAIT
-            while time.monotonic() < deadline and any(i not in watch.first for i in open_ids):
-                await asyncio.sleep(0.2)
+            lost_at_kill, pressed_again = len(lost), 0
+            for _ in range(PRESS_AGAIN_TIMES):  # as people do: press again while nothing comes
+                for user_id in lost:
+                    crowd.press_again(user_id)
+                pressed_again += len(lost)
+                lost = await wait_for_replies(api, watch, lost, quiet=PATIENCE)
         finally:
             await bot.stop()
     resumed = sum(1 for user_id in open_ids if watch.resumed(user_id))
-    silent = sum(1 for user_id in open_ids if user_id not in watch.first)
-    note = f"{silent} got no reply within {RESUME_WAIT} s" if silent else ""
-    return RestartResult(len(open_ids), to_poll, to_reply, resumed, len(open_ids), len(lost), note)
+    note = f"{len(lost)} never got a reply" if lost else ""
+    return RestartResult(
+        len(open_ids), to_poll, to_reply, resumed, len(open_ids), lost_at_kill, pressed_again, note
+    )
 
 
 async def wait_for_replies(
