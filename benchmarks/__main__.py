@@ -15,6 +15,7 @@ from pathlib import Path
 
 from benchmarks import postgres
 from benchmarks.load import REFERENCE_BOT, Config, LoadResult, run_load
+from benchmarks.profile import summary
 from benchmarks.table import render
 from benchmarks.targets import hr_report_timing, memory_with_open_interviews, restart
 
@@ -75,9 +76,13 @@ async def run_loads(args: argparse.Namespace, work_dir: Path) -> None:
         flush=True,
     )
     results = []
+    profiles: dict[str, Path] = {}
     for config in configurations():
         if args.only and not any(part in config.name for part in args.only):
             continue
+        if args.profile and not config.not_run:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            profiles[config.name] = args.profile / f"{config.name.replace(' ', '-')}.txt"
         results.append(
             await run_load(
                 config,
@@ -85,6 +90,7 @@ async def run_loads(args: argparse.Namespace, work_dir: Path) -> None:
                 delay_ms=args.delay_ms,
                 max_seconds=args.max_seconds,
                 work_dir=work_dir,
+                profile=profiles.get(config.name),
             )
         )
         print(f"  {config.name}: {results[-1].rate:.1f} presses/s", flush=True)
@@ -98,6 +104,11 @@ async def run_loads(args: argparse.Namespace, work_dir: Path) -> None:
                 ratio = result.rate / reference.rate
                 print(f"{result.config}: {ratio:.1f}x the reference rate (target 20x)")
     print(flush=True)
+    for name, raw in profiles.items():
+        if raw.exists():
+            print(f"Profile of {name} under load (py-spy, raw samples in {raw})")
+            print(summary(raw))
+            print(flush=True)
 
 
 async def run_memory(args: argparse.Namespace, work_dir: Path) -> None:
@@ -228,6 +239,9 @@ def main() -> None:
     parser.add_argument("--restart-crowd", type=int, default=100)
     parser.add_argument("--kill-after", type=float, default=5)
     parser.add_argument("--hr-people", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--profile", type=Path, help="sample each bot with py-spy; raw files in this folder"
+    )
     parser.add_argument("--only", nargs="+", help="only configurations whose name has this")
     parser.add_argument("--keep", action="store_true", help="keep the data folders and logs")
     args = parser.parse_args()

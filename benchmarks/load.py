@@ -12,6 +12,7 @@ from pathlib import Path
 from benchmarks.botapi import LeanBotApi
 from benchmarks.postgres import throwaway_postgres
 from benchmarks.process import BotProcess, start_bot
+from benchmarks.profile import sampled
 from benchmarks.respondents import Crowd
 from benchmarks.stats import median_or_dash, percentile
 
@@ -79,6 +80,7 @@ async def run_load(
     max_seconds: float,
     work_dir: Path,
     stop_after_taps: int | None = None,
+    profile: Path | None = None,
 ) -> LoadResult:
     """Runs the crowd against a fresh bot process until all finished or time is up."""
     result = LoadResult(config.name, respondents)
@@ -97,7 +99,8 @@ async def run_load(
                 await wait_until_polling(api, bot, log, timeout=60)
                 await asyncio.sleep(1.0)  # start-up calls (command menu, first tidy) are not load
                 api.reset_counts()
-                await drive(crowd, bot, result, max_seconds)
+                async with sampled(bot.pid, profile):
+                    await drive(crowd, bot, result, max_seconds)
                 result.calls_per_press = (
                     f"{(sum(api.calls.values()) - api.calls['getupdates']) / result.presses:.2f}"
                     if result.presses
