@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
+import os
 import tempfile
 from pathlib import Path
 
@@ -42,11 +44,28 @@ LOAD_HEADERS = (
 
 def configurations() -> list[Config]:
     """Our bot in each configuration this branch can run, and the reference bot."""
+    no_pg = postgres.unavailable()
+    no_webhook = webhook_unavailable()
     return [
         Config("ours polling sqlite"),
-        Config("ours polling postgres", database="postgres", not_run=postgres.unavailable()),
+        Config("ours polling postgres", database="postgres", not_run=no_pg),
+        Config("ours webhook x1 sqlite", workers=1, not_run=no_webhook),
+        Config("ours webhook x2 sqlite", workers=2, not_run=no_webhook),
+        Config(
+            "ours webhook x1 postgres", workers=1, database="postgres", not_run=no_pg or no_webhook
+        ),
+        Config(
+            "ours webhook x2 postgres", workers=2, database="postgres", not_run=no_pg or no_webhook
+        ),
         Config("reference (PTB example)", bot=list(REFERENCE_BOT)),
     ]
+
+
+def webhook_unavailable() -> str | None:
+    """Why `python -m bot webhook` cannot run on this branch, or None when it can."""
+    if importlib.util.find_spec("bot.webhook") is None:
+        return "this branch has no `python -m bot webhook`"
+    return None
 
 
 def load_row(result: LoadResult) -> list[object]:
@@ -212,7 +231,14 @@ def run_hr(args: argparse.Namespace, work_dir: Path) -> None:
     print(flush=True)
 
 
+def machine() -> str:
+    """The cores and how busy the machine already is: figures mean little without it."""
+    one, five, _ = os.getloadavg()
+    return f"{os.cpu_count()} cores, load average {one:.1f} (1 min), {five:.1f} (5 min)"
+
+
 async def run(args: argparse.Namespace, work_dir: Path) -> None:
+    print(f"Machine: {machine()}", flush=True)
     parts = set(args.parts)
     if "load" in parts:
         await run_loads(args, work_dir)
@@ -222,6 +248,7 @@ async def run(args: argparse.Namespace, work_dir: Path) -> None:
         await run_restart(args, work_dir)
     if "hr" in parts:
         run_hr(args, work_dir)
+    print(f"Machine at the end: {machine()}")
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import itertools
 import json
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +54,13 @@ class BotMessage:
 MessageHook = Callable[[BotMessage], None]
 
 
+def chat_of(update: dict[str, Any]) -> int:
+    """The chat an update belongs to (for a tap: the chat of the tapped message)."""
+    if "callback_query" in update:
+        return update["callback_query"]["message"]["chat"]["id"]
+    return update["message"]["chat"]["id"]
+
+
 class LeanBotApi:
     """The Bot API on 127.0.0.1 on a free port, for as long as the context is open."""
 
@@ -73,9 +80,11 @@ class LeanBotApi:
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
-        self._webhook_queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        self._posters: list[asyncio.Task[None]] = []
+        self._chat_queues: dict[int, deque[dict[str, Any]]] = {}
+        self._posters: set[asyncio.Task[None]] = set()
+        self._connections = asyncio.Semaphore(WEBHOOK_CONNECTIONS)
         self._next_worker = itertools.count()
+        self.webhooks_set = 0
         self.port = 0
 
     @property
@@ -101,7 +110,7 @@ class LeanBotApi:
     async def __aexit__(self, *exc: object) -> None:
         self._closing = True
         self._new_update.set()
-        for poster in self._posters:
+        for poster in list(self._posters):
             poster.cancel()
         if self._client is not None:
             await self._client.close()
@@ -118,7 +127,7 @@ class LeanBotApi:
         """Hands an update to the bot: queued for getUpdates, or POSTed to a webhook worker."""
         update = {"update_id": next(self._update_ids), **update}
         if self.webhook_urls:
-            self._webhook_queue.put_nowait(update)
+            self._queue_webhook(update)
         else:
             self._updates.append(update)
             self._new_update.set()
@@ -159,39 +168,65 @@ class LeanBotApi:
 
     @property
     def waiting_updates(self) -> int:
-        return len(self._updates) + self._webhook_queue.qsize()
+        return len(self._updates) + sum(len(q) for q in self._chat_queues.values())
 
     # Webhook delivery
 
-    def deliver_to(self, urls: list[str], secret: str | None) -> None:
-        """POSTs updates to these worker URLs (round robin) instead of serving getUpdates."""
+    def deliver_to(self, urls: list[str], secret: str) -> None:
+        """POSTs updates to these worker URLs in turn (a load balancer) instead of getUpdates.
+
+        As Telegram does: one chat's updates one at a time, each after the previous one was
+        acknowledged with a 2xx, at most WEBHOOK_CONNECTIONS at once, a failed one again.
+        """
         self.webhook_urls = urls
         self.webhook_secret = secret
         self._client = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=WEBHOOK_CONNECTIONS)
         )
-        self._posters = [
-            asyncio.create_task(self._post_updates()) for _ in range(WEBHOOK_CONNECTIONS)
-        ]
+        self._connections = asyncio.Semaphore(WEBHOOK_CONNECTIONS)
 
-    async def _post_updates(self) -> None:
-        """Delivers one update at a time and retries until a worker answers 200, like Telegram."""
+    def _queue_webhook(self, update: dict[str, Any]) -> None:
+        chat = chat_of(update)
+        waiting = self._chat_queues.setdefault(chat, deque())
+        waiting.append(update)
+        if len(waiting) == 1:  # nothing of this chat in flight: deliver now
+            task = asyncio.create_task(self._deliver_chat(chat))
+            self._posters.add(task)
+            task.add_done_callback(self._posters.discard)
+
+    async def _deliver_chat(self, chat: int) -> None:
+        waiting = self._chat_queues[chat]
+        while waiting:
+            await self._deliver(waiting[0])
+            waiting.popleft()
+        del self._chat_queues[chat]
+
+    async def _deliver(self, update: dict[str, Any]) -> None:
         assert self._client is not None
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret or ""}
-        while True:
-            update = await self._webhook_queue.get()
-            while True:
-                url = self.webhook_urls[next(self._next_worker) % len(self.webhook_urls)]
-                await asyncio.sleep(self.half_delay)
-                try:
-                    async with self._client.post(url, json=update, headers=headers) as response:
-                        delivered = response.status == 200
-                except aiohttp.ClientError:
-                    delivered = False
-                self.calls["webhook_post"] += 1
-                if delivered:
-                    break
-                await asyncio.sleep(0.5)
+        while not self._closing:
+            url = self.webhook_urls[next(self._next_worker) % len(self.webhook_urls)]
+            await asyncio.sleep(self.half_delay)
+            call: Any = None
+            try:
+                async with (
+                    self._connections,
+                    self._client.post(url, json=update, headers=headers) as response,
+                ):
+                    delivered = 200 <= response.status < 300
+                    if delivered and response.content_type == "application/json":
+                        call = await response.json()
+            except aiohttp.ClientError:
+                delivered = False
+            self.calls["webhook_post"] += 1
+            await asyncio.sleep(self.half_delay)
+            if delivered:
+                if isinstance(call, dict) and "method" in call:  # a reply in the response
+                    method = str(call.pop("method")).lower()
+                    self.calls[method] += 1
+                    self._act(method, call)
+                return
+            await asyncio.sleep(0.2)
 
     # HTTP
 
@@ -235,6 +270,8 @@ class LeanBotApi:
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         if method == "getmycommands":
             return []
+        if method == "setwebhook":
+            self.webhooks_set += 1
         if method not in SEND_METHODS:
             return True  # answerCallbackQuery, setMyCommands, setWebhook, sendChatAction...
         chat_id = int(params.get("chat_id") or 0)

@@ -11,12 +11,14 @@ from pathlib import Path
 
 from benchmarks.botapi import LeanBotApi
 from benchmarks.postgres import throwaway_postgres
-from benchmarks.process import BotProcess, start_bot
+from benchmarks.process import BotGroup, BotProcess, free_port, start_bot
 from benchmarks.profile import sampled
 from benchmarks.respondents import Crowd
 from benchmarks.stats import median_or_dash, percentile
 
 OUR_BOT = ["bot", "telegram"]
+OUR_WEBHOOK = ["bot", "webhook"]
+WEBHOOK_SECRET = "bench-secret_0123456789"
 REFERENCE_BOT = ["benchmarks.reference_bot"]
 SAMPLE_EVERY = 0.5  # seconds between looks at the bot's CPU time
 # A CPU sample closes once this many presses were answered: /proc counts in 10 ms ticks.
@@ -31,6 +33,7 @@ class Config:
     bot: list[str] = field(default_factory=lambda: list(OUR_BOT))
     env: dict[str, str] = field(default_factory=dict)
     database: str = "sqlite"  # or "postgres": a throwaway server for this run
+    workers: int = 0  # webhook worker processes; 0: one process polling
     not_run: str | None = None  # the reason, when this configuration cannot run here
 
 
@@ -72,6 +75,45 @@ async def wait_until_polling(api: LeanBotApi, bot: BotProcess, log: Path, timeou
         raise BotDied(f"bot did not start polling:\n{tail}")
 
 
+async def wait_until_serving(api: LeanBotApi, bot: BotProcess, log: Path, webhooks: int) -> None:
+    """Polling: waits for the first getUpdates. Webhook: waits until `webhooks` were set."""
+    if not webhooks:
+        await wait_until_polling(api, bot, log, timeout=60)
+        return
+    deadline = time.monotonic() + 60
+    while api.webhooks_set < webhooks:
+        if bot.process.returncode is not None or time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise BotDied(f"webhook worker did not start:\n{tail}")
+        await asyncio.sleep(0.05)
+
+
+async def start_group(
+    config: Config, api: LeanBotApi, data_dir: Path, env: dict[str, str]
+) -> BotGroup:
+    """Starts the bot's processes one after another, each once the one before serves."""
+    if not config.workers:
+        bot = await start_bot(config.bot, api.base_url, data_dir, data_dir / "bot.log", **env)
+        await wait_until_serving(api, bot, data_dir / "bot.log", 0)
+        return BotGroup([bot])
+    ports = [free_port() for _ in range(config.workers)]
+    api.deliver_to([f"http://127.0.0.1:{p}/telegram" for p in ports], WEBHOOK_SECRET)
+    members = []
+    for n, port in enumerate(ports, start=1):
+        worker_env = {
+            **env,
+            "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram",
+            "PORT": str(port),
+            "WEBHOOK_LISTEN": "127.0.0.1",
+            "WEBHOOK_SECRET": WEBHOOK_SECRET,
+        }
+        log = data_dir / f"worker{n}.log"
+        bot = await start_bot(OUR_WEBHOOK, api.base_url, data_dir, log, **worker_env)
+        members.append(bot)
+        await wait_until_serving(api, bot, log, n)
+    return BotGroup(members)
+
+
 async def run_load(
     config: Config,
     *,
@@ -89,26 +131,22 @@ async def run_load(
         return result
     data_dir = work_dir / config.name.replace(" ", "-").replace("/", "-")
     data_dir.mkdir(parents=True, exist_ok=True)
-    log = data_dir / "bot.log"
     with database_for(config) as database_env:
         async with LeanBotApi(delay_ms) as api:
             crowd = Crowd(api, respondents, stop_after_taps=stop_after_taps)
-            env = {**config.env, **database_env}
-            bot = await start_bot(config.bot, api.base_url, data_dir, log, **env)
+            bots = await start_group(config, api, data_dir, {**config.env, **database_env})
             try:
-                await wait_until_polling(api, bot, log, timeout=60)
                 await asyncio.sleep(1.0)  # start-up calls (command menu, first tidy) are not load
                 api.reset_counts()
-                async with sampled(bot.pid, profile):
-                    await drive(crowd, bot, result, max_seconds)
-                result.calls_per_press = (
-                    f"{(sum(api.calls.values()) - api.calls['getupdates']) / result.presses:.2f}"
-                    if result.presses
-                    else "-"
-                )
-                result.peak_mb = f"{bot.peak_mb():.0f}"
+                async with sampled(bots.pid, profile):
+                    await drive(crowd, bots, result, max_seconds)
+                outbound = sum(api.calls.values()) - api.calls["getupdates"]
+                outbound -= api.calls["webhook_post"]
+                if result.presses:
+                    result.calls_per_press = f"{outbound / result.presses:.2f}"
+                result.peak_mb = f"{bots.peak_mb():.0f}"
             finally:
-                await bot.stop()
+                await bots.stop()
     return result
 
 
@@ -122,7 +160,7 @@ def database_for(config: Config) -> Iterator[dict[str, str]]:
         yield {}
 
 
-async def drive(crowd: Crowd, bot: BotProcess, result: LoadResult, max_seconds: float) -> None:
+async def drive(crowd: Crowd, bot: BotGroup, result: LoadResult, max_seconds: float) -> None:
     """Starts the crowd and samples the bot's CPU until everyone settled or time is up."""
     cpu_start, own_start = bot.cpu(), time.process_time()
     crowd.start()
@@ -131,8 +169,8 @@ async def drive(crowd: Crowd, bot: BotProcess, result: LoadResult, max_seconds: 
     deadline = crowd.started_at + max_seconds
     while time.monotonic() < deadline and not crowd.all_settled:
         await asyncio.sleep(SAMPLE_EVERY)
-        if bot.process.returncode is not None:
-            raise BotDied(f"bot exited with {bot.process.returncode} under load")
+        if bot.exited is not None:
+            raise BotDied(f"bot exited with {bot.exited} under load")
         cpu, seen = bot.cpu(), crowd.replies_seen
         if seen - last_seen >= MIN_SAMPLE_PRESSES:
             samples.append((cpu - last_cpu) * 1000 / (seen - last_seen))

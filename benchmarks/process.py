@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,3 +89,43 @@ async def start_bot(
             stderr=log_file,
         )
     return BotProcess(process)
+
+
+@dataclass
+class BotGroup:
+    """One bot served by one or more processes (webhook workers behind a load balancer)."""
+
+    members: list[BotProcess]
+
+    @property
+    def pid(self) -> int:
+        return self.members[0].pid
+
+    def cpu(self) -> float:
+        return sum(member.cpu() for member in self.members)
+
+    def rss_mb(self) -> float:
+        return sum(member.rss_mb() for member in self.members)
+
+    def peak_mb(self) -> float:
+        """The largest peak of any one process: each must fit on its machine."""
+        return max(member.peak_mb() for member in self.members)
+
+    @property
+    def exited(self) -> int | None:
+        codes = [m.process.returncode for m in self.members if m.process.returncode is not None]
+        return codes[0] if codes else None
+
+    async def kill(self) -> None:
+        for member in self.members:
+            await member.kill()
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(member.stop() for member in self.members))
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
