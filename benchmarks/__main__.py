@@ -69,6 +69,8 @@ def webhook_unavailable() -> str | None:
 
 
 def load_row(result: LoadResult) -> list[object]:
+    if result.note.startswith("not run"):
+        return [result.config, *["-"] * (len(LOAD_HEADERS) - 2), result.note]
     return [
         result.config,
         result.respondents,
@@ -112,7 +114,8 @@ async def run_loads(args: argparse.Namespace, work_dir: Path) -> None:
                 profile=profiles.get(config.name),
             )
         )
-        print(f"  {config.name}: {results[-1].rate:.1f} presses/s", flush=True)
+        outcome = "not run" if config.not_run else f"{results[-1].rate:.1f} presses/s"
+        print(f"  {config.name}: {outcome}", flush=True)
     print()
     print(render(LOAD_HEADERS, [load_row(r) for r in results]))
     reference = next((r for r in results if r.config.startswith("reference")), None)
@@ -225,7 +228,8 @@ def run_hr(args: argparse.Namespace, work_dir: Path) -> None:
             ]
         )
     print()
-    print(render(("respondents", "generate s", "report s", "groups shown", "hidden"), rows))
+    headers = ("respondents", "generate s", "report s (best of 3)", "groups shown", "hidden")
+    print(render(headers, rows))
     print()
     print("target: 10,000 within 0.5 s, 100,000 within 3 s")
     print(flush=True)
