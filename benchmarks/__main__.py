@@ -138,12 +138,15 @@ async def run_memory(args: argparse.Namespace, work_dir: Path) -> None:
     ours = configurations()[0]
     few, many = args.stored
     runs = [
-        ("open interviews", args.open, few),
-        ("stored: few", args.stored_crowd, few),
-        ("stored: many", args.stored_crowd, many),
+        ("open interviews", args.open, few, 0),
+        (f"open, {args.open_wave:,} at a time", args.open, few, args.open_wave),
+        ("stored: few", args.stored_crowd, few, 0),
+        ("stored: many", args.stored_crowd, many, 0),
     ]
     rows = []
-    for what, crowd, stored in runs:
+    for what, crowd, stored, wave in runs:
+        if what.startswith("open,") and not wave:
+            continue
         result = await memory_with_open_interviews(
             ours,
             open_interviews=crowd,
@@ -151,6 +154,7 @@ async def run_memory(args: argparse.Namespace, work_dir: Path) -> None:
             work_dir=work_dir,
             max_seconds=args.memory_seconds,
             what=what,
+            wave=wave,
         )
         rows.append(
             [
@@ -262,6 +266,9 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=60)
     parser.add_argument("--parts", nargs="+", default=PARTS, choices=PARTS)
     parser.add_argument("--open", type=int, default=10_000, help="interviews open at once")
+    parser.add_argument(
+        "--open-wave", type=int, default=500, help="also open them this many at a time (0: not)"
+    )
     parser.add_argument(
         "--stored", type=int, nargs=2, default=[100, 100_000], help="few and many stored"
     )

@@ -57,11 +57,13 @@ class Crowd:
             self.respondents[user_id] = Respondent(user)
         self.api.on_message = self.receive
 
-    def start(self) -> None:
-        """Everybody sends /start at the same moment."""
-        self.started_at = time.monotonic()
-        for respondent in self.respondents.values():
-            respondent.tapped_at = self.started_at
+    def start(self, only: list[int] | None = None) -> None:
+        """Everybody (or the people with these ids) sends /start at the same moment."""
+        now = time.monotonic()
+        self.started_at = self.started_at or now
+        for user_id in only or list(self.respondents):
+            respondent = self.respondents[user_id]
+            respondent.tapped_at = now
             self.api.command(respondent.user, "/start")
             self.presses += 1
 

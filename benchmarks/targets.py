@@ -42,9 +42,10 @@ async def memory_with_open_interviews(
     work_dir: Path,
     max_seconds: float,
     what: str,
+    wave: int = 0,
 ) -> MemoryResult:
     """Peak RSS once `open_interviews` people started (and consented), over `stored` finished."""
-    data_dir = work_dir / f"memory-{open_interviews}-{stored}"
+    data_dir = work_dir / f"memory-{open_interviews}-{stored}-{wave}"
     data_dir.mkdir(parents=True, exist_ok=True)
     if stored:
         engine = make_engine(sqlite_url(data_dir))
@@ -58,10 +59,12 @@ async def memory_with_open_interviews(
             await wait_until_polling(api, bot, log, timeout=60)
             await asyncio.sleep(1.0)
             start_mb = bot.rss_mb()
-            crowd.start()
-            deadline = crowd.started_at + max_seconds
-            while time.monotonic() < deadline and not crowd.all_settled:
-                await asyncio.sleep(0.5)
+            everyone = list(crowd.respondents)
+            deadline = time.monotonic() + max_seconds
+            for first in range(0, len(everyone), wave or len(everyone)):
+                crowd.start(everyone[first : first + (wave or len(everyone))])
+                while time.monotonic() < deadline and not crowd.all_settled:
+                    await asyncio.sleep(0.2)
             opened = sum(1 for r in crowd.respondents.values() if r.tapped_at is None)
             seconds = time.monotonic() - crowd.started_at
             peak = bot.peak_mb()

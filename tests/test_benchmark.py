@@ -17,6 +17,8 @@ TINY = [
     "60",
     "--open",
     "4",
+    "--open-wave",
+    "2",
     "--stored",
     "2",
     "60",
@@ -64,9 +66,10 @@ def test_benchmark_with_a_tiny_crowd_prints_every_table() -> None:
     assert re.search(r"x the reference rate", out)
 
     memory = rows_of(out, "run")
-    assert [row[0] for row in memory] == ["open interviews", "stored: few", "stored: many"]
-    assert [row[1] for row in memory] == ["2", "2", "60"]
-    assert all(row[2] == ("4" if n == 0 else "3") for n, row in enumerate(memory))
+    names = ["open interviews", "open, 2 at a time", "stored: few", "stored: many"]
+    assert [row[0] for row in memory] == names
+    assert [row[1] for row in memory] == ["2", "2", "2", "60"]
+    assert [row[2] for row in memory] == ["4", "4", "3", "3"], "everyone opened an interview"
 
     (restart,) = rows_of(out, "open at kill")
     assert restart[5] == f"{restart[0]}/{restart[0]}", "every open interview goes on"
