@@ -1,4 +1,7 @@
-"""Command line: `python -m bot [console|telegram|report]`; by default Telegram if a token is set.
+"""Command line: `python -m bot [console|telegram|report|migrate]`; Telegram if a token is set.
+
+`python -m bot migrate` brings the database schema up to date and exits (a release step);
+the other commands do that too before they start.
 
 `python -m bot report --format html|csv|xlsx --out FILE [--team NAME] [--wave N]` writes the
 HR report: figures over groups of at least MIN_GROUP_SIZE people, never over one person.
@@ -16,7 +19,7 @@ from bot.settings import Settings
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument("command", nargs="?", choices=["console", "telegram", "report"])
+    parser.add_argument("command", nargs="?", choices=["console", "telegram", "report", "migrate"])
     report = parser.add_argument_group("report")
     report.add_argument("--format", choices=["html", "csv", "xlsx"], default="html")
     report.add_argument("--out", help="file to write the report to")
@@ -33,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
         settings.log_level if command == "telegram" else logging.WARNING,
         secrets=[token.get_secret_value()] if token else [],
     )
+    if command == "migrate":
+        from bot.app import migrate_main
+
+        return migrate_main(settings)
     if command == "report":
         from bot.app import report_main
 

@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from sqlmodel import Session
+
 from bot.console import Console
 from bot.conversation import Conversation, Policy
 from bot.render import Renderer
@@ -15,7 +17,8 @@ from bot.settings import Settings
 from dialogues.loader import default_dialogue
 from reports.export import write
 from reports.hr import build_report
-from storage.db import make_engine, transaction
+from storage.db import make_engine
+from storage.migrate import current_revision
 
 
 def build_conversation(settings: Settings) -> Conversation:
@@ -53,7 +56,8 @@ def report_main(settings: Settings, fmt: str, out: str, team: str | None, wave: 
         print(f"report: {step} ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
 
     dialogue = default_dialogue()
-    with transaction(make_engine(settings.effective_database_url)) as session:
+    # A read: no write lock, so the bot keeps storing answers while the report is computed.
+    with Session(make_engine(settings.effective_database_url)) as session:
         report = build_report(
             session,
             dialogue=dialogue,
@@ -65,4 +69,12 @@ def report_main(settings: Settings, fmt: str, out: str, team: str | None, wave: 
     progress(f"writing {fmt}")
     write(report, dialogue, fmt, Path(out))
     progress(f"done: {out}")
+    return 0
+
+
+def migrate_main(settings: Settings) -> int:
+    """Upgrades the database schema to the newest revision and says which one that is."""
+    engine = make_engine(settings.effective_database_url)
+    print(f"migrate: database schema at revision {current_revision(engine)}", file=sys.stderr)
+    engine.dispose()
     return 0

@@ -134,7 +134,7 @@ class Conversation:
         self.policy = policy or Policy()
         self.machine = InterviewMachine(dialogue)
         if key is None:
-            with Session(engine) as session:
+            with transaction(engine) as session:
                 key = stored_key(session)
         self._key = key
 
@@ -355,7 +355,7 @@ class Conversation:
             raise _Repeat
         name = self.pseudonym_of(person)
         language = self._language(person.language)
-        respondent = queries.get_respondent(session, pseudonym=name)
+        respondent = queries.get_respondent(session, pseudonym=name, lock=True)
         if respondent is None and create:
             respondent = queries.create_respondent(session, pseudonym=name, language=language)
         elif respondent is not None and language and respondent.language != language:

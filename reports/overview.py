@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from dialogues.loader import Dialogue
 from reports.hr import build_report, phase_layers
 from statemachine import Reply
-from storage.db import transaction
 
 
 class HrOverview:
@@ -21,7 +21,7 @@ class HrOverview:
         self.min_group = min_group
 
     def reply(self) -> Reply:
-        with transaction(self.engine) as session:
+        with Session(self.engine) as session:  # a read: it takes no write lock
             report = build_report(session, dialogue=self.dialogue, min_group=self.min_group)
         shown = [g for g in report.groups if g.kind == "all" and g.people is not None]
         if not shown:

@@ -1,4 +1,4 @@
-"""Engine creation: SQLite (WAL) in a data folder by default, any SQLAlchemy URL otherwise."""
+"""Engine creation: SQLite (WAL) in a data folder by default, PostgreSQL in production."""
 
 from __future__ import annotations
 
@@ -8,20 +8,44 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
 
 import storage.models  # noqa: F401  (registers the tables)
+from storage.migrate import upgrade
 
 DATABASE_FILE = "leercultuurscan.db"
+# Execution option marking a transaction that will write (see _begin_sqlite).
+WRITE_OPTION = "leercultuurscan_write"
+
+# Per process: a worker handles a few dozen respondents at once, each call holding one connection
+# for one short transaction. Several workers share PostgreSQL's max_connections (100 by default).
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+POOL_TIMEOUT_SECONDS = 10
+POOL_RECYCLE_SECONDS = 1800
 
 
 def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / DATABASE_FILE}"
 
 
+def normalised_url(url: str) -> str:
+    """Points PostgreSQL URLs at psycopg 3; hosts hand out `postgres://` or `postgresql://`."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgres", "postgresql"):
+        return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return url
+
+
+def write_transaction_options() -> dict[str, Any]:
+    return {WRITE_OPTION: True}
+
+
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers work during a write; NORMAL sync is crash-safe in WAL mode."""
+    # The driver's own BEGIN comes too late (before the first write); _begin_sqlite says it.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -30,21 +54,44 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """Creates the engine and the tables that do not exist yet."""
+def _begin_sqlite(connection: Any) -> None:
+    """A write transaction takes the write lock at once: one that read first could not write.
+
+    A deferred transaction that has read cannot take the lock once another process wrote
+    meanwhile ('database is locked', busy_timeout or not); IMMEDIATE waits for it instead.
+    """
+    write = connection.get_execution_options().get(WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def make_engine(url: str, *, migrate: bool = True) -> Engine:
+    """Creates the engine and, unless told not to, upgrades the schema to the newest revision."""
+    url = normalised_url(url)
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+    elif url.startswith("postgresql"):
+        engine = create_engine(
+            url,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
+            pool_recycle=POOL_RECYCLE_SECONDS,
+            pool_pre_ping=True,
+        )
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    SQLModel.metadata.create_all(engine)
+    if migrate:
+        with engine.execution_options(**write_transaction_options()).begin() as connection:
+            upgrade(connection)
     return engine
 
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back if it raises."""
-    with Session(engine) as session:
+    """One write transaction: committed when the block ends, rolled back if it raises."""
+    with Session(engine.execution_options(**write_transaction_options())) as session:
         yield session
         session.commit()

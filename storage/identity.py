@@ -6,9 +6,9 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from storage.inserts import insert_unless_present
 from storage.models import AppSecret
 
 PSEUDONYM_KEY = "pseudonym_key"
@@ -23,13 +23,8 @@ def pseudonym(*, key: str, channel: str, external_id: str) -> str:
 def stored_key(session: Session) -> str:
     """Returns the pseudonym key kept in the database, generating it on first use."""
     row = session.get(AppSecret, PSEUDONYM_KEY)
-    if row is not None:
-        return row.value
-    session.add(AppSecret(name=PSEUDONYM_KEY, value=secrets.token_hex(32)))
-    try:
-        session.commit()
-    except IntegrityError:  # another process generated it at the same moment
-        session.rollback()
-    row = session.get(AppSecret, PSEUDONYM_KEY)
+    if row is None:  # workers starting together: the first one's key is everyone's
+        insert_unless_present(session, AppSecret, name=PSEUDONYM_KEY, value=secrets.token_hex(32))
+        row = session.get(AppSecret, PSEUDONYM_KEY)
     assert row is not None
     return row.value

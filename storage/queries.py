@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, delete, select, update
 
+from storage.inserts import insert_unless_present
 from storage.models import (
     Answer,
     ProcessedUpdate,
@@ -21,14 +22,23 @@ CLOSED_STATES = ("done", "declined", "expired")
 EXPIRED = "expired"
 
 
-def get_respondent(session: Session, *, pseudonym: str) -> Respondent | None:
-    return session.exec(select(Respondent).where(Respondent.pseudonym == pseudonym)).first()
+def get_respondent(session: Session, *, pseudonym: str, lock: bool = False) -> Respondent | None:
+    """The person; with `lock`, their row stays locked until the transaction ends.
+
+    The lock (SELECT ... FOR UPDATE on PostgreSQL) makes workers handling the same person
+    take turns; SQLite has no row locks and needs none: a write transaction locks the file.
+    """
+    statement = select(Respondent).where(Respondent.pseudonym == pseudonym)
+    return session.exec(statement.with_for_update() if lock else statement).first()
 
 
 def create_respondent(session: Session, *, pseudonym: str, language: str | None) -> Respondent:
-    respondent = Respondent(pseudonym=pseudonym, language=language)
-    session.add(respondent)
-    session.flush()
+    """Creates the person unless another worker just did, and returns them locked."""
+    insert_unless_present(
+        session, Respondent, pseudonym=pseudonym, language=language, created_at=utcnow()
+    )
+    respondent = get_respondent(session, pseudonym=pseudonym, lock=True)
+    assert respondent is not None
     return respondent
 
 
@@ -122,11 +132,12 @@ def save_result(
 
 
 def first_time_seen(session: Session, *, update_id: int) -> bool:
-    """Records an incoming update; False if it was handled before (Telegram may repeat one)."""
-    if session.get(ProcessedUpdate, update_id) is not None:
-        return False
-    session.add(ProcessedUpdate(update_id=update_id))
-    return True
+    """Records an incoming update; False if it was handled before (Telegram may repeat one).
+
+    Two workers given the same update at once: the second waits for the first one's
+    transaction and then sees it as a repeat, or handles it if the first one rolled back.
+    """
+    return insert_unless_present(session, ProcessedUpdate, update_id=update_id, seen_at=utcnow())
 
 
 def expire_scan(session: Session, *, scan: Scan) -> None:

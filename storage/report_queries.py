@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import ColumnElement, func, literal
+from sqlalchemy import ColumnElement, func, literal_column
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, ResultScore, Scan, Team
@@ -40,7 +40,9 @@ class GroupSize:
 
 
 def _wave() -> ColumnElement[int]:
-    return func.coalesce(Scan.wave, 1)
+    # Inline, not a bound parameter: PostgreSQL matches a GROUP BY expression to the selected
+    # one by its text, and two parameters ($1, $2) never match.
+    return func.coalesce(Scan.wave, literal_column("1"))
 
 
 def _finished() -> ColumnElement[bool]:
@@ -49,10 +51,15 @@ def _finished() -> ColumnElement[bool]:
 
 def _group_column(kind: GroupKind) -> ColumnElement[str]:
     if kind == "team":
-        return func.coalesce(Team.name, "")
+        return func.coalesce(Team.name, literal_column("''"))
     if kind == "role":
-        return func.coalesce(Answer.value, "")
-    return literal("")
+        return func.coalesce(Answer.value, literal_column("''"))
+    return literal_column("''")
+
+
+def _grouped_by(kind: GroupKind) -> list[ColumnElement[str]]:
+    """The group's column for GROUP BY: none for everyone (PostgreSQL refuses a constant)."""
+    return [] if kind == "all" else [_group_column(kind)]
 
 
 def _joined(statement, kind: GroupKind, role_question: str):  # type: ignore[no-untyped-def]
@@ -71,7 +78,11 @@ def group_sizes(session: Session, *, kind: GroupKind, role_question: str) -> lis
     statement = _joined(
         select(group, _wave(), func.count(col(Scan.id))).select_from(Scan), kind, role_question
     )
-    rows = session.connection().execute(statement.where(_finished()).group_by(group, _wave())).all()
+    rows = (
+        session.connection()
+        .execute(statement.where(_finished()).group_by(*_grouped_by(kind), _wave()))
+        .all()
+    )
     return [GroupSize(kind, name, wave, people) for name, wave, people in rows]
 
 
@@ -99,7 +110,7 @@ def cells(session: Session, *, kind: GroupKind, role_question: str, min_group: i
         session.connection()
         .execute(  # plain rows: no ORM work per row
             statement.where(_finished())
-            .group_by(group, _wave(), ResultScore.model, ResultScore.dimension)
+            .group_by(*_grouped_by(kind), _wave(), ResultScore.model, ResultScore.dimension)
             .having(people >= min_group)
         )
         .all()

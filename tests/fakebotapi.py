@@ -284,7 +284,7 @@ class FakeBotApi:
         return [qid for qid, answer in self.callback_answers.items() if answer is None]
 
     async def settle(
-        self, quiet: float = 0.15, timeout: float = 10, silence_allowed: float = 2.0
+        self, quiet: float = 0.05, timeout: float = 10, silence_allowed: float = 2.0
     ) -> None:
         """Waits until the bot fetched every update, answered each one, then was quiet.
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
 from bot.telegram_bot import build_application
@@ -69,6 +71,23 @@ async def start_bot_process(
             stdout=asyncio.subprocess.DEVNULL,
             stderr=log_file,
         )
+
+
+def everything_stored(database_url: str) -> bytes:
+    """All a database holds: SQLite's files as they are, or every PostgreSQL row as text."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        return b"".join(p.read_bytes() for p in sorted(path.parent.glob(f"{path.name}*")))
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = [
+            row
+            for table in inspect(connection).get_table_names()
+            for row in connection.execute(text(f'SELECT CAST(t AS text) FROM "{table}" AS t'))
+        ]
+    engine.dispose()
+    return "\n".join(row[0] for row in rows).encode()
 
 
 def bot_log(data_dir: Path) -> Path:

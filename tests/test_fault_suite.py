@@ -34,7 +34,7 @@ from sqlmodel import Session, select
 from bot.conversation import ANSWER_PREFIX
 from dialogues.loader import default_dialogue
 from statemachine import Interview
-from storage.db import make_engine, sqlite_url
+from storage.db import make_engine
 from storage.identity import PSEUDONYM_KEY, pseudonym
 from storage.models import Answer, AppSecret, Respondent, Result, Scan
 from tests.fakebotapi import FakeBotApi, FakeUser, keyboard_of
@@ -115,6 +115,7 @@ class BotProcess:
 
     api: FakeBotApi
     data_dir: Path
+    database_url: str
     process: asyncio.subprocess.Process | None = None
     stderr_files: list[Path] = field(default_factory=list)
     _calls_at_start: int = 0
@@ -132,7 +133,9 @@ class BotProcess:
         path = self.data_dir / f"bot-stderr-{len(self.stderr_files)}.log"
         self.stderr_files.append(path)
         self._calls_at_start = len(self.api.calls)
-        self.process = await start_bot_process(self.api, self.data_dir, log=path)
+        self.process = await start_bot_process(
+            self.api, self.data_dir, log=path, DATABASE_URL=self.database_url
+        )
 
     async def stop(self, sig: signal.Signals, timeout: float = 20) -> int | None:
         process, self.process = self.process, None
@@ -285,9 +288,9 @@ class Stored:
     has_result: bool
 
 
-def read_storage(data_dir: Path, people: list[Person]) -> tuple[dict[int, Stored], int]:
+def read_storage(database_url: str, people: list[Person]) -> tuple[dict[int, Stored], int]:
     """Per person (by Telegram id) what is stored, and the total number of scans."""
-    engine = make_engine(sqlite_url(data_dir))
+    engine = make_engine(database_url)
     stored: dict[int, Stored] = {}
     with Session(engine) as session:
         key = session.get(AppSecret, PSEUDONYM_KEY)
@@ -325,11 +328,11 @@ def read_storage(data_dir: Path, people: list[Person]) -> tuple[dict[int, Stored
     return stored, total_scans
 
 
-async def test_interviews_survive_random_sigkills(tmp_path: Path) -> None:
+async def test_interviews_survive_random_sigkills(tmp_path: Path, database_url: str) -> None:
     started = time.monotonic()
     master = random.Random(SEED)
     async with FakeBotApi() as api:
-        bot = BotProcess(api, tmp_path)
+        bot = BotProcess(api, tmp_path, database_url)
         people = [
             Person(api.user(710_000 + n, f"Persoon{n}"), seed=f"{SEED}:{n}") for n in range(PEOPLE)
         ]
@@ -351,7 +354,7 @@ async def test_interviews_survive_random_sigkills(tmp_path: Path) -> None:
         rejected = list(api.rejected)
         unanswered = api.unanswered_callback_queries()
 
-    stored, total_scans = read_storage(tmp_path, people)
+    stored, total_scans = read_storage(database_url, people)
     expected = sum(len(p.intent) for p in people)
     lost = sum(
         1
@@ -395,10 +398,12 @@ async def test_interviews_survive_random_sigkills(tmp_path: Path) -> None:
         assert set(person.intent) == {q.id for q in DIALOGUE.questions if asked.applies(q)}, who
 
 
-async def test_a_kill_between_the_last_answer_and_the_summary(tmp_path: Path) -> None:
+async def test_a_kill_between_the_last_answer_and_the_summary(
+    tmp_path: Path, database_url: str
+) -> None:
     """The scenario behind 'summaries not shown' above, made exact: the bot dies mid-reply."""
     async with FakeBotApi() as api:
-        bot = BotProcess(api, tmp_path)
+        bot = BotProcess(api, tmp_path, database_url)
         eva = Person(api.user(720_001, "Eva"), seed=f"{SEED}:eva")
         await bot.start()
         try:
@@ -449,7 +454,7 @@ async def test_a_kill_between_the_last_answer_and_the_summary(tmp_path: Path) ->
         chat = [str(m.get("plain", "")) for m in eva.user.messages]
         rejected = list(api.rejected)
 
-    stored, _ = read_storage(tmp_path, [eva])
+    stored, _ = read_storage(database_url, [eva])
     mine = stored[eva.user.id]
     assert mine.finished and mine.has_result and mine.answers == eva.intent  # nothing lost
     assert rejected == []

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from storage.db import make_engine, sqlite_url
+from storage.db import make_engine
 from storage.models import Answer, ProcessedUpdate
 from tests.fakebotapi import BOT_USER, FakeBotApi, FakeUser
 from tests.harness import start_and_consent, tap_and_settle
@@ -113,8 +113,8 @@ async def at_role_question(api: FakeBotApi, user: FakeUser) -> None:
     assert ROLE_QUESTION in user.last["text"]
 
 
-def stored_answers(data_dir: Path) -> dict[str, str]:
-    with Session(make_engine(sqlite_url(data_dir))) as session:
+def stored_answers(database_url: str) -> dict[str, str]:
+    with Session(make_engine(database_url)) as session:
         return {a.question_id: a.value for a in session.exec(select(Answer))}
 
 
@@ -129,7 +129,7 @@ def assert_calm(api: FakeBotApi, user: FakeUser, seen: int) -> None:
 
 @pytest.mark.parametrize("kind", list(MESSAGES))
 async def test_any_message_gets_a_hint_and_the_current_question(
-    api: FakeBotApi, running_bot: Path, kind: str
+    api: FakeBotApi, running_bot: Path, database_url: str, kind: str
 ) -> None:
     eva = api.user(6100, "Eva")
     await at_role_question(api, eva)
@@ -137,7 +137,7 @@ async def test_any_message_gets_a_hint_and_the_current_question(
     await eva.send_raw(MESSAGES[kind])
     await api.settle()
     assert_calm(api, eva, seen)
-    assert stored_answers(running_bot) == CONSENTED
+    assert stored_answers(database_url) == CONSENTED
 
 
 def edited(user: FakeUser, message_id: int) -> dict[str, Any]:
@@ -181,7 +181,7 @@ UPDATES: dict[str, Callable[[FakeUser], dict[str, Any]]] = {
 
 @pytest.mark.parametrize("kind", list(UPDATES))
 async def test_odd_updates_get_a_hint_and_the_current_question(
-    api: FakeBotApi, running_bot: Path, kind: str
+    api: FakeBotApi, running_bot: Path, database_url: str, kind: str
 ) -> None:
     fay = api.user(6200, "Fay")
     await at_role_question(api, fay)
@@ -190,11 +190,11 @@ async def test_odd_updates_get_a_hint_and_the_current_question(
     await api.settle()
     assert_calm(api, fay, seen)
     assert api.unanswered_callback_queries() == []
-    assert stored_answers(running_bot) == CONSENTED
+    assert stored_answers(database_url) == CONSENTED
 
 
 async def test_start_in_the_middle_continues_where_the_person_was(
-    api: FakeBotApi, running_bot: Path
+    api: FakeBotApi, running_bot: Path, database_url: str
 ) -> None:
     gus = api.user(6300, "Gus")
     await at_role_question(api, gus)
@@ -203,12 +203,12 @@ async def test_start_in_the_middle_continues_where_the_person_was(
     assert "Welkom terug!" in gus.messages[-2]["plain"]
     assert ROLE_QUESTION in gus.last["plain"]
     await tap_and_settle(api, gus, "👷 Medewerker")
-    assert stored_answers(running_bot) == {**CONSENTED, "rol": "medewerker"}
+    assert stored_answers(database_url) == {**CONSENTED, "rol": "medewerker"}
     await gus.tap_on(gus.messages[-3]["message_id"], "🔄 Opnieuw beginnen")  # or start over
     await api.settle()
     assert "We beginnen opnieuw." in gus.messages[-2]["plain"]
     assert ROLE_QUESTION in gus.last["plain"]
-    assert stored_answers(running_bot) == CONSENTED
+    assert stored_answers(database_url) == CONSENTED
     assert api.rejected == []
 
 
@@ -227,7 +227,7 @@ async def test_a_person_whose_language_the_bot_lacks_gets_dutch(
     "command", ["/start", "/help", "/start@leercultuur_test_bot", "/verwijder"]
 )
 async def test_in_a_group_the_bot_points_to_a_private_chat(
-    api: FakeBotApi, running_bot: Path, command: str
+    api: FakeBotApi, running_bot: Path, database_url: str, command: str
 ) -> None:
     ivo = api.user(6500, "Ivo")
     in_group = api.group(-100500, ivo)
@@ -238,7 +238,7 @@ async def test_in_a_group_the_bot_points_to_a_private_chat(
     [[link]] = in_group.last["reply_markup"]["inline_keyboard"]
     assert link["url"] == f"https://t.me/{BOT_USER['username']}"
     assert ivo.messages == []
-    assert stored_answers(running_bot) == {}
+    assert stored_answers(database_url) == {}
     assert api.rejected == []
 
 
@@ -252,7 +252,7 @@ async def test_plain_group_messages_are_left_alone(api: FakeBotApi, running_bot:
 
 
 async def test_the_same_update_delivered_twice_counts_once(
-    api: FakeBotApi, running_bot: Path
+    api: FakeBotApi, running_bot: Path, database_url: str
 ) -> None:
     kim = api.user(6700, "Kim")
     await at_role_question(api, kim)
@@ -263,13 +263,15 @@ async def test_the_same_update_delivered_twice_counts_once(
     await api.settle()
     assert [m["message_id"] for m in kim.messages].count(tapped) == 1
     assert sum("Vraag 2 van" in m["plain"] for m in kim.messages) == 1
-    assert stored_answers(running_bot) == {**CONSENTED, "rol": "medewerker"}
-    with Session(make_engine(sqlite_url(running_bot))) as session:
+    assert stored_answers(database_url) == {**CONSENTED, "rol": "medewerker"}
+    with Session(make_engine(database_url)) as session:
         assert update["update_id"] in {p.update_id for p in session.exec(select(ProcessedUpdate))}
     assert api.rejected == []
 
 
-async def test_two_quick_taps_on_one_button_count_once(api: FakeBotApi, running_bot: Path) -> None:
+async def test_two_quick_taps_on_one_button_count_once(
+    api: FakeBotApi, running_bot: Path, database_url: str
+) -> None:
     lou = api.user(6800, "Lou")
     await at_role_question(api, lou)
     question = lou.last["message_id"]
@@ -277,13 +279,13 @@ async def test_two_quick_taps_on_one_button_count_once(api: FakeBotApi, running_
     await lou.tap_on(question, "👷 Medewerker")
     await api.settle()
     assert sum("Vraag 2 van" in m["plain"] for m in lou.messages) == 1
-    assert stored_answers(running_bot) == {**CONSENTED, "rol": "medewerker"}
+    assert stored_answers(database_url) == {**CONSENTED, "rol": "medewerker"}
     assert api.unanswered_callback_queries() == []
     assert api.rejected == []
 
 
 async def test_a_quick_second_tap_on_another_option_does_not_change_the_answer(
-    api: FakeBotApi, running_bot: Path
+    api: FakeBotApi, running_bot: Path, database_url: str
 ) -> None:
     max_ = api.user(6900, "Max")
     await at_role_question(api, max_)
@@ -293,5 +295,5 @@ async def test_a_quick_second_tap_on_another_option_does_not_change_the_answer(
     await api.settle()
     assert "Die knop hoort bij een eerdere vraag" in max_.messages[-2]["plain"]
     assert "Vraag 2 van" in max_.last["plain"]
-    assert stored_answers(running_bot) == {**CONSENTED, "rol": "medewerker"}
+    assert stored_answers(database_url) == {**CONSENTED, "rol": "medewerker"}
     assert api.rejected == []

@@ -154,10 +154,10 @@ def test_exports_hold_no_identity_and_no_hidden_figures(
 
 
 def test_the_report_command_writes_a_file_and_shows_progress(
-    organisation: dict[str, str], engine: Engine, tmp_path: Path
+    organisation: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
     out = tmp_path / "hr.html"
-    env = {**os.environ, "DATA_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     done = subprocess.run(
         [sys.executable, "-m", "bot", "report", "--format", "html", "--out", str(out)],
@@ -169,15 +169,18 @@ def test_the_report_command_writes_a_file_and_shows_progress(
     )
     assert done.returncode == 0, done.stderr
     assert "report: done" in done.stderr
-    assert "<h1>Leercultuurscan: uitslag voor HR</h1>" in out.read_text(encoding="utf-8")
+    page = out.read_text(encoding="utf-8")
+    assert "<h1>Leercultuurscan: uitslag voor HR</h1>" in page
+    assert "Groot" in page and "Midden" in page  # the organisation's teams, from that database
 
 
 async def test_only_hr_gets_the_overview_in_the_bot(
-    organisation: dict[str, str], tmp_path: Path
+    organisation: dict[str, str], tmp_path: Path, database_url: str
 ) -> None:
     async with FakeBotApi() as api:
         hr, worker = api.user(4400, "Hanna"), api.user(4500, "Wim")
-        async for _ in bot_in_this_loop(api, tmp_path, hr_telegram_ids="4400, 77"):
+        bot = bot_in_this_loop(api, tmp_path, database_url=database_url, hr_telegram_ids="4400, 77")
+        async for _ in bot:
             await worker.send("/hr")
             await api.settle()
             await hr.send("/hr")

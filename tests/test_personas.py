@@ -17,7 +17,7 @@ from bot.telegram_bot import build_application
 from dialogues.loader import Dialogue, default_dialogue, option_label
 from dialogues.schema import Locale
 from placement import Placement, compute_placement
-from storage.db import make_engine, sqlite_url
+from storage.db import make_engine
 from storage.models import Answer, Scan
 from tests.fakebotapi import FakeBotApi, FakeUser, parse_html
 from tests.flow import taps
@@ -55,12 +55,13 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
-async def bot_dir(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Path]:
+async def bot_dir(api: FakeBotApi, tmp_path: Path, database_url: str) -> AsyncIterator[Path]:
     settings = Settings(
         telegram_bot_token=SecretStr(TOKEN),
         telegram_base_url=api.base_url,
         telegram_base_file_url=api.base_file_url,
         data_dir=tmp_path,
+        database_url=database_url,
     )
     application = build_application(settings)
     async with application:
@@ -133,7 +134,9 @@ def elements(placement: Placement, locale: Locale) -> list[str]:
 
 
 @pytest.mark.parametrize("persona", PERSONAS, ids=lambda p: p.id)
-async def test_persona_through_telegram(persona: Persona, api: FakeBotApi, bot_dir: Path) -> None:
+async def test_persona_through_telegram(
+    persona: Persona, api: FakeBotApi, bot_dir: Path, database_url: str
+) -> None:
     dialogue = default_dialogue()
     locale = dialogue.locale("nl")
     user = api.user(7000 + PERSONAS.index(persona), persona.id.title())
@@ -145,7 +148,7 @@ async def test_persona_through_telegram(persona: Persona, api: FakeBotApi, bot_d
 
     assert len(asked) == persona.expected["taps"]
     assert set(asked) - {"toestemming"} == set(persona.raw), "asked exactly the persona's questions"
-    engine = make_engine(sqlite_url(bot_dir))
+    engine = make_engine(database_url)
     with Session(engine) as session:
         scan = session.exec(select(Scan)).one()
         answers = {a.question_id: a.value for a in session.exec(select(Answer))}

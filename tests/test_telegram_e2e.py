@@ -14,14 +14,16 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from storage.db import make_engine, sqlite_url
+from storage.db import make_engine
 from storage.models import Answer, Result
 from tests.fakebotapi import FakeBotApi
 from tests.flow import BEFORE_ROLE, WORKER_TAPS, WORKER_TOTAL, counted
 from tests.harness import answer_all, start_bot_process, tap_and_settle
 
 
-async def test_a_person_taps_from_start_to_summary(api: FakeBotApi, running_bot: Path) -> None:
+async def test_a_person_taps_from_start_to_summary(
+    api: FakeBotApi, running_bot: Path, database_url: str
+) -> None:
     anna = api.user(4242, "Anna")
     started = time.perf_counter()
     await anna.send("/start team42")
@@ -45,7 +47,7 @@ async def test_a_person_taps_from_start_to_summary(api: FakeBotApi, running_bot:
     assert taps == WORKER_TAPS
     assert api.rejected == []
     assert api.unanswered_callback_queries() == []
-    engine = make_engine(sqlite_url(running_bot))
+    engine = make_engine(database_url)
     with Session(engine) as session:
         assert len(session.exec(select(Answer)).all()) == WORKER_TAPS
         assert session.exec(select(Result)).one() is not None
@@ -112,9 +114,9 @@ async def test_commands_text_and_old_buttons_get_friendly_replies(
 
 
 async def test_killed_bot_process_continues_at_the_same_question(
-    api: FakeBotApi, tmp_path: Path
+    api: FakeBotApi, tmp_path: Path, database_url: str
 ) -> None:
-    process = await start_bot_process(api, tmp_path)
+    process = await start_bot_process(api, tmp_path, DATABASE_URL=database_url)
     try:
         dana = api.user(5005, "Dana")
         await dana.send("/start")
@@ -128,7 +130,7 @@ async def test_killed_bot_process_continues_at_the_same_question(
         process.send_signal(signal.SIGKILL)
         await process.wait()
 
-        process = await start_bot_process(api, tmp_path)
+        process = await start_bot_process(api, tmp_path, DATABASE_URL=database_url)
         await dana.send("/start")
         await api.settle(timeout=20)
         assert "Welkom terug!" in dana.messages[-2]["text"]
@@ -139,7 +141,7 @@ async def test_killed_bot_process_continues_at_the_same_question(
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), 20)
-    engine = make_engine(sqlite_url(tmp_path))
+    engine = make_engine(database_url)
     with Session(engine) as session:
         answers = {a.question_id: a.value for a in session.exec(select(Answer))}
     assert len(answers) == WORKER_TAPS

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from storage.db import make_engine, sqlite_url
+from storage.db import make_engine
 from storage.models import Answer
 from tests.fakebotapi import FakeBotApi
 from tests.harness import start_and_consent, tap_and_settle
@@ -22,8 +22,8 @@ from tests.harness import start_and_consent, tap_and_settle
 SORRY = "er ging iets mis"
 
 
-def answers_in(data_dir: Path) -> dict[str, str]:
-    with Session(make_engine(sqlite_url(data_dir))) as session:
+def answers_in(database_url: str) -> dict[str, str]:
+    with Session(make_engine(database_url)) as session:
         return {a.question_id: a.value for a in session.exec(select(Answer))}
 
 
@@ -59,7 +59,7 @@ async def test_a_gateway_error_is_retried_and_the_question_arrives_once(
 
 
 async def test_a_person_who_blocked_the_bot_is_left_alone_and_keeps_their_answer(
-    api: FakeBotApi, running_bot: Path, caplog: pytest.LogCaptureFixture
+    api: FakeBotApi, running_bot: Path, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     pia = api.user(7300, "Pia")
     await start_and_consent(api, pia)
@@ -68,7 +68,7 @@ async def test_a_person_who_blocked_the_bot_is_left_alone_and_keeps_their_answer
         await tap_and_settle(api, pia, "👷 Medewerker")
     assert api.failed == [("sendmessage", 403)]  # one try: no retries, no apology sent after it
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
-    assert answers_in(running_bot)["rol"] == "medewerker"
+    assert answers_in(database_url)["rol"] == "medewerker"
 
     api.failures.clear()  # Pia unblocks the bot and comes back
     await pia.send("/start")

@@ -1,0 +1,1 @@
+"""Alembic migrations of the schema in storage.models; run by storage.migrate."""
