@@ -1,4 +1,7 @@
-"""Command line: `python -m bot [console|telegram|report|migrate]`; Telegram if a token is set.
+"""Command line: `python -m bot [console|telegram|webhook|report|migrate]`; Telegram if a
+token is set.
+
+`python -m bot webhook` serves Telegram's webhook on PORT for WEBHOOK_URL (see the README).
 
 `python -m bot migrate` brings the database schema up to date and exits (a release step);
 the other commands do that too before they start.
@@ -19,7 +22,9 @@ from bot.settings import Settings
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument("command", nargs="?", choices=["console", "telegram", "report", "migrate"])
+    parser.add_argument(
+        "command", nargs="?", choices=["console", "telegram", "webhook", "report", "migrate"]
+    )
     report = parser.add_argument_group("report")
     report.add_argument("--format", choices=["html", "csv", "xlsx"], default="html")
     report.add_argument("--out", help="file to write the report to")
@@ -33,8 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     token = settings.telegram_bot_token
     configure_logging(
         # The console's screen is the interview itself: only problems are logged there.
-        settings.log_level if command == "telegram" else logging.WARNING,
-        secrets=[token.get_secret_value()] if token else [],
+        settings.log_level if command in ("telegram", "webhook") else logging.WARNING,
+        secrets=[s.get_secret_value() for s in (token, settings.webhook_secret) if s],
     )
     if command == "migrate":
         from bot.app import migrate_main
@@ -44,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.app import report_main
 
         return report_main(settings, args.format, args.out, args.team, args.wave)
+    if command == "webhook":
+        from bot.webhook import run_webhook
+
+        return run_webhook(settings)
     if command == "telegram":
         from bot.telegram_bot import run_polling
 

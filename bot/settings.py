@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.processing import DEFAULT_CONCURRENCY
 from storage.db import sqlite_url
 
 
@@ -26,6 +27,16 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, ge=30)
     # Telegram user ids (comma-separated) allowed to see HR figures in the bot.
     hr_telegram_ids: str = ""
+    # Updates of different people processed at once (one person's always one after another).
+    max_concurrent_updates: int = Field(default=DEFAULT_CONCURRENCY, ge=1)
+    # Webhook mode (`python -m bot webhook`): the public URL Telegram posts to, the port this
+    # process listens on (PORT, as Heroku sets it) and the secret Telegram sends along
+    # (generated once and kept in the database when not set).
+    webhook_url: str | None = None
+    port: int = Field(default=8080, ge=1, le=65535)
+    webhook_listen: str = "0.0.0.0"
+    webhook_secret: SecretStr | None = None
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
     @property
     def hr_ids(self) -> frozenset[str]:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import time as daytime
+from functools import partial
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -26,20 +32,29 @@ from telegram.ext import (
     filters,
 )
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.app import build_conversation, build_renderer
 from bot.charts import summary_chart, team_chart
 from bot.conversation import Conversation, Outcome, Person, message
+from bot.processing import CALLS_PER_UPDATE, RespondentOrder, storage_call, storage_in_thread
 from bot.qr import qr_png
 from bot.rate_limits import PatientRateLimiter
 from bot.render import Message as Rendered
 from bot.render import Renderer, split_text
 from bot.settings import Settings
 from bot.teams import TEAM_PREFIX, Teams
+from bot.webhook_replies import WebhookReplies
 from dialogues.loader import DEFAULT_LANGUAGE
 from reports.overview import HrOverview
 from statemachine import Reply
 
 log = logging.getLogger(__name__)
+Result = TypeVar("Result")
+
+# A chart is ~90 ms of matplotlib CPU. In the loop it stalls everyone (loop lag p99 571 ms
+# while charts render); in a thread the loop gets its turns in between (p99 15 ms). One
+# thread: more would not draw faster under the GIL, only hold more figures in memory.
+CHART_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
 
 # Command names are Dutch: the people typing them are Dutch-speaking frontline workers.
 COMMANDS = (
@@ -78,13 +93,35 @@ def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:
 async def send_outcome(
     update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome
 ) -> None:
-    """Marks the tapped question with its answer, then sends every reply in order."""
+    """Answers the tap, marks the tapped question with its answer and sends the replies.
+
+    The three go out at once, not one after another: the next question then reaches the
+    person one round trip after the tap instead of three. Replies keep their order.
+    """
+    if outcome.repeat and in_webhook_mode(context):
+        # Telegram posts a webhook update again only when it was not acknowledged, so its
+        # replies may never have gone out: the person is shown where they are now instead.
+        person = replace(person_of(update), input_id=None)
+        outcome = await stored(context, conversation_of(context).current, person)
+        outcome.handled_tap = update.callback_query is not None
+    steps = [send_replies(update, context, outcome)]
+    query = update.callback_query
+    if query is not None and not outcome.repeat:  # a repeated delivery was answered before
+        steps.append(answer_tap(update, context))
+    if query is not None and isinstance(query.message, Message) and outcome.handled_tap:
+        steps.append(close_tapped(query.message, context.bot_data["renderer"], outcome))
+    results = await asyncio.gather(*steps, return_exceptions=True)
+    if failed := next((r for r in results if isinstance(r, BaseException)), None):
+        raise failed
+
+
+async def send_replies(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, outcome: Outcome
+) -> None:
+    """Sends every reply in order."""
     renderer: Renderer = context.bot_data["renderer"]
     chat = update.effective_chat
     assert chat is not None
-    query = update.callback_query
-    if query is not None and isinstance(query.message, Message) and outcome.handled_tap:
-        await close_tapped(query.message, renderer, outcome)
     for reply in outcome.replies:
         rendered = renderer.render(reply, outcome.language)
         if reply.template == "team_card":  # the link as a QR code, the text as its caption
@@ -93,16 +130,39 @@ async def send_outcome(
             continue
         if reply.template in ("team_result", "summary"):  # the picture first, then the words
             locale = renderer.dialogue.locale(outcome.language)
-            picture = (
-                summary_chart(reply.data["placement"], locale)
+            draw = (
+                partial(summary_chart, reply.data["placement"], locale)
                 if reply.template == "summary"
-                else team_chart(reply.data, locale)
+                else partial(team_chart, reply.data, locale)
             )
+            picture = await asyncio.get_running_loop().run_in_executor(CHART_THREAD, draw)
             await context.bot.send_photo(chat.id, picture)
         *first_parts, last_part = split_text(rendered.text)
         for part in first_parts:  # only long overviews (/mijngegevens) need more than one
             await context.bot.send_message(chat.id, part)
         await context.bot.send_message(chat.id, last_part, reply_markup=keyboard(rendered))
+
+
+def in_webhook_mode(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    return "webhook_replies" in context.bot_data
+
+
+async def answer_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stops the button's spinner; in webhook mode the answer rides on the HTTP response."""
+    query = update.callback_query
+    assert query is not None
+    webhook_replies: WebhookReplies | None = context.bot_data.get("webhook_replies")
+    if webhook_replies is not None:
+        webhook_replies.answer_callback_query(update.update_id, query.id)
+        return
+    try:
+        await query.answer()
+    except BadRequest as error:
+        # Telegram forgets a query after about 15 s (a backlog after a restart, say); the
+        # spinner has stopped by itself then, and the person still gets their next question.
+        if "query is too old" not in str(error).lower():
+            raise
+        log.info("callback query expired before it was answered")
 
 
 async def close_tapped(tapped: Message, renderer: Renderer, outcome: Outcome) -> None:
@@ -122,10 +182,17 @@ def conversation_of(context: ContextTypes.DEFAULT_TYPE) -> Conversation:
     return context.bot_data["conversation"]
 
 
+async def stored(
+    context: ContextTypes.DEFAULT_TYPE, function: Callable[..., Result], *args: Any
+) -> Result:
+    """Calls the synchronous service where the processing model puts it (see bot.processing)."""
+    return await storage_call(context.bot_data["storage_in_thread"], function, *args)
+
+
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Starts the scan, keeping a deep-link payload, or continues where the person was."""
     payload = context.args[0][:64] if context.args else None
-    outcome = conversation_of(context).start(person_of(update), payload)
+    outcome = await stored(context, conversation_of(context).start, person_of(update), payload)
     await send_outcome(update, context, outcome)
 
 
@@ -141,18 +208,19 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def back(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Goes back to the previous question."""
-    await send_outcome(update, context, conversation_of(context).back(person_of(update)))
+    outcome = await stored(context, conversation_of(context).back, person_of(update))
+    await send_outcome(update, context, outcome)
 
 
 async def pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Pauses the scan so the person can continue later."""
-    outcome = conversation_of(context).pause(person_of(update))
+    outcome = await stored(context, conversation_of(context).pause, person_of(update))
     await send_outcome(update, context, outcome)
 
 
 async def restart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks whether to start again."""
-    outcome = conversation_of(context).restart(person_of(update))
+    outcome = await stored(context, conversation_of(context).restart, person_of(update))
     await send_outcome(update, context, outcome)
 
 
@@ -160,26 +228,30 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stores the tapped answer and asks the next question."""
     query = update.callback_query
     assert query is not None
-    outcome = conversation_of(context).press(person_of(update), query.data or "")
-    if not outcome.repeat:  # a repeated delivery was answered the first time
-        await query.answer()
+    outcome = await stored(
+        context, conversation_of(context).press, person_of(update), query.data or ""
+    )
     await send_outcome(update, context, outcome)
 
 
 async def anything_else(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Answers text, stickers, edits and unknown commands with a hint and the current question."""
-    outcome = conversation_of(context).current(person_of(update), unclear=True)
+    outcome = await stored(
+        context, partial(conversation_of(context).current, unclear=True), person_of(update)
+    )
     await send_outcome(update, context, outcome)
 
 
 async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows the person everything stored about them."""
-    await send_outcome(update, context, conversation_of(context).my_data(person_of(update)))
+    outcome = await stored(context, conversation_of(context).my_data, person_of(update))
+    await send_outcome(update, context, outcome)
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Asks whether to delete everything stored about the person."""
-    await send_outcome(update, context, conversation_of(context).forget(person_of(update)))
+    outcome = await stored(context, conversation_of(context).forget, person_of(update))
+    await send_outcome(update, context, outcome)
 
 
 def teams_of(context: ContextTypes.DEFAULT_TYPE) -> Teams:
@@ -189,20 +261,21 @@ def teams_of(context: ContextTypes.DEFAULT_TYPE) -> Teams:
 async def team(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Makes a team (named after the command) and sends its link and QR code."""
     name = " ".join(context.args or []) or None
-    await send_outcome(update, context, teams_of(context).team(person_of(update), name))
+    outcome = await stored(context, teams_of(context).team, person_of(update), name)
+    await send_outcome(update, context, outcome)
 
 
 async def team_results(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows the lead's team picture, or how many answered so far."""
-    await send_outcome(update, context, teams_of(context).overview(person_of(update)))
+    outcome = await stored(context, teams_of(context).overview, person_of(update))
+    await send_outcome(update, context, outcome)
 
 
 async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Shows a chosen team's results or starts its next round."""
     query = update.callback_query
     assert query is not None
-    outcome = teams_of(context).press(person_of(update), query.data or "")
-    await query.answer()
+    outcome = await stored(context, teams_of(context).press, person_of(update), query.data or "")
     await send_outcome(update, context, outcome)
 
 
@@ -216,7 +289,8 @@ async def hr_overview(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
         return
     overview: HrOverview = context.bot_data["hr_overview"]
-    await send_outcome(update, context, Outcome(replies=[overview.reply()], language=language))
+    reply = await stored(context, overview.reply)
+    await send_outcome(update, context, Outcome(replies=[reply], language=language))
 
 
 async def send_static(update: Update, context: ContextTypes.DEFAULT_TYPE, key: str) -> None:
@@ -240,7 +314,7 @@ async def group_chat(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def tidy(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Expires idle scans and unlinks finished ones past the retention period."""
-    done = conversation_of(context).tidy()
+    done = await stored(context, conversation_of(context).tidy)
     log.info("tidied: %d idle scans expired, %d old scans unlinked", done.expired, done.unlinked)
 
 
@@ -286,10 +360,14 @@ def build_application(settings: Settings, conversation: Conversation | None = No
         .base_file_url(settings.telegram_base_file_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(PatientRateLimiter())
+        .concurrent_updates(RespondentOrder(settings.max_concurrent_updates))
+        .request(AiohttpRequest(CALLS_PER_UPDATE * settings.max_concurrent_updates))
+        .get_updates_request(AiohttpRequest(1))
         .post_init(set_up)
         .build()
     )
     application.bot_data["conversation"] = conversation
+    application.bot_data["storage_in_thread"] = storage_in_thread(settings.effective_database_url)
     application.bot_data["renderer"] = build_renderer(settings, conversation)
     application.bot_data["teams"] = Teams(conversation, settings.min_group_size)
     application.bot_data["hr_ids"] = settings.hr_ids

@@ -12,6 +12,7 @@ from storage.inserts import insert_unless_present
 from storage.models import AppSecret
 
 PSEUDONYM_KEY = "pseudonym_key"
+WEBHOOK_SECRET = "webhook_secret"
 
 
 def pseudonym(*, key: str, channel: str, external_id: str) -> str:
@@ -22,9 +23,14 @@ def pseudonym(*, key: str, channel: str, external_id: str) -> str:
 
 def stored_key(session: Session) -> str:
     """Returns the pseudonym key kept in the database, generating it on first use."""
-    row = session.get(AppSecret, PSEUDONYM_KEY)
-    if row is None:  # workers starting together: the first one's key is everyone's
-        insert_unless_present(session, AppSecret, name=PSEUDONYM_KEY, value=secrets.token_hex(32))
-        row = session.get(AppSecret, PSEUDONYM_KEY)
+    return stored_secret(session, PSEUDONYM_KEY, secrets.token_hex(32))
+
+
+def stored_secret(session: Session, name: str, fresh: str) -> str:
+    """Returns the secret `name` kept in the database, storing `fresh` if there is none yet."""
+    row = session.get(AppSecret, name)
+    if row is None:  # workers starting together: the first one's value is everyone's
+        insert_unless_present(session, AppSecret, name=name, value=fresh)
+        row = session.get(AppSecret, name)
     assert row is not None
     return row.value

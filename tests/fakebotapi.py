@@ -5,11 +5,17 @@ getUpdates, sendMessage, editMessageText and so on. The server checks what Teleg
 (HTML that Telegram can parse, text and button limits, edits that change nothing, callback
 queries answered once) and records every refusal in `rejected`, so a test fails on a message
 Telegram itself would refuse. Simulated people (`FakeUser`) type text and tap buttons.
+
+After setWebhook the server delivers updates as Telegram does: it POSTs them with the secret
+header (round-robin over `balance_between` URLs, like a load balancer), one chat's updates one
+at a time, each only after the previous one was acknowledged with a 2xx, and it delivers an
+update again when its POST failed. A method call in a webhook response body is carried out.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
 import json
@@ -19,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_USER = {
@@ -185,6 +192,26 @@ class Failure:
     retry_after: int | None = None
 
 
+@dataclass
+class Hold:
+    """A Bot API call kept waiting until the test releases it (Telegram slow for one chat)."""
+
+    method: str
+    chat_id: int | None
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def matches(self, method: str, params: dict[str, Any]) -> bool:
+        return (
+            not self.reached.is_set()
+            and method.lower() == self.method.lower()
+            and self.chat_id in (None, params.get("chat_id"))
+        )
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class FakeBotApi:
     """The Bot API on 127.0.0.1, on a free port, for as long as the context is open."""
 
@@ -199,6 +226,7 @@ class FakeBotApi:
         self.failures: dict[str, list[Failure]] = {}
         self.failed: list[tuple[str, int]] = []
         self._blocked_until: dict[str, float] = {}
+        self._holds: list[Hold] = []
         self._unanswered: list[tuple[int, float]] = []
         self._silence_allowed = 2.0
         self._updates: list[dict[str, Any]] = []
@@ -210,6 +238,17 @@ class FakeBotApi:
         self._closing = False
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Webhook delivery
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_targets: list[str] = []
+        self.webhook_deliveries: list[tuple[int, str, int | str]] = []
+        self.webhook_replies: list[tuple[str, dict[str, Any]]] = []
+        self.webhook_in_flight: dict[int, str] = {}
+        self.redelivery_delay = 0.1
+        self._webhook_wake = asyncio.Event()
+        self._deliverer: asyncio.Task[None] | None = None
+        self._posts: set[asyncio.Task[None]] = set()
+        self._round_robin = itertools.count()
 
     @property
     def base_url(self) -> str:
@@ -233,6 +272,10 @@ class FakeBotApi:
 
     async def __aexit__(self, *exc: object) -> None:
         self._closing = True
+        for task in [*self._posts, *([self._deliverer] if self._deliverer else [])]:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         self._new_update.set()  # wakes any long poll so shutdown does not wait for it
         assert self._runner is not None
         await self._runner.cleanup()
@@ -269,12 +312,23 @@ class FakeBotApi:
         failure = Failure(code, description, retry_after)
         self.failures.setdefault(method.lower(), []).extend([failure] * count)
 
+    def hold_next(self, method: str, *, chat_id: int | None = None) -> Hold:
+        """Keeps the next call of `method` (to `chat_id`, if given) waiting until released.
+
+        If the caller has gone away by then (a killed bot), the call is dropped, as if the
+        kill had come just before it was sent.
+        """
+        hold = Hold(method, chat_id)
+        self._holds.append(hold)
+        return hold
+
     def push_update(self, update: dict[str, Any], update_id: int | None = None) -> int:
         """Queues an update for the bot's next getUpdates; repeats an update_id if given."""
         update_id = next(self._update_ids) if update_id is None else update_id
         self._updates.append({"update_id": update_id, **update})
         self._touch()
         self._new_update.set()
+        self._webhook_wake.set()
         return update_id
 
     def next_message_id(self) -> int:
@@ -329,6 +383,11 @@ class FakeBotApi:
                 self._answered(params)
         if self.delay:
             await asyncio.sleep(self.delay)
+        if (hold := next((h for h in self._holds if h.matches(method, params)), None)) is not None:
+            hold.reached.set()
+            await hold.released.wait()
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # nobody is listening any more
         if (failed := self._injected_failure(method.lower())) is not None:
             return failed
         handler = getattr(self, f"_api_{method.lower()}", None)
@@ -399,9 +458,25 @@ class FakeBotApi:
         return BOT_USER
 
     async def _api_deletewebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
         return True
 
     async def _api_setwebhook(self, params: dict[str, Any]) -> bool:
+        url = str(params.get("url", ""))
+        if not url:
+            self.webhook = None
+            return True
+        secret = params.get("secret_token")
+        if secret is not None and not re.match(r"^[A-Za-z0-9_-]{1,256}$", str(secret)):
+            raise ApiError("Bad Request: secret token contains unallowed characters")
+        self.webhook = {
+            "url": url,
+            "secret_token": secret,
+            "max_connections": int(params.get("max_connections") or 40),
+        }
+        if self._deliverer is None:
+            self._deliverer = asyncio.create_task(self._deliver_webhooks())
+        self._webhook_wake.set()
         return True
 
     async def _api_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -422,6 +497,12 @@ class FakeBotApi:
     async def _get_updates(
         self, params: dict[str, Any], request: web.Request
     ) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+                409,
+            )
         offset = params.get("offset") or 0
         if offset:  # an offset confirms every update before it, as on Telegram
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -532,6 +613,98 @@ class FakeBotApi:
             raise ApiError("Bad Request: MESSAGE_TOO_LONG")
         self.callback_answers[query_id] = params
         return True
+
+    # Webhook delivery
+
+    def balance_between(self, urls: list[str]) -> None:
+        """Delivers webhook updates to these URLs in turn instead of the one set by setWebhook."""
+        self.webhook_targets = list(urls)
+
+    async def wait_for_webhook(self, timeout: float = 30) -> None:
+        """Waits until the bot has set its webhook."""
+        deadline = time.monotonic() + timeout
+        while self.webhook is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the bot set no webhook")
+            await asyncio.sleep(0.02)
+
+    async def _deliver_webhooks(self) -> None:
+        async with aiohttp.ClientSession() as client:
+            while not self._closing:
+                self._webhook_wake.clear()
+                if self.webhook is not None:
+                    self._start_deliveries(client)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._webhook_wake.wait(), 0.05)
+
+    def _start_deliveries(self, client: aiohttp.ClientSession) -> None:
+        """Posts the oldest waiting update of every chat that has none in flight."""
+        assert self.webhook is not None
+        busy = {chat_of(u) for u in self._updates if u["update_id"] in self.webhook_in_flight}
+        now = time.monotonic()
+        for update in list(self._updates):
+            chat = chat_of(update)
+            if chat in busy:
+                continue
+            busy.add(chat)  # later updates of this chat wait for this one
+            if update.get("_retry_at", 0) > now:
+                continue
+            if len(self.webhook_in_flight) >= self.webhook["max_connections"]:
+                return
+            targets = self.webhook_targets or [self.webhook["url"]]
+            target = targets[next(self._round_robin) % len(targets)]
+            self.webhook_in_flight[update["update_id"]] = target
+            self._unanswered.append((chat, now))
+            post = asyncio.create_task(self._post_update(client, update, target))
+            self._posts.add(post)
+            post.add_done_callback(self._posts.discard)
+
+    async def _post_update(
+        self, client: aiohttp.ClientSession, update: dict[str, Any], target: str
+    ) -> None:
+        assert self.webhook is not None
+        headers = {}
+        if self.webhook["secret_token"]:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+        body = {k: v for k, v in update.items() if not k.startswith("_")}
+        reply: Any = None
+        outcome: int | str
+        try:
+            async with client.post(
+                target, json=body, headers=headers, timeout=aiohttp.ClientTimeout(total=60)
+            ) as response:
+                outcome = response.status
+                if 200 <= outcome < 300 and (await response.read()):
+                    reply = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            outcome = type(error).__name__
+        self.webhook_deliveries.append((update["update_id"], target, outcome))
+        del self.webhook_in_flight[update["update_id"]]
+        if isinstance(outcome, int) and 200 <= outcome < 300:
+            self._updates.remove(update)  # acknowledged: Telegram forgets it
+            if isinstance(reply, dict) and reply.get("method"):
+                await self._carry_out(reply)
+        else:  # as Telegram: again at once, then after longer and longer waits
+            failures = update.get("_failures", 0)
+            update["_failures"] = failures + 1
+            delay = self.redelivery_delay * 2 ** (failures - 1) if failures else 0
+            update["_retry_at"] = time.monotonic() + delay
+        self._touch()
+        self._webhook_wake.set()
+
+    async def _carry_out(self, reply: dict[str, Any]) -> None:
+        """Runs the method a webhook response asked for; Telegram reports no result."""
+        method = str(reply["method"])
+        params = {k: v for k, v in reply.items() if k != "method"}
+        self.webhook_replies.append((method, params))
+        handler = getattr(self, f"_api_{method.lower()}", None)
+        if handler is None:
+            self.rejected.append((method, "Not Found"))
+            return
+        try:
+            await handler(params)
+        except ApiError as error:
+            self.rejected.append((method, error.description))
 
     # Helpers for the methods
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from pydantic import SecretStr
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from bot.settings import Settings
 from bot.telegram_bot import build_application
+from bot.webhook import serve
 from tests.fakebotapi import FakeBotApi, FakeUser
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,9 +48,14 @@ async def bot_in_this_loop(
 
 
 async def start_bot_process(
-    api: FakeBotApi, data_dir: Path, *, log: Path | None = None, **extra_env: str
+    api: FakeBotApi,
+    data_dir: Path,
+    *,
+    log: Path | None = None,
+    command: str = "telegram",
+    **extra_env: str,
 ) -> asyncio.subprocess.Process:
-    """Starts `python -m bot telegram` as its own process, logging to `log` or `bot_log(data_dir)`.
+    """Starts `python -m bot <command>` as its own process, logging to `log` or `bot_log(data_dir)`.
 
     A file, not a pipe: a pipe nobody reads fills up and stalls a talkative bot.
     """
@@ -65,12 +73,74 @@ async def start_bot_process(
             sys.executable,
             "-m",
             "bot",
-            "telegram",
+            command,
             env=env,
             cwd=data_dir,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=log_file,
         )
+
+
+async def bot_by_webhook_in_this_loop(
+    api: FakeBotApi, data_dir: Path, **settings_overrides: Any
+) -> AsyncIterator[Path]:
+    """Runs the bot as a webhook worker in this event loop; the fake server posts to it."""
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    settings = Settings(
+        telegram_bot_token=SecretStr(TOKEN),
+        telegram_base_url=api.base_url,
+        telegram_base_file_url=api.base_file_url,
+        data_dir=data_dir,
+        webhook_url=f"http://127.0.0.1:{port}/telegram",
+        port=port,
+        **settings_overrides,
+    )
+    application = build_application(settings)
+    serving = asyncio.create_task(serve(application, settings, sockets=[listening]))
+    await api.wait_for_webhook()
+    yield data_dir
+    application.bot_data["webhook_server"].should_exit = True
+    await serving
+
+
+async def start_webhook_worker(
+    api: FakeBotApi, data_dir: Path, log: Path, **extra_env: str
+) -> tuple[asyncio.subprocess.Process, str]:
+    """Starts `python -m bot webhook` on a free port; returns it with the URL it serves."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/telegram"
+    process = await start_bot_process(
+        api,
+        data_dir,
+        log=log,
+        command="webhook",
+        PORT=str(port),
+        WEBHOOK_URL=url,
+        WEBHOOK_LISTEN="127.0.0.1",
+        **extra_env,
+    )
+    return process, url
+
+
+async def wait_until_serving(url: str, timeout: float = 30) -> None:
+    """Waits until a webhook worker answers its health check."""
+    health = url.rsplit("/", 1)[0] + "/healthz"
+    deadline = asyncio.get_running_loop().time() + timeout
+    async with aiohttp.ClientSession() as client:
+        while True:
+            try:
+                async with client.get(health) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"no webhook worker at {url}")
+            await asyncio.sleep(0.1)
 
 
 def everything_stored(database_url: str) -> bytes:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Conflict
 
 from tests.fakebotapi import FakeBotApi
 
@@ -106,3 +108,49 @@ async def test_long_poll_returns_as_soon_as_a_person_types(api: FakeBotApi, bot:
     (update,) = await bot.get_updates(timeout=5)
     assert update.message is not None and update.message.text == "/start team7"
     assert update.message.entities[0].type == "bot_command"
+
+
+async def test_webhook_delivery_keeps_each_chat_in_order_and_redelivers_failures(
+    api: FakeBotApi, bot: Bot
+) -> None:
+    ada, bea = api.user(1, "Ada"), api.user(2, "Bea")
+    arrived: list[tuple[int, str]] = []
+    first_of_ada = asyncio.Event()
+    refused_once: set[int] = set()
+
+    async def receive(request: web.Request) -> web.Response:
+        update = await request.json()
+        if request.headers.get("X-Telegram-Bot-Api-Secret-Token") != "s3cret":
+            return web.Response(status=403)
+        arrived.append((update["message"]["chat"]["id"], update["message"]["text"]))
+        if update["message"]["text"] == "ada 1":
+            await first_of_ada.wait()  # Ada's first update is slow to handle
+        if update["message"]["text"] == "bea 2" and update["update_id"] not in refused_once:
+            refused_once.add(update["update_id"])
+            return web.Response(status=500)
+        return web.Response()
+
+    receiver = web.Application()
+    receiver.router.add_post("/hook", receive)
+    runner = web.AppRunner(receiver)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        await bot.set_webhook(f"http://127.0.0.1:{port}/hook", secret_token="s3cret")
+        with pytest.raises(Conflict):
+            await bot.get_updates()
+        for text in ("ada 1", "ada 2"):
+            await ada.send(text)
+        for text in ("bea 1", "bea 2", "bea 3"):
+            await bea.send(text)
+        while len([a for a in arrived if a[0] == 2]) < 4:  # bea 2 comes twice
+            await asyncio.sleep(0.02)
+        assert (1, "ada 2") not in arrived, "Ada's second waits for her first"
+        first_of_ada.set()
+        await api.settle()
+    finally:
+        await runner.cleanup()
+    assert [text for chat, text in arrived if chat == 1] == ["ada 1", "ada 2"]
+    assert [text for chat, text in arrived if chat == 2] == ["bea 1", "bea 2", "bea 2", "bea 3"]

@@ -1,0 +1,146 @@
+"""Webhook mode: Telegram posts each update to a small Starlette app served by uvicorn.
+
+In the style of PTB's custom-webhook example, with one difference that matters: an update is
+acknowledged only after it was processed and stored. A crash before that leaves Telegram
+without an answer, so it delivers the update again (to this worker or another one behind the
+load balancer); the update_id kept in the database makes that second delivery harmless.
+Telegram sends one chat's updates one at a time, each after the previous one was
+acknowledged, so a person's taps stay in order even when they land on different workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import re
+import secrets
+import socket
+from urllib.parse import urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.error import Forbidden
+from telegram.ext import Application, ContextTypes
+
+from bot.settings import Settings
+from bot.telegram_bot import build_application
+from bot.webhook_replies import WebhookReplies
+from storage.db import transaction
+from storage.identity import WEBHOOK_SECRET, stored_secret
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+SECRET_FORM = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts
+
+
+def webhook_secret(settings: Settings, application: Application) -> str:
+    """The secret from the settings, or the one generated once and kept with the data."""
+    if settings.webhook_secret is not None:
+        secret = settings.webhook_secret.get_secret_value()
+        if not SECRET_FORM.match(secret):
+            raise SystemExit("WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -.")
+        return secret
+    engine = application.bot_data["conversation"].engine
+    with transaction(engine) as session:
+        return stored_secret(session, WEBHOOK_SECRET, secrets.token_urlsafe(32))
+
+
+async def process_now(application: Application, update: Update) -> None:
+    """Processes the update through the application's processor; returns when it is done."""
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def process_and_report() -> None:
+        try:
+            await application.process_update(update)
+        except BaseException as error:
+            done.set_exception(error)
+            raise
+        done.set_result(None)
+
+    # The processor keeps one person's updates in order and bounds how many run at once.
+    await application.update_processor.process_update(update, process_and_report())
+    await done
+
+
+def webhook_app(application: Application, secret: str, path: str) -> Starlette:
+    """The ASGI app: Telegram's updates at `path`, and a health check for the load balancer."""
+    replies = WebhookReplies()
+    application.bot_data["webhook_replies"] = replies
+    failed: set[int] = set()
+
+    async def remember_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Someone who blocked the bot cannot be answered however often Telegram retries.
+        if isinstance(update, Update) and not isinstance(context.error, Forbidden):
+            failed.add(update.update_id)
+
+    application.add_error_handler(remember_failure)
+
+    async def telegram(request: Request) -> Response:
+        """Processes one update and acknowledges it only once it is done."""
+        given = request.headers.get(SECRET_HEADER, "").encode("latin-1")  # as received
+        if not hmac.compare_digest(given, secret.encode()):
+            return Response(status_code=403)
+        try:
+            update = Update.de_json(await request.json(), application.bot)
+        except (ValueError, KeyError, TypeError):
+            return Response(status_code=400)
+        await process_now(application, update)
+        call = replies.pop(update.update_id)
+        if update.update_id in failed:  # not acknowledged: Telegram sends it again
+            failed.discard(update.update_id)
+            return Response(status_code=500)
+        return JSONResponse(call) if call else Response()
+
+    async def health(_request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    return Starlette(routes=[Route(path, telegram, methods=["POST"]), Route("/healthz", health)])
+
+
+async def serve(
+    application: Application, settings: Settings, sockets: list[socket.socket] | None = None
+) -> None:
+    """Registers the webhook, then serves it until the process is told to stop."""
+    assert settings.webhook_url is not None
+    secret = webhook_secret(settings, application)
+    path = urlsplit(settings.webhook_url).path or "/"
+    config = uvicorn.Config(
+        webhook_app(application, secret, path),
+        host=settings.webhook_listen,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,  # a line per tap says nothing a failure log does not
+        lifespan="off",
+    )
+    server = uvicorn.Server(config)
+    application.bot_data["webhook_server"] = server
+    async with application:
+        if application.post_init:
+            await application.post_init(application)
+        await application.start()
+        serving = asyncio.create_task(server.serve(sockets))
+        while not server.started and not serving.done():  # listen first, then tell Telegram
+            await asyncio.sleep(0.01)
+        if server.started:
+            await application.bot.set_webhook(
+                settings.webhook_url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+                max_connections=settings.webhook_max_connections,
+            )
+            log.info("serving the webhook on port %d", settings.port)
+        await serving
+        await application.stop()
+
+
+def run_webhook(settings: Settings) -> int:
+    """Runs the bot as a webhook worker until stopped; several can serve one bot."""
+    if not settings.webhook_url:
+        raise SystemExit("Set WEBHOOK_URL to the public https URL Telegram should post to.")
+    asyncio.run(serve(build_application(settings), settings))
+    return 0
