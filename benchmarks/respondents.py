@@ -70,9 +70,13 @@ class Crowd:
     def receive(self, message: BotMessage) -> None:
         """A message reached a chat: a question with answer buttons is tapped at once."""
         respondent = self.respondents.get(message.chat_id)
-        if respondent is None or respondent.done or message.method == "sendphoto":
+        if respondent is None or message.method == "sendphoto":
             return
         answers = [d for d in message.buttons if d.startswith(ANSWER_PREFIX)]
+        if respondent.done:
+            if not answers or message.method != "sendmessage":
+                return
+            respondent.done = False  # that was a hint, not the end: a question follows
         if message.method.startswith("edit") and not answers:
             return  # the tapped question, now showing its answer
         if not answers and not respondent.taps:

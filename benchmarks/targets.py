@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from benchmarks.botapi import BotMessage, LeanBotApi, MessageHook
+from benchmarks.botapi import BotMessage, LeanBotApi
 from benchmarks.hr_report import generate
 from benchmarks.load import Config, wait_until_polling
 from benchmarks.process import start_bot
@@ -93,31 +93,34 @@ def question_of(data: str) -> str:
 class FirstQuestionAfter:
     """Notes, per person, where the first question after a restart stands in the dialogue.
 
-    None means the person got a message without a question first (a hint, not a resume).
+    A message without a question (a hint, or the final message) is noted as heard only: a
+    hint is followed by the question it points back to, the final message by nothing.
     """
 
-    def __init__(self, seen_before: dict[int, int], forward: MessageHook) -> None:
+    def __init__(self, seen_before: dict[int, int], crowd: Crowd) -> None:
         self.order = {q.id: n for n, q in enumerate(default_dialogue().questions)}
         self.seen_before = seen_before
-        self.forward = forward
-        self.first: dict[int, int | None] = {}
+        self.crowd = crowd
+        self.first: dict[int, int] = {}
         self.first_at: dict[int, float] = {}
+        self.heard: set[int] = set()
 
     def __call__(self, message: BotMessage) -> None:
         chat = message.chat_id
         answers = [d for d in message.buttons if d.startswith("a:")]
-        if chat not in self.first and message.method == "sendmessage":
-            if answers:
+        if message.method == "sendmessage":
+            if answers and chat not in self.first:
                 self.first[chat] = self.order[question_of(answers[0])]
                 self.first_at[chat] = time.monotonic()
-            elif self.seen_before.get(chat, -1) >= 0:  # a welcome comes before a first question
-                self.first[chat] = None
-                self.first_at[chat] = time.monotonic()
-        self.forward(message)
+            if answers or self.seen_before.get(chat, -1) >= 0:  # a welcome precedes a question
+                self.heard.add(chat)
+        self.crowd.receive(message)
 
     def resumed(self, user_id: int) -> bool:
-        position = self.first.get(user_id)
-        return position is not None and position > self.seen_before[user_id]
+        """Went on: a later question than the last one seen, or the end without any question."""
+        if user_id in self.first:
+            return self.first[user_id] > self.seen_before[user_id]
+        return user_id in self.heard and self.crowd.respondents[user_id].done
 
 
 async def restart(
@@ -145,7 +148,7 @@ async def restart(
             user_id: order[question_of(r.last_question.buttons[0])] if r.last_question else -1
             for user_id, r in crowd.respondents.items()
         }
-        watch = FirstQuestionAfter(seen_before, crowd.receive)
+        watch = FirstQuestionAfter(seen_before, crowd)
         api.on_message = watch
         api.first_poll.clear()
         api.reset_counts()
@@ -184,14 +187,14 @@ async def wait_for_replies(
     Returns who heard nothing: their press was lost with the killed process.
     """
     last_count, last_change = -1, time.monotonic()
-    while any(i not in watch.first for i in open_ids):
+    while any(i not in watch.heard for i in open_ids):
         count = sum(api.calls.values())
         if count != last_count:
             last_count, last_change = count, time.monotonic()
         elif time.monotonic() - last_change > quiet:
             break
         await asyncio.sleep(0.1)
-    return [i for i in open_ids if i not in watch.first]
+    return [i for i in open_ids if i not in watch.heard]
 
 
 @dataclass

@@ -27,7 +27,7 @@ TINY = [
     "--restart-crowd",
     "3",
     "--kill-after",
-    "1",
+    "0.4",
     "--hr-people",
     "300",
 ]
