@@ -15,7 +15,6 @@ from bot.conversation import Conversation, Policy
 from bot.render import Renderer
 from bot.settings import Settings
 from dialogues.loader import default_dialogue
-from reports.export import write
 from reports.hr import build_report
 from storage.db import make_engine
 from storage.migrate import current_revision
@@ -58,6 +57,7 @@ def report_main(
     organisation: str | None = None,
 ) -> int:
     """Writes the HR report, saying on stderr what it is doing while it works."""
+    from reports.export import write  # matplotlib and openpyxl: only the report needs them
     started = time.perf_counter()
 
     def progress(step: str) -> None:

@@ -34,7 +34,6 @@ from telegram.ext import (
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.app import build_conversation, build_renderer
-from bot.charts import summary_chart, team_chart
 from bot.conversation import Conversation, Outcome, Person, message
 from bot.processing import CALLS_PER_UPDATE, RespondentOrder, storage_call, storage_in_thread
 from bot.qr import qr_png
@@ -136,6 +135,9 @@ async def send_replies(
             await context.bot.send_photo(chat.id, qr_png(link), caption=rendered.text)
             continue
         if reply.template in ("team_result", "summary"):  # the picture first, then the words
+            # Imported on first use: matplotlib is ~45 MB that an interview never needs.
+            from bot.charts import summary_chart, team_chart
+
             locale = renderer.dialogue.locale(outcome.language)
             draw = (
                 partial(summary_chart, reply.data["placement"], locale)
