@@ -100,7 +100,6 @@ def main() -> None:
     parser.add_argument("--people", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database-url", help="default: a fresh SQLite file per size")
     args = parser.parse_args()
-    dialogue = default_dialogue()
     print(
         f"{'respondents':>12} {'generate s':>11} {'report s':>9} {'groups shown':>13} {'hidden':>7}"
     )
@@ -112,7 +111,7 @@ def main() -> None:
             generated = time.perf_counter() - started
             started = time.perf_counter()
             with Session(engine) as session:
-                report = build_report(session, dialogue=dialogue, min_group=5)
+                report = build_report(session, min_group=5)
             took = time.perf_counter() - started
             shown = sum(1 for g in report.groups if g.people is not None)
             hidden = sum(1 for g in report.groups if g.people is None)

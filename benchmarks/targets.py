@@ -221,7 +221,7 @@ def hr_report_timing(people: int, work_dir: Path, repeat: int = 3) -> HrResult:
     for _ in range(repeat):
         started = time.perf_counter()
         with Session(engine) as session:
-            report = build_report(session, dialogue=default_dialogue(), min_group=5)
+            report = build_report(session, min_group=5)
         timings.append(time.perf_counter() - started)
     engine.dispose()
     took = min(timings)

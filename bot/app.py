@@ -58,6 +58,7 @@ def report_main(
 ) -> int:
     """Writes the HR report, saying on stderr what it is doing while it works."""
     from reports.export import write  # matplotlib and openpyxl: only the report needs them
+
     started = time.perf_counter()
 
     def progress(step: str) -> None:
@@ -68,7 +69,6 @@ def report_main(
     with Session(make_engine(settings.effective_database_url)) as session:
         report = build_report(
             session,
-            dialogue=dialogue,
             min_group=settings.min_group_size,
             team=team,
             wave=wave,

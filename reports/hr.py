@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlmodel import Session
 
@@ -92,7 +91,6 @@ def role_question(dialogue: Dialogue) -> str:
 def build_report(
     session: Session,
     *,
-    dialogue: Dialogue,
     min_group: int,
     team: str | None = None,
     wave: int | None = None,
@@ -105,28 +103,26 @@ def build_report(
     come last: hiding is decided over the whole, so a filtered report never shows what the
     full one hides.
     """
-    role = role_question(dialogue)
     report = HrReport(min_group=min_group)
-    scope: dict[str, Any] = {"role_question": role, "organisation_id": None}
+    organisation_id = None
     if organisation is not None:
         found = team_queries.organisation_named(session, name=organisation)
         if found is None:
             raise UnknownOrganisation(organisation)
-        scope["organisation_id"] = found.id
+        organisation_id = found.id
     progress("roles and totals")
-    organisation_id = scope["organisation_id"]
     role_cells, totals = report_queries.role_and_total_cells(
         session, min_group=min_group, organisation_id=organisation_id
     )
     report.cells.extend(c for c in totals if c.mean is not None)
-    everyone = report_queries.group_sizes(session, kind="all", **scope)
+    everyone = report_queries.group_sizes(session, kind="all", organisation_id=organisation_id)
     report.groups.extend(_rows(everyone, min_group, hidden=set()))
     progress("teams")
     team_cells = report_queries.team_cells(
         session, min_group=min_group, organisation_id=organisation_id
     )
     for kind, group_cells in (("team", team_cells), ("role", role_cells)):
-        sizes = report_queries.group_sizes(session, kind=kind, **scope)
+        sizes = report_queries.group_sizes(session, kind=kind, organisation_id=organisation_id)
         hidden = hidden_groups(sizes, min_group)
         report.groups.extend(_rows(sizes, min_group, hidden))
         report.cells.extend(shown_cells(group_cells, sizes, totals, min_group))

@@ -22,7 +22,7 @@ class HrOverview:
 
     def reply(self) -> Reply:
         with Session(self.engine) as session:  # a read: it takes no write lock
-            report = build_report(session, dialogue=self.dialogue, min_group=self.min_group)
+            report = build_report(session, min_group=self.min_group)
         shown = [g for g in report.groups if g.kind == "all" and g.people is not None]
         if not shown:
             return Reply("message", {"key": "report_no_data", "actions": []})

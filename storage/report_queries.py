@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, func, literal_column
 from sqlmodel import Session, col, select
 
-from storage.models import Answer, RoleTally, Scan, Team, TeamTally
+from storage.models import Result, RoleTally, Scan, Team, TeamTally
 
 GroupKind = Literal["team", "role", "all"]
 
@@ -56,7 +56,7 @@ def _group_column(kind: GroupKind) -> ColumnElement[str]:
     if kind == "team":
         return func.coalesce(Team.name, EMPTY)
     if kind == "role":
-        return func.coalesce(Answer.value, EMPTY)
+        return func.coalesce(Result.role, EMPTY)
     return EMPTY
 
 
@@ -65,9 +65,7 @@ def _keys(kind: GroupKind, *columns: ColumnElement[Any]) -> list[ColumnElement[A
     return list(columns[1:]) if kind == "all" else list(columns)
 
 
-def _joined(  # type: ignore[no-untyped-def]
-    statement, kind: GroupKind, role_question: str, organisation_id: int | None
-):
+def _joined(statement, kind: GroupKind, organisation_id: int | None):  # type: ignore[no-untyped-def]
     """Joins what the grouping needs; within one organisation only its teams' scans count."""
     if organisation_id is not None:
         statement = statement.join(Team, col(Team.id) == Scan.team_id).where(
@@ -76,21 +74,18 @@ def _joined(  # type: ignore[no-untyped-def]
     elif kind == "team":
         statement = statement.outerjoin(Team, col(Team.id) == Scan.team_id)
     if kind == "role":
-        return statement.outerjoin(
-            Answer, (col(Answer.scan_id) == Scan.id) & (col(Answer.question_id) == role_question)
-        )
+        return statement.outerjoin(Result, col(Result.scan_id) == Scan.id)
     return statement
 
 
 def group_sizes(
-    session: Session, *, kind: GroupKind, role_question: str, organisation_id: int | None = None
+    session: Session, *, kind: GroupKind, organisation_id: int | None = None
 ) -> list[GroupSize]:
     """How many finished scans each group has per wave; sizes are no one's answers."""
     group = _group_column(kind)
     statement = _joined(
         select(group, _wave(), func.count(col(Scan.id))).select_from(Scan),
         kind,
-        role_question,
         organisation_id,
     )
     keys = _keys(kind, group, _wave())

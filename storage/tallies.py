@@ -20,6 +20,7 @@ from storage.models import Result, ResultScore, RoleTally, Scan, Team, TeamTally
 
 NO_TEAM, NO_ORGANISATION = 0, 0
 Scores = dict[tuple[str, str], float | None]
+Rows = dict[tuple[object, ...], dict[str, Any]]  # tally rows by primary key
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,8 @@ def add(session: Session, placements: Iterable[Counted]) -> None:
     Rows are summed per key and written team tallies first, each in key order: two
     transactions then never wait for each other in a circle (no deadlock on PostgreSQL).
     """
-    team_rows: dict[tuple[object, ...], dict[str, Any]] = {}
-    role_rows: dict[tuple[object, ...], dict[str, Any]] = {}
+    team_rows: Rows = {}
+    role_rows: Rows = {}
     for placement in placements:
         scan, sign = placement.scan, placement.sign
         team = session.get(Team, scan.team_id) if scan.team_id else None
@@ -55,13 +56,18 @@ def add(session: Session, placements: Iterable[Counted]) -> None:
             role_key = {"organisation_id": organisation, "role": placement.role or "", **measure}
             _sum_into(team_rows, TeamTally, team_key, counts)
             _sum_into(role_rows, RoleTally, role_key, counts)
-    for table, rows in ((TeamTally, team_rows), (RoleTally, role_rows)):
-        if rows:
-            add_to_existing(session, table, [rows[key] for key in sorted(rows)])  # type: ignore[type-var]
+    _write(session, TeamTally, team_rows)
+    _write(session, RoleTally, role_rows)
+
+
+def _write(session: Session, table: type[TeamTally] | type[RoleTally], rows: Rows) -> None:
+    """Adds the summed rows to the table in key order (the order every transaction locks in)."""
+    if rows:
+        add_to_existing(session, table, [rows[key] for key in sorted(rows)])  # type: ignore[type-var]
 
 
 def _sum_into(
-    rows: dict[tuple[object, ...], dict[str, Any]],
+    rows: Rows,
     table: type[TeamTally] | type[RoleTally],
     key: dict[str, Any],
     counts: dict[str, Any],
@@ -77,14 +83,12 @@ def move_team(session: Session, *, team: Team, organisation_id: int) -> None:
     before = team.organisation_id or NO_ORGANISATION
     if before == organisation_id:
         return
-    rows = list(_role_sums(session, team_id=team.id))
-    moved = [_negated({**row, "organisation_id": before}) for row in rows] + [
-        {**row, "organisation_id": organisation_id} for row in rows
-    ]
-    keys = [c.name for c in RoleTally.__table__.primary_key.columns]  # type: ignore[attr-defined]
-    moved.sort(key=lambda row: tuple(row[name] for name in keys))
-    if moved:
-        add_to_existing(session, RoleTally, moved)
+    rows: Rows = {}
+    for key, counts in _role_sums(session, team_id=team.id):
+        taken = {name: -value for name, value in counts.items()}
+        _sum_into(rows, RoleTally, {**key, "organisation_id": before}, taken)
+        _sum_into(rows, RoleTally, {**key, "organisation_id": organisation_id}, counts)
+    _write(session, RoleTally, rows)
 
 
 def rebuild(session: Session) -> None:
@@ -129,7 +133,10 @@ def _sums(*keys: ColumnElement[object]):  # type: ignore[no-untyped-def]
     )
 
 
-def _role_sums(session: Session, *, team_id: int | None) -> Iterable[dict[str, object]]:
+def _role_sums(
+    session: Session, *, team_id: int | None
+) -> Iterable[tuple[dict[str, Any], dict[str, Any]]]:
+    """A team's results summed per role, wave and measure: (key, counts) pairs."""
     role = func.coalesce(Result.role, literal_column("''"))
     wave = func.coalesce(Scan.wave, literal_column("1"))
     statement = (
@@ -139,16 +146,5 @@ def _role_sums(session: Session, *, team_id: int | None) -> Iterable[dict[str, o
         .group_by(role, wave, ResultScore.model, ResultScore.dimension)
     )
     for role_, wave_, model, dimension, people, known, total in session.exec(statement):  # type: ignore[call-overload]
-        yield {
-            "role": role_,
-            "wave": wave_,
-            "model": model,
-            "dimension": dimension,
-            "people": int(people),
-            "known": int(known),
-            "total": float(total),
-        }
-
-
-def _negated(row: dict[str, object]) -> dict[str, object]:
-    return {**row, "people": -row["people"], "known": -row["known"], "total": -row["total"]}  # type: ignore[operator]
+        key = {"role": role_, "wave": wave_, "model": model, "dimension": dimension}
+        yield key, {"people": int(people), "known": int(known), "total": float(total)}

@@ -58,7 +58,7 @@ def organisation(conversation: Conversation) -> dict[str, str]:
 
 def report_of(engine: Engine, dialogue: Dialogue, **filters: str | int) -> HrReport:
     with Session(engine) as session:
-        return build_report(session, dialogue=dialogue, min_group=MIN, **filters)  # type: ignore[arg-type]
+        return build_report(session, min_group=MIN, **filters)  # type: ignore[arg-type]
 
 
 def team_cells(report: HrReport, team: str) -> list[Cell]:
