@@ -14,10 +14,13 @@ import aiohttp
 from pydantic import SecretStr
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
 
 from bot.settings import Settings
 from bot.telegram_bot import build_application
 from bot.webhook import serve
+from storage.db import make_engine
+from storage.models import Answer
 from tests.fakebotapi import FakeBotApi, FakeUser
 
 REPO = Path(__file__).resolve().parent.parent
@@ -141,6 +144,15 @@ async def wait_until_serving(url: str, timeout: float = 30) -> None:
             if asyncio.get_running_loop().time() > deadline:
                 raise TimeoutError(f"no webhook worker at {url}")
             await asyncio.sleep(0.1)
+
+
+def stored_answers(database_url: str) -> list[tuple[str, str]]:
+    """Every stored answer as (question, value); an answer stored twice shows twice."""
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        answers = [(a.question_id, a.value) for a in session.exec(select(Answer))]
+    engine.dispose()
+    return answers
 
 
 def everything_stored(database_url: str) -> bytes:

@@ -16,9 +16,9 @@ import pytest
 from sqlmodel import Session, select
 
 from storage.db import make_engine
-from storage.models import Answer, ProcessedUpdate
+from storage.models import ProcessedUpdate
 from tests.fakebotapi import BOT_USER, FakeBotApi, FakeUser
-from tests.harness import start_and_consent, tap_and_settle
+from tests.harness import start_and_consent, stored_answers, tap_and_settle
 
 ROLE_QUESTION = "Wat is jouw rol in het werk?"
 CONSENTED = {"toestemming": "ja"}
@@ -113,11 +113,6 @@ async def at_role_question(api: FakeBotApi, user: FakeUser) -> None:
     assert ROLE_QUESTION in user.last["text"]
 
 
-def stored_answers(database_url: str) -> dict[str, str]:
-    with Session(make_engine(database_url)) as session:
-        return {a.question_id: a.value for a in session.exec(select(Answer))}
-
-
 def assert_calm(api: FakeBotApi, user: FakeUser, seen: int) -> None:
     """A hint, then the role question again with its buttons; nothing refused by Telegram."""
     new = [m["plain"] for m in user.messages[seen:]]
@@ -137,7 +132,7 @@ async def test_any_message_gets_a_hint_and_the_current_question(
     await eva.send_raw(MESSAGES[kind])
     await api.settle()
     assert_calm(api, eva, seen)
-    assert stored_answers(database_url) == CONSENTED
+    assert dict(stored_answers(database_url)) == CONSENTED
 
 
 def edited(user: FakeUser, message_id: int) -> dict[str, Any]:
@@ -190,7 +185,7 @@ async def test_odd_updates_get_a_hint_and_the_current_question(
     await api.settle()
     assert_calm(api, fay, seen)
     assert api.unanswered_callback_queries() == []
-    assert stored_answers(database_url) == CONSENTED
+    assert dict(stored_answers(database_url)) == CONSENTED
 
 
 async def test_start_in_the_middle_continues_where_the_person_was(
@@ -203,12 +198,12 @@ async def test_start_in_the_middle_continues_where_the_person_was(
     assert "Welkom terug!" in gus.messages[-2]["plain"]
     assert ROLE_QUESTION in gus.last["plain"]
     await tap_and_settle(api, gus, "👷 Medewerker")
-    assert stored_answers(database_url) == {**CONSENTED, "rol": "medewerker"}
+    assert dict(stored_answers(database_url)) == {**CONSENTED, "rol": "medewerker"}
     await gus.tap_on(gus.messages[-3]["message_id"], "🔄 Opnieuw beginnen")  # or start over
     await api.settle()
     assert "We beginnen opnieuw." in gus.messages[-2]["plain"]
     assert ROLE_QUESTION in gus.last["plain"]
-    assert stored_answers(database_url) == CONSENTED
+    assert dict(stored_answers(database_url)) == CONSENTED
     assert api.rejected == []
 
 
@@ -238,7 +233,7 @@ async def test_in_a_group_the_bot_points_to_a_private_chat(
     [[link]] = in_group.last["reply_markup"]["inline_keyboard"]
     assert link["url"] == f"https://t.me/{BOT_USER['username']}"
     assert ivo.messages == []
-    assert stored_answers(database_url) == {}
+    assert dict(stored_answers(database_url)) == {}
     assert api.rejected == []
 
 
@@ -263,7 +258,7 @@ async def test_the_same_update_delivered_twice_counts_once(
     await api.settle()
     assert [m["message_id"] for m in kim.messages].count(tapped) == 1
     assert sum("Vraag 2 van" in m["plain"] for m in kim.messages) == 1
-    assert stored_answers(database_url) == {**CONSENTED, "rol": "medewerker"}
+    assert dict(stored_answers(database_url)) == {**CONSENTED, "rol": "medewerker"}
     with Session(make_engine(database_url)) as session:
         assert update["update_id"] in {p.update_id for p in session.exec(select(ProcessedUpdate))}
     assert api.rejected == []
@@ -279,7 +274,7 @@ async def test_two_quick_taps_on_one_button_count_once(
     await lou.tap_on(question, "👷 Medewerker")
     await api.settle()
     assert sum("Vraag 2 van" in m["plain"] for m in lou.messages) == 1
-    assert stored_answers(database_url) == {**CONSENTED, "rol": "medewerker"}
+    assert dict(stored_answers(database_url)) == {**CONSENTED, "rol": "medewerker"}
     assert api.unanswered_callback_queries() == []
     assert api.rejected == []
 
@@ -295,5 +290,5 @@ async def test_a_quick_second_tap_on_another_option_does_not_change_the_answer(
     await api.settle()
     assert "Die knop hoort bij een eerdere vraag" in max_.messages[-2]["plain"]
     assert "Vraag 2 van" in max_.last["plain"]
-    assert stored_answers(database_url) == {**CONSENTED, "rol": "medewerker"}
+    assert dict(stored_answers(database_url)) == {**CONSENTED, "rol": "medewerker"}
     assert api.rejected == []

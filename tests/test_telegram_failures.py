@@ -12,19 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
 
-from storage.db import make_engine
-from storage.models import Answer
 from tests.fakebotapi import FakeBotApi
-from tests.harness import start_and_consent, tap_and_settle
+from tests.harness import start_and_consent, stored_answers, tap_and_settle
 
 SORRY = "er ging iets mis"
-
-
-def answers_in(database_url: str) -> dict[str, str]:
-    with Session(make_engine(database_url)) as session:
-        return {a.question_id: a.value for a in session.exec(select(Answer))}
 
 
 async def test_a_rate_limit_is_waited_out_before_the_next_question(
@@ -68,7 +60,7 @@ async def test_a_person_who_blocked_the_bot_is_left_alone_and_keeps_their_answer
         await tap_and_settle(api, pia, "👷 Medewerker")
     assert api.failed == [("sendmessage", 403)]  # one try: no retries, no apology sent after it
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
-    assert answers_in(database_url)["rol"] == "medewerker"
+    assert dict(stored_answers(database_url))["rol"] == "medewerker"
 
     api.failures.clear()  # Pia unblocks the bot and comes back
     await pia.send("/start")

@@ -17,9 +17,9 @@ from sqlmodel import Session, select
 from bot.settings import Settings
 from bot.webhook import run_webhook
 from storage.db import make_engine
-from storage.models import Answer, Respondent
+from storage.models import Respondent
 from tests.fakebotapi import FakeBotApi
-from tests.harness import TOKEN, bot_by_webhook_in_this_loop, start_and_consent
+from tests.harness import TOKEN, bot_by_webhook_in_this_loop, start_and_consent, stored_answers
 from tests.test_outbound_calls import calls_since
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -29,14 +29,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 async def webhook_bot(api: FakeBotApi, tmp_path: Path, database_url: str) -> AsyncIterator[Path]:
     async for data_dir in bot_by_webhook_in_this_loop(api, tmp_path, database_url=database_url):
         yield data_dir
-
-
-def stored_answers(database_url: str) -> list[tuple[str, str]]:
-    engine = make_engine(database_url)
-    with Session(engine) as session:
-        answers = [(a.question_id, a.value) for a in session.exec(select(Answer))]
-    engine.dispose()
-    return answers
 
 
 async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(

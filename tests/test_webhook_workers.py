@@ -19,10 +19,16 @@ import pytest
 from sqlmodel import Session, select
 
 from storage.db import make_engine
-from storage.models import Answer, Result
+from storage.models import Result
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.flow import WORKER_TAPS
-from tests.harness import answer_all, start_and_consent, start_webhook_worker, wait_until_serving
+from tests.harness import (
+    answer_all,
+    start_and_consent,
+    start_webhook_worker,
+    stored_answers,
+    wait_until_serving,
+)
 
 CROWD = 8
 FAILURE_MARKS = ("Traceback", " ERROR ", " CRITICAL ", "database is locked")
@@ -57,14 +63,6 @@ async def workers(
             await asyncio.wait_for(worker.process.wait(), 20)
 
 
-def answers_in(database_url: str) -> list[tuple[str, str]]:
-    engine = make_engine(database_url)
-    with Session(engine) as session:
-        answers = [(a.question_id, a.value) for a in session.exec(select(Answer))]
-    engine.dispose()
-    return answers
-
-
 def questions_seen(user: FakeUser) -> list[str]:
     """The 'Vraag n van m' lines the person got, in order."""
     return [m["plain"].split("\n")[0] for m in user.messages if m["plain"].startswith("Vraag ")]
@@ -95,7 +93,7 @@ async def test_taps_alternating_between_two_workers_arrive_once_and_in_order(
     assert len(seen) == len(set(seen)), "no question twice"
     numbers = [int(line.split()[1]) for line in seen]
     assert numbers == sorted(numbers), "in order"
-    answers = answers_in(database_url)
+    answers = stored_answers(database_url)
     assert len(answers) == len(set(answers)) == WORKER_TAPS
     engine = make_engine(database_url)
     with Session(engine) as session:
@@ -131,7 +129,7 @@ async def test_a_worker_killed_mid_update_loses_nothing(
     assert outcomes[-1][1] == 200
     seen = questions_seen(max_)
     assert len(seen) == len(set(seen)), "no question twice"
-    answers = answers_in(database_url)
+    answers = stored_answers(database_url)
     assert len(answers) == len(set(answers)) == WORKER_TAPS
     assert ("rol", "medewerker") in answers
     assert api.rejected == []
@@ -160,7 +158,7 @@ async def test_many_people_at_once_on_two_workers_each_get_every_answer_once(
     taps = await asyncio.gather(*(interview(user, n % 4) for n, user in enumerate(people)))
     await api.settle()
 
-    assert len(answers_in(database_url)) == sum(taps)
+    assert len(stored_answers(database_url)) == sum(taps)
     for user in people:
         assert "Klaar! Dit is jouw uitslag." in user.last["plain"]
         seen = questions_seen(user)
