@@ -91,9 +91,19 @@ class Outcome:
     repeat: bool = False
 
 
-def message(key: str, *actions: str, **params: Any) -> Reply:
-    """A short text from the locale, its {placeholders} filled from `params`."""
+def message(
+    key: str,
+    *actions: str,
+    buttons: list[tuple[str, dict[str, Any], str]] | None = None,
+    **params: Any,
+) -> Reply:
+    """A short text from the locale, its {placeholders} filled from `params`.
+
+    `buttons` are extra choices: (message key of the label, its placeholders, callback data).
+    """
     data: dict[str, Any] = {"key": key, "actions": list(actions)}
+    if buttons:
+        data["buttons"] = buttons
     return Reply("message", {**data, "params": params} if params else data)
 
 
@@ -299,8 +309,7 @@ class Conversation:
         """The language the person chose with /taal, else their Telegram language if we have it."""
         with Session(self.engine) as session:
             respondent = queries.get_respondent(session, pseudonym=self.pseudonym_of(person))
-        chosen = respondent.language if respondent else None
-        return chosen or self._language(person.language)
+        return self._language_for(respondent, person)
 
     @once
     def choose_language(self, person: Person, code: str | None = None) -> Outcome:
@@ -312,16 +321,14 @@ class Conversation:
                     ("language_button", {"name": locale.name}, language_data(language))
                     for language, locale in self.dialogue.locales.items()
                 ]
-                choice = message("language_choice")
-                choice.data["buttons"] = choices
-                return self._outcome(loaded, [choice])
+                return self._outcome(loaded, [message("language_choice", buttons=choices)])
             loaded = self._load(session, person, create=True)
             assert loaded.respondent is not None
             loaded.respondent.language = loaded.language = code  # kept until changed again
             session.add(loaded.respondent)
             interview = loaded.interview
-            open_question = interview is not None and interview.state not in (DONE, DECLINED)
-            follow_up = [interview.prompt()] if interview is not None and open_question else []
+            still_open = interview is not None and interview.state not in (DONE, DECLINED)
+            follow_up = [interview.prompt()] if interview is not None and still_open else []
             return self._outcome(loaded, [message("language_set"), *follow_up])
 
     @once
@@ -404,8 +411,7 @@ class Conversation:
         respondent = queries.get_respondent(session, pseudonym=name, lock=True)
         if respondent is None and create:
             respondent = queries.create_respondent(session, pseudonym=name, language=None)
-        # A language chosen with /taal wins over the Telegram app's language.
-        language = (respondent.language if respondent else None) or self._language(person.language)
+        language = self._language_for(respondent, person)
         if respondent is None or respondent.id is None:
             return _Loaded(None, None, None, {}, language)
         scan = queries.latest_scan(session, respondent_id=respondent.id)
@@ -487,8 +493,8 @@ class Conversation:
         if organisation is not None:  # a lead link: this person makes teams in it
             team_queries.join_organisation(session, pseudonym=name, organisation=organisation)
             return None, [message("organisation_joined", organisation=organisation.name)]
-        since = utcnow() - self.policy.hr_invite_valid
-        if team_queries.use_hr_invite(session, code=code, pseudonym=name, since=since):
+        invites_since = utcnow() - self.policy.hr_invite_valid
+        if team_queries.use_hr_invite(session, code=code, pseudonym=name, since=invites_since):
             return None, [message("hr_granted")]
         team_queries.record_wrong_code(session, pseudonym=name)
         return None, [message("code_unknown")]
@@ -563,6 +569,11 @@ class Conversation:
     def _consent_value(self) -> str:
         consent = self.dialogue.questions[0]
         return next(o.value for o in consent.options if not o.ends_interview)
+
+    def _language_for(self, respondent: Respondent | None, person: Person) -> str | None:
+        """A language chosen with /taal wins over the Telegram app's language."""
+        chosen = respondent.language if respondent else None
+        return chosen or self._language(person.language)
 
     def _language(self, code: str | None) -> str | None:
         if not code:

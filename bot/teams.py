@@ -107,11 +107,8 @@ class Teams:
             return self._outcome(person, [message("no_team")])
         if len(teams) == 1:
             return self.results(person, teams[0].code)
-        choice = message("team_choice")
-        choice.data["buttons"] = [
-            ("team_show_button", {"team": t.name}, team_data("show", t.code)) for t in teams
-        ]
-        return self._outcome(person, [choice])
+        choices = [("team_show_button", {"team": t.name}, team_data("show", t.code)) for t in teams]
+        return self._outcome(person, [message("team_choice", buttons=choices)])
 
     def results(self, person: Person, code: str) -> Outcome:
         """The team's picture, or only how many answered while that is below the minimum."""
