@@ -47,7 +47,11 @@ def path_place(dialogue: Dialogue, answers: Answers, factors: dict[str, float | 
     level, ring = ring_of(rules, factors)
     scores = {p.process: mean_score(dialogue, answers, p.questions) for p in rules.processes}
     process = process_of(rules, scores)
-    position = next(
+    return PathPlace(level, ring, scores, process, position_of(rules, ring, process))
+
+
+def position_of(rules: PathRules, ring: str | None, process: str | None) -> str | None:
+    """One of the 12 positions, when both the ring and the process are known."""
+    return next(
         (p.position for p in rules.positions if p.ring == ring and p.process == process), None
     )
-    return PathPlace(level, ring, scores, process, position)

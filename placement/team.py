@@ -1,11 +1,11 @@
-"""A team's place on the path and the interventions that fit it, from the team's averages only."""
+"""A group's place on the path, and the interventions that fit a team, from averages only."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from dialogues.loader import Dialogue
-from placement.path import process_of, ring_of
+from placement.path import position_of, process_of, ring_of
 from placement.regie import strongest_and_weakest
 from placement.tips import TipContext, choose_tips
 
@@ -13,24 +13,31 @@ Means = dict[tuple[str, str], float | None]
 
 
 @dataclass(frozen=True)
-class TeamAdvice:
+class GroupPlace:
     ring: str | None
     process: str | None
     position: str | None
+
+
+@dataclass(frozen=True)
+class TeamAdvice(GroupPlace):
     tips: list[str]
 
 
-def team_advice(dialogue: Dialogue, means: Means) -> TeamAdvice:
-    """Applies the path rules to the team's means and picks three interventions for the lead."""
-    rules = dialogue.scoring
-    factors = {f: means.get(("eigen_regie", f)) for f in dialogue.model("eigen_regie").dimensions}
-    _, ring = ring_of(rules.path, factors)
-    processes = {p.process: means.get(("leerstructuur", p.process)) for p in rules.path.processes}
-    process = process_of(rules.path, processes)
-    position = next(
-        (p.position for p in rules.path.positions if p.ring == ring and p.process == process),
-        None,
+def group_place(dialogue: Dialogue, means: Means) -> GroupPlace:
+    """Applies the path rules to a group's means: its ring, process and position."""
+    rules = dialogue.scoring.path
+    _, ring = ring_of(rules, _factors(dialogue, means))
+    process = process_of(
+        rules, {p.process: means.get(("leerstructuur", p.process)) for p in rules.processes}
     )
+    return GroupPlace(ring, process, position_of(rules, ring, process))
+
+
+def team_advice(dialogue: Dialogue, means: Means) -> TeamAdvice:
+    """The team's place on the path and three interventions for its lead."""
+    rules = dialogue.scoring
+    place = group_place(dialogue, means)
     phases = {
         layer.layer: int(mean + 0.5)  # half up, as the team result shows it
         if (mean := means.get(("groeimodel", layer.layer))) is not None
@@ -41,7 +48,12 @@ def team_advice(dialogue: Dialogue, means: Means) -> TeamAdvice:
         role_layer=rules.team.layer,
         own_layer=rules.phases.own_layer,
         phases=phases,
-        weakest=strongest_and_weakest(factors)[1],
+        weakest=strongest_and_weakest(_factors(dialogue, means))[1],
         preference=None,
     )
-    return TeamAdvice(ring, process, position, choose_tips(dialogue, context, rules.team.tips))
+    tips = choose_tips(dialogue, context, rules.team.tips)
+    return TeamAdvice(place.ring, place.process, place.position, tips)
+
+
+def _factors(dialogue: Dialogue, means: Means) -> dict[str, float | None]:
+    return {f: means.get(("eigen_regie", f)) for f in dialogue.model("eigen_regie").dimensions}

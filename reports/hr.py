@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from dialogues.loader import Dialogue
-from placement.team import TeamAdvice, team_advice
+from placement.team import GroupPlace, group_place
 from reports.anonymity import hidden_groups, shown_cells
 from storage import report_queries, team_queries
 from storage.report_queries import Cell, GroupKind, GroupSize
@@ -55,14 +55,14 @@ class HrReport:
         found = self._index.get((kind, group, wave, model, dimension))
         return found.mean if found else None
 
-    def path(self, dialogue: Dialogue, kind: GroupKind, group: str, wave: int) -> TeamAdvice:
+    def path(self, dialogue: Dialogue, kind: GroupKind, group: str, wave: int) -> GroupPlace:
         """A group's place on the path, from its shown means (unknown when they are hidden)."""
         measures = [
             *(("eigen_regie", f) for f in dialogue.model("eigen_regie").dimensions),
             *(("leerstructuur", p.process) for p in dialogue.scoring.path.processes),
         ]
         means = {m: self.cell(kind, group, wave, *m) for m in measures}
-        return team_advice(dialogue, means)
+        return group_place(dialogue, means)
 
     def perception(self, wave: int) -> list[tuple[str, float | None, float | None]]:
         """Per managing layer: how workers see it, and how that layer sees its own learning."""
