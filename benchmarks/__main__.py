@@ -3,7 +3,9 @@
     .venv/bin/python -m benchmarks [--respondents 1000] [--delay-ms 50] [--max-seconds 60]
 
 Every bot runs as its own process against a local Bot API server with a round-trip delay;
-simulated respondents all start at once and tap the next answer as soon as it arrives.
+simulated respondents all start at once and tap the next answer as soon as it arrives (the
+most a crowd can ask: the bot's capacity), and in the "paced" rows after reading it for a
+random 2-4 s (`--think`), as people do: the latency a person feels at that rate.
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ LOAD_HEADERS = (
 )
 
 
-def configurations() -> list[Config]:
-    """Our bot in each configuration this branch can run, and the reference bot."""
+def configurations(think: tuple[float, float] = (2.0, 4.0)) -> list[Config]:
+    """Our bot in each configuration this branch can run, the reference bot, the paced rows."""
     no_pg = postgres.unavailable()
     no_webhook = webhook_unavailable()
+    both = no_pg or no_webhook
     return [
         Config("ours polling sqlite"),
         Config("ours polling postgres", database="postgres", not_run=no_pg),
@@ -58,6 +61,15 @@ def configurations() -> list[Config]:
             "ours webhook x2 postgres", workers=2, database="postgres", not_run=no_pg or no_webhook
         ),
         Config("reference (PTB example)", bot=list(REFERENCE_BOT)),
+        Config("paced: ours polling sqlite", think=think),
+        Config("paced: ours polling postgres", database="postgres", think=think, not_run=no_pg),
+        Config(
+            "paced: ours webhook x2 postgres",
+            workers=2,
+            database="postgres",
+            think=think,
+            not_run=both,
+        ),
     ]
 
 
@@ -98,7 +110,7 @@ async def run_loads(args: argparse.Namespace, work_dir: Path) -> None:
     )
     results = []
     profiles: dict[str, Path] = {}
-    for config in configurations():
+    for config in configurations(tuple(args.think)):
         if args.only and not any(part in config.name for part in args.only):
             continue
         if args.profile and not config.not_run:
@@ -122,7 +134,7 @@ async def run_loads(args: argparse.Namespace, work_dir: Path) -> None:
     if reference and reference.rate:
         print()
         for result in results:
-            if result is not reference and result.rate:
+            if result is not reference and result.rate and not result.config.startswith("paced"):
                 ratio = result.rate / reference.rate
                 print(f"{result.config}: {ratio:.1f}x the reference rate (target 20x)")
     print(flush=True)
@@ -264,6 +276,14 @@ def main() -> None:
     parser.add_argument("--respondents", type=int, default=1000)
     parser.add_argument("--delay-ms", type=float, default=50)
     parser.add_argument("--max-seconds", type=float, default=60)
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=[2.0, 4.0],
+        metavar=("MIN", "MAX"),
+        help="seconds a respondent of the paced rows reads before tapping",
+    )
     parser.add_argument("--parts", nargs="+", default=PARTS, choices=PARTS)
     parser.add_argument("--open", type=int, default=10_000, help="interviews open at once")
     parser.add_argument(

@@ -34,6 +34,7 @@ class Config:
     env: dict[str, str] = field(default_factory=dict)
     database: str = "sqlite"  # or "postgres": a throwaway server for this run
     workers: int = 0  # webhook worker processes; 0: one process polling
+    think: tuple[float, float] | None = None  # respondents read this long (s) before tapping
     not_run: str | None = None  # the reason, when this configuration cannot run here
 
 
@@ -133,7 +134,7 @@ async def run_load(
     data_dir.mkdir(parents=True, exist_ok=True)
     with database_for(config) as database_env:
         async with LeanBotApi(delay_ms) as api:
-            crowd = Crowd(api, respondents, stop_after_taps=stop_after_taps)
+            crowd = Crowd(api, respondents, stop_after_taps=stop_after_taps, think=config.think)
             bots = await start_group(config, api, data_dir, {**config.env, **database_env})
             try:
                 await asyncio.sleep(1.0)  # start-up calls (command menu, first tidy) are not load

@@ -1,7 +1,12 @@
-"""Simulated respondents: each sends /start, then taps an answer the moment a question arrives."""
+"""Simulated respondents: each sends /start, then taps an answer when a question arrives.
+
+Without think time a respondent taps the instant the question arrives (the most load a crowd
+can make); with it, each reads for a random while first, as people do.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from dataclasses import dataclass, field
@@ -41,12 +46,14 @@ class Crowd:
     size: int
     seed: int = 7
     stop_after_taps: int | None = None  # leave interviews open after this many taps
+    think: tuple[float, float] | None = None  # seconds each reads before tapping (min, max)
     respondents: dict[int, Respondent] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
     presses: int = 0
     replies_seen: int = 0
     started_at: float = 0.0
     last_reply_at: float = 0.0
+    thinking: int = 0
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -97,7 +104,19 @@ class Crowd:
             respondent.tapped_at = None
             return
         choice = self.consent if self.consent in answers else self.rng.choice(answers)
-        respondent.tapped_at = now
+        respondent.tapped_at = None
+        if self.think is None:
+            self.tap(respondent, message, choice)
+            return
+        self.thinking += 1
+        pause = self.rng.uniform(*self.think)
+        asyncio.get_running_loop().call_later(pause, self.tap, respondent, message, choice)
+
+    def tap(self, respondent: Respondent, message: BotMessage, choice: str) -> None:
+        """The respondent taps `choice` under `message`; the clock for its answer starts."""
+        if self.think is not None:
+            self.thinking -= 1
+        respondent.tapped_at = time.monotonic()
         respondent.last_choice = choice
         respondent.taps += 1
         self.presses += 1
@@ -121,4 +140,4 @@ class Crowd:
 
     @property
     def all_settled(self) -> bool:
-        return all(r.tapped_at is None for r in self.respondents.values())
+        return not self.thinking and all(r.tapped_at is None for r in self.respondents.values())

@@ -24,7 +24,8 @@ from statemachine.interview import DECLINED
 from storage import queries, team_queries
 from storage.db import transaction
 from storage.identity import pseudonym, stored_key
-from storage.models import Respondent, Scan, Team, as_utc, utcnow
+from storage.models import Scan, Team, as_utc, utcnow
+from storage.queries import StoredRespondent, StoredScan
 
 ANSWER_PREFIX = "a"
 NAV_PREFIX = "nav"
@@ -129,8 +130,8 @@ def once(method: Method) -> Method:
 
 @dataclass
 class _Loaded:
-    respondent: Respondent | None
-    scan: Scan | None
+    respondent: StoredRespondent | None
+    scan: StoredScan | None
     interview: Interview | None
     answers: dict[str, str]
     language: str | None
@@ -172,8 +173,7 @@ class Conversation:
                 return self._outcome(loaded, [*notes, Reply("welcome"), interview.prompt()])
             assert scan is not None
             if team is not None and scan.team_id is None and interview.state != DONE:
-                scan.team_id, scan.wave = team.id, team.wave  # started before tapping the link
-                session.add(scan)
+                queries.count_scan_for(session, scan=scan, team=team)  # started before the link
             if interview.state == DONE:  # the summary again: its first sending may have been lost
                 summary = self._summary(session, loaded)
                 return self._outcome(loaded, [*notes, summary, message("already_done")])
@@ -324,8 +324,8 @@ class Conversation:
                 return self._outcome(loaded, [message("language_choice", buttons=choices)])
             loaded = self._load(session, person, create=True)
             assert loaded.respondent is not None
-            loaded.respondent.language = loaded.language = code  # kept until changed again
-            session.add(loaded.respondent)
+            queries.set_language(session, respondent=loaded.respondent, language=code)
+            loaded.language = code  # kept until changed again
             interview = loaded.interview
             still_open = interview is not None and interview.state not in (DONE, DECLINED)
             follow_up = [interview.prompt()] if interview is not None and still_open else []
@@ -336,7 +336,7 @@ class Conversation:
         """Shows everything stored about the person."""
         with transaction(self.engine) as session:
             loaded = self._load(session, person)
-            if loaded.respondent is None or loaded.respondent.id is None:
+            if loaded.respondent is None:
                 return self._outcome(loaded, [message("no_data")])
             scans = [
                 self._scan_view(session, scan)
@@ -408,19 +408,18 @@ class Conversation:
         ):
             raise _Repeat
         name = self.pseudonym_of(person)
-        respondent = queries.get_respondent(session, pseudonym=name, lock=True)
-        if respondent is None and create:
-            respondent = queries.create_respondent(session, pseudonym=name, language=None)
+        stored = queries.load_person(session, pseudonym=name, lock=True)
+        if stored.respondent is None and create:
+            stored = queries.create_respondent(session, pseudonym=name, language=None)
+        respondent, scan, answers = stored.respondent, stored.scan, stored.answers
         language = self._language_for(respondent, person)
-        if respondent is None or respondent.id is None:
+        if respondent is None:
             return _Loaded(None, None, None, {}, language)
-        scan = queries.latest_scan(session, respondent_id=respondent.id)
-        if scan is None or scan.id is None:
+        if scan is None:
             return _Loaded(respondent, None, None, {}, language)
         if scan.state not in queries.CLOSED_STATES and self._idle_too_long(scan):
-            queries.expire_scan(session, scan=scan)
+            queries.expire_scan(session, scan_id=scan.id)
             return _Loaded(respondent, None, None, {}, language)
-        answers = queries.scan_answers(session, scan_id=scan.id)
         interview = Interview(
             dialogue=self.dialogue,
             answers=dict(answers),
@@ -433,7 +432,7 @@ class Conversation:
         """The keyed hash that stands for this person in storage."""
         return pseudonym(key=self._key, channel=person.channel, external_id=person.external_id)
 
-    def _idle_too_long(self, scan: Scan) -> bool:
+    def _idle_too_long(self, scan: StoredScan) -> bool:
         return utcnow() - as_utc(scan.updated_at) > self.policy.idle_expiry
 
     def _recently_changed(self, loaded: _Loaded) -> bool:
@@ -458,7 +457,7 @@ class Conversation:
         }
 
     def _new_scan(self, session: Session, loaded: _Loaded, team: Team | None) -> Interview:
-        assert loaded.respondent is not None and loaded.respondent.id is not None
+        assert loaded.respondent is not None
         interview = self.machine.new()
         loaded.scan = queries.create_scan(
             session,
@@ -552,7 +551,7 @@ class Conversation:
         placement = compute_placement(self.dialogue, loaded.interview.applicable_answers())
         movement = None
         respondent, scan = loaded.respondent, loaded.scan
-        if respondent and respondent.id and scan and scan.id:
+        if respondent and scan:
             earlier = queries.previous_result(
                 session, respondent_id=respondent.id, before_scan_id=scan.id
             )
@@ -570,7 +569,7 @@ class Conversation:
         consent = self.dialogue.questions[0]
         return next(o.value for o in consent.options if not o.ends_interview)
 
-    def _language_for(self, respondent: Respondent | None, person: Person) -> str | None:
+    def _language_for(self, respondent: StoredRespondent | None, person: Person) -> str | None:
         """A language chosen with /taal wins over the Telegram app's language."""
         chosen = respondent.language if respondent else None
         return chosen or self._language(person.language)
@@ -585,7 +584,7 @@ class Conversation:
         return Outcome(replies=replies, language=loaded.language)
 
 
-def _new_wave(scan: Scan | None, team: Team | None) -> bool:
+def _new_wave(scan: StoredScan | None, team: Team | None) -> bool:
     """True when a finished scan counted for an earlier wave of this team: time for a new one."""
     return (
         scan is not None

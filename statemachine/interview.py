@@ -7,9 +7,8 @@ attaches it, fires one trigger, stores the result and asks `prompt()` what to sa
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from transitions import EventData, Machine, MachineError
@@ -285,7 +284,6 @@ def build_machine(dialogue: Dialogue) -> Machine:
 
 
 TRIGGERS = frozenset({"answer", "skip", "back", "pause", "resume", "restart"})
-INTERVIEW_FIELDS = frozenset(f.name for f in fields(Interview))
 
 
 class InterviewMachine:
@@ -294,9 +292,6 @@ class InterviewMachine:
     def __init__(self, dialogue: Dialogue) -> None:
         self.dialogue = dialogue
         self.machine = build_machine(dialogue)
-        # Storage calls may run in threads; transitions' add_model/remove_model are not
-        # thread-safe, and one trigger takes microseconds, so a lock costs nothing.
-        self._lock = threading.Lock()
 
     def new(self) -> Interview:
         return Interview(dialogue=self.dialogue, state=self.dialogue.questions[0].id)
@@ -306,17 +301,11 @@ class InterviewMachine:
         if trigger not in TRIGGERS:
             raise ValueError(f"unknown trigger {trigger!r}")
         before = (interview.state, dict(interview.answers), interview.resume_at)
-        with self._lock:
-            self.machine.add_model(interview, initial=interview.state)
-            try:
-                getattr(interview, trigger)(**kwargs)
-            except MachineError:
-                return False
-            finally:
-                self.machine.remove_model(interview)
-                # remove_model leaves the bound trigger methods behind; the next add_model
-                # would then skip binding them (with a warning each) and the interview would
-                # keep them.
-                for name in set(vars(interview)) - INTERVIEW_FIELDS:
-                    delattr(interview, name)
+        # The event runs on the interview without add_model: binding every trigger and state
+        # helper to each stored interview cost more than the transition itself, and nothing
+        # is left behind on the machine (so threads need no lock).
+        try:
+            self.machine.events[trigger].trigger(interview, **kwargs)
+        except MachineError:
+            return False
         return before != (interview.state, interview.answers, interview.resume_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -29,6 +30,32 @@ def add_to_existing(session: Session, model: type[SQLModel], rows: list[dict[str
     session.connection().execute(upsert, rows)
 
 
+def upsert_rows(
+    session: Session, model: type[SQLModel], rows: list[dict[str, Any]], *, key: list[str]
+) -> None:
+    """Inserts rows, or overwrites the other given columns of the row with the same `key`."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    statement = _insert_or_replace(dialect, table, tuple(key), tuple(rows[0]))
+    session.connection().execute(statement, rows)
+
+
+@functools.cache
+def _insert_or_replace(
+    dialect: str, table: Table, key: tuple[str, ...], names: tuple[str, ...]
+) -> Any:
+    """Built once per table and columns: answers are written this way on every tap."""
+    statement = _ON_CONFLICT_INSERTS[dialect](table)
+    replaced = {name: statement.excluded[name] for name in names if name not in key}
+    return statement.on_conflict_do_update(index_elements=list(key), set_=replaced)
+
+
+@functools.cache
+def _insert_or_skip(dialect: str, table: Table) -> Any:
+    """Built once per table: it runs on every tap (the update id)."""
+    return _ON_CONFLICT_INSERTS[dialect](table).on_conflict_do_nothing()
+
+
 def insert_unless_present(session: Session, model: type[SQLModel], **values: Any) -> bool:
     """Inserts one row; False if a row with the same unique key is already there.
 
@@ -37,12 +64,10 @@ def insert_unless_present(session: Session, model: type[SQLModel], **values: Any
     """
     table: Table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
-    on_conflict_insert = _ON_CONFLICT_INSERTS.get(dialect)
-    if on_conflict_insert is not None:
-        statement = on_conflict_insert(table).values(**values).on_conflict_do_nothing()
+    if dialect in _ON_CONFLICT_INSERTS:
         # SQLAlchemy drops an INSERT's row count unless asked to keep it.
         result = session.connection().execute(
-            statement, execution_options={"preserve_rowcount": True}
+            _insert_or_skip(dialect, table), values, execution_options={"preserve_rowcount": True}
         )
         return bool(result.rowcount == 1)
     try:  # any other database: a savepoint keeps the transaction usable after a duplicate

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import datetime
 
+from sqlalchemy import bindparam, func, insert
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, delete, select, update
 
 from storage import tallies
-from storage.inserts import insert_unless_present
+from storage.inserts import insert_unless_present, upsert_rows
 from storage.models import (
     Answer,
     HrGrant,
@@ -26,31 +29,106 @@ CLOSED_STATES = ("done", "declined", "expired")
 EXPIRED = "expired"
 
 
-def get_respondent(session: Session, *, pseudonym: str, lock: bool = False) -> Respondent | None:
-    """The person; with `lock`, their row stays locked until the transaction ends.
+@dataclass
+class StoredRespondent:
+    """A person's row as the conversation needs it; changes go through the functions below."""
 
-    The lock (SELECT ... FOR UPDATE on PostgreSQL) makes workers handling the same person
-    take turns; SQLite has no row locks and needs none: a write transaction locks the file.
+    id: int
+    pseudonym: str
+    language: str | None
+
+
+@dataclass
+class StoredScan:
+    """A scan's row as the conversation needs it; changes go through the functions below."""
+
+    id: int
+    state: str
+    resume_at: str | None
+    team_id: int | None
+    wave: int | None
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass
+class StoredPerson:
+    """A person with their latest scan and its answers, read in one query."""
+
+    respondent: StoredRespondent | None
+    scan: StoredScan | None
+    answers: dict[str, str]
+
+
+# Built once: these run on every tap, and building a statement costs more than running it.
+_respondents, _scans, _answers = Respondent.__table__, Scan.__table__, Answer.__table__  # type: ignore[attr-defined]
+_SCAN_COLUMNS = [getattr(_scans.c, f.name) for f in fields(StoredScan)]
+_RESPONDENT = select_columns(_respondents.c.id, _respondents.c.pseudonym, _respondents.c.language)
+_BY_PSEUDONYM = _respondents.c.pseudonym == bindparam("pseudonym")
+_newer = _scans.alias("newer")
+_LATEST_SCAN_ID = (
+    select_columns(func.max(_newer.c.id))
+    .where(_newer.c.respondent_id == _respondents.c.id)
+    .correlate(_respondents)
+    .scalar_subquery()
+)
+_PERSON = (
+    select_columns(
+        *_RESPONDENT.selected_columns, *_SCAN_COLUMNS, _answers.c.question_id, _answers.c.value
+    )
+    .select_from(
+        _respondents.outerjoin(_scans, _scans.c.id == _LATEST_SCAN_ID).outerjoin(
+            _answers, _answers.c.scan_id == _scans.c.id
+        )
+    )
+    .where(_BY_PSEUDONYM)
+)
+_LOCK_RESPONDENT = select_columns(_respondents.c.id).where(_BY_PSEUDONYM).with_for_update()
+_UPDATE_SCAN = update(_scans).where(_scans.c.id == bindparam("scan_id"))
+
+
+def get_respondent(session: Session, *, pseudonym: str) -> StoredRespondent | None:
+    row = session.connection().execute(_RESPONDENT.where(_BY_PSEUDONYM), {"pseudonym": pseudonym})
+    found = row.first()
+    return StoredRespondent(*found) if found else None
+
+
+def load_person(session: Session, *, pseudonym: str, lock: bool = False) -> StoredPerson:
+    """The person, their latest scan and its answers; with `lock`, locked until the end.
+
+    The lock (SELECT ... FOR UPDATE) makes workers handling the same person take turns. It
+    is a statement of its own: PostgreSQL re-reads a locked row once its holder commits,
+    but not the rows joined to it, so the read comes after the wait. SQLite has no row locks
+    and needs none: a write transaction locks the whole file.
     """
-    statement = select(Respondent).where(Respondent.pseudonym == pseudonym)
-    return session.exec(statement.with_for_update() if lock else statement).first()
+    connection = session.connection()
+    parameters = {"pseudonym": pseudonym}
+    if lock and connection.dialect.name != "sqlite":
+        connection.execute(_LOCK_RESPONDENT, parameters)
+    rows = connection.execute(_PERSON, parameters).all()
+    if not rows:
+        return StoredPerson(None, None, {})
+    first = rows[0]
+    respondent = StoredRespondent(*first[:3])
+    scan = StoredScan(*first[3:-2]) if first[3] is not None else None
+    answers = {row[-2]: row[-1] for row in rows if row[-2] is not None}
+    return StoredPerson(respondent, scan, answers)
 
 
-def create_respondent(session: Session, *, pseudonym: str, language: str | None) -> Respondent:
+def create_respondent(session: Session, *, pseudonym: str, language: str | None) -> StoredPerson:
     """Creates the person unless another worker just did, and returns them locked."""
     insert_unless_present(
         session, Respondent, pseudonym=pseudonym, language=language, created_at=utcnow()
     )
-    respondent = get_respondent(session, pseudonym=pseudonym, lock=True)
-    assert respondent is not None
-    return respondent
+    return load_person(session, pseudonym=pseudonym, lock=True)
 
 
-def latest_scan(session: Session, *, respondent_id: int) -> Scan | None:
-    statement = (
-        select(Scan).where(Scan.respondent_id == respondent_id).order_by(col(Scan.id).desc())
+def set_language(session: Session, *, respondent: StoredRespondent, language: str) -> None:
+    session.connection().execute(
+        update(_respondents).where(_respondents.c.id == respondent.id).values(language=language)
     )
-    return session.exec(statement).first()
+    respondent.language = language
 
 
 def create_scan(
@@ -60,11 +138,22 @@ def create_scan(
     state: str,
     team_id: int | None = None,
     wave: int | None = None,
-) -> Scan:
-    scan = Scan(respondent_id=respondent_id, state=state, team_id=team_id, wave=wave)
-    session.add(scan)
-    session.flush()
-    return scan
+) -> StoredScan:
+    now = utcnow()
+    values = {"state": state, "resume_at": None, "team_id": team_id, "wave": wave}
+    inserted = session.connection().execute(
+        insert(_scans).values(respondent_id=respondent_id, started_at=now, updated_at=now, **values)
+    )
+    scan_id = inserted.inserted_primary_key[0]
+    return StoredScan(id=scan_id, started_at=now, updated_at=now, finished_at=None, **values)
+
+
+def count_scan_for(session: Session, *, scan: StoredScan, team: Team) -> None:
+    """Lets a scan started without a team link count for the team after all."""
+    session.connection().execute(
+        _UPDATE_SCAN.values(team_id=team.id, wave=team.wave), {"scan_id": scan.id}
+    )
+    scan.team_id, scan.wave = team.id, team.wave
 
 
 def scan_answers(session: Session, *, scan_id: int) -> dict[str, str]:
@@ -75,7 +164,7 @@ def scan_answers(session: Session, *, scan_id: int) -> dict[str, str]:
 def save_progress(
     session: Session,
     *,
-    scan: Scan,
+    scan: StoredScan,
     state: str,
     resume_at: str | None,
     before: dict[str, str],
@@ -83,34 +172,36 @@ def save_progress(
     scores: dict[str, int | None],
 ) -> None:
     """Writes the answers that changed and the new position; committed together by the caller."""
+    connection = session.connection()
     gone = [qid for qid in before if qid not in after]
     if gone:
-        session.exec(  # type: ignore[call-overload]
-            delete(Answer).where(col(Answer.scan_id) == scan.id, col(Answer.question_id).in_(gone))
+        connection.execute(
+            delete(_answers).where(_answers.c.scan_id == scan.id, _answers.c.question_id.in_(gone))
         )
-    changed = {qid: value for qid, value in after.items() if before.get(qid) != value}
-    if changed:
-        existing = {
-            row.question_id: row
-            for row in session.exec(
-                select(Answer).where(
-                    Answer.scan_id == scan.id, col(Answer.question_id).in_(list(changed))
-                )
-            )
+    now = utcnow()
+    changed = [
+        {
+            "scan_id": scan.id,
+            "question_id": qid,
+            "value": value,
+            "score": scores.get(qid),
+            "answered_at": now,
         }
-        now = utcnow()
-        for qid, value in changed.items():
-            row = existing.get(qid) or Answer(scan_id=scan.id, question_id=qid, value=value)
-            row.value, row.score, row.answered_at = value, scores.get(qid), now
-            session.add(row)
-    scan.state, scan.resume_at, scan.updated_at = state, resume_at, utcnow()
-    session.add(scan)
+        for qid, value in after.items()
+        if before.get(qid) != value
+    ]
+    if changed:
+        upsert_rows(session, Answer, changed, key=["scan_id", "question_id"])
+    connection.execute(
+        _UPDATE_SCAN.values(state=state, resume_at=resume_at, updated_at=now), {"scan_id": scan.id}
+    )
+    scan.state, scan.resume_at, scan.updated_at = state, resume_at, now
 
 
 def save_result(
     session: Session,
     *,
-    scan: Scan,
+    scan: StoredScan,
     role: str | None,
     strongest: str | None,
     weakest: str | None,
@@ -122,7 +213,7 @@ def save_result(
     earlier = _counted(session, scan=scan)
     session.exec(delete(ResultScore).where(col(ResultScore.scan_id) == scan.id))  # type: ignore[call-overload]
     session.exec(delete(Result).where(col(Result.scan_id) == scan.id))  # type: ignore[call-overload]
-    tallies.add(session, [*earlier, tallies.Counted(scan, role, scores)])
+    tallies.add(session, [*earlier, tallies.Counted(scan.team_id, scan.wave, role, scores)])
     session.add(
         Result(
             scan_id=scan.id,
@@ -136,17 +227,19 @@ def save_result(
     for (model, dimension), score in scores.items():
         session.add(ResultScore(scan_id=scan.id, model=model, dimension=dimension, score=score))
     scan.finished_at = utcnow()
-    session.add(scan)
+    session.connection().execute(
+        _UPDATE_SCAN.values(finished_at=scan.finished_at), {"scan_id": scan.id}
+    )
 
 
-def _counted(session: Session, *, scan: Scan) -> list[tallies.Counted]:
+def _counted(session: Session, *, scan: StoredScan | Scan) -> list[tallies.Counted]:
     """A stored result, to take out of the tallies before it is replaced or deleted."""
     result = scan_result(session, scan_id=scan.id or 0)
     if result is None:
         return []
     rows = session.exec(select(ResultScore).where(ResultScore.scan_id == scan.id))
     scores = {(row.model, row.dimension): row.score for row in rows}
-    return [tallies.Counted(scan, result.role, scores, sign=-1)]
+    return [tallies.Counted(scan.team_id, scan.wave, result.role, scores, sign=-1)]
 
 
 def first_time_seen(session: Session, *, update_id: int) -> bool:
@@ -158,20 +251,22 @@ def first_time_seen(session: Session, *, update_id: int) -> bool:
     return insert_unless_present(session, ProcessedUpdate, update_id=update_id, seen_at=utcnow())
 
 
-def expire_scan(session: Session, *, scan: Scan) -> None:
+def expire_scan(session: Session, *, scan_id: int) -> None:
     """Closes an abandoned scan and drops its half-finished answers: they are never used."""
-    session.exec(delete(Answer).where(col(Answer.scan_id) == scan.id))  # type: ignore[call-overload]
-    scan.state, scan.resume_at = EXPIRED, None
-    session.add(scan)
+    connection = session.connection()
+    connection.execute(delete(_answers).where(_answers.c.scan_id == scan_id))
+    connection.execute(_UPDATE_SCAN.values(state=EXPIRED, resume_at=None), {"scan_id": scan_id})
 
 
 def expire_idle_scans(session: Session, *, idle_since: datetime) -> int:
     """Expires every open scan without activity since `idle_since`."""
     idle = session.exec(
-        select(Scan).where(col(Scan.state).not_in(CLOSED_STATES), col(Scan.updated_at) < idle_since)
+        select(Scan.id).where(
+            col(Scan.state).not_in(CLOSED_STATES), col(Scan.updated_at) < idle_since
+        )
     ).all()
-    for scan in idle:
-        expire_scan(session, scan=scan)
+    for scan_id in idle:
+        expire_scan(session, scan_id=scan_id)
     return len(idle)
 
 
@@ -204,9 +299,9 @@ def scan_result(session: Session, *, scan_id: int) -> Result | None:
     return session.exec(select(Result).where(Result.scan_id == scan_id)).first()
 
 
-def delete_respondent(session: Session, *, respondent: Respondent) -> int:
+def delete_respondent(session: Session, *, respondent: StoredRespondent) -> int:
     """Deletes a person with every scan, answer and result; returns the number of scans."""
-    scans = respondent_scans(session, respondent_id=respondent.id or 0)
+    scans = respondent_scans(session, respondent_id=respondent.id)
     # The aggregates stay right without this person.
     tallies.add(session, [counted for scan in scans for counted in _counted(session, scan=scan)])
     scan_ids = [s.id for s in scans]
@@ -218,7 +313,7 @@ def delete_respondent(session: Session, *, respondent: Respondent) -> int:
         session.exec(delete(table).where(col(table.pseudonym) == name))  # type: ignore[call-overload]
     # Teams stay for their members and for HR; they just no longer point to this lead.
     session.exec(update(Team).where(col(Team.lead) == name).values(lead=""))  # type: ignore[call-overload]
-    session.delete(respondent)
+    session.exec(delete(Respondent).where(col(Respondent.id) == respondent.id))  # type: ignore[call-overload]
     return len(scan_ids)
 
 

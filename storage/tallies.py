@@ -27,7 +27,8 @@ Rows = dict[tuple[object, ...], dict[str, Any]]  # tally rows by primary key
 class Counted:
     """One finished placement as the tallies count it; sign -1 takes it out again."""
 
-    scan: Scan
+    team_id: int | None
+    wave: int | None
     role: str | None
     scores: Scores
     sign: int = 1
@@ -42,8 +43,8 @@ def add(session: Session, placements: Iterable[Counted]) -> None:
     team_rows: Rows = {}
     role_rows: Rows = {}
     for placement in placements:
-        scan, sign = placement.scan, placement.sign
-        team = session.get(Team, scan.team_id) if scan.team_id else None
+        sign = placement.sign
+        team = session.get(Team, placement.team_id) if placement.team_id else None
         organisation = team.organisation_id if team and team.organisation_id else NO_ORGANISATION
         for (model, dimension), score in placement.scores.items():
             counts = {
@@ -51,8 +52,8 @@ def add(session: Session, placements: Iterable[Counted]) -> None:
                 "known": sign if score is not None else 0,
                 "total": sign * score if score is not None else 0.0,
             }
-            measure = {"wave": scan.wave or 1, "model": model, "dimension": dimension}
-            team_key = {"team_id": scan.team_id or NO_TEAM, **measure}
+            measure = {"wave": placement.wave or 1, "model": model, "dimension": dimension}
+            team_key = {"team_id": placement.team_id or NO_TEAM, **measure}
             role_key = {"organisation_id": organisation, "role": placement.role or "", **measure}
             _sum_into(team_rows, TeamTally, team_key, counts)
             _sum_into(role_rows, RoleTally, role_key, counts)

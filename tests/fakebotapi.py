@@ -810,8 +810,16 @@ class FakeUser:
         return self.api.push_update({"message": message})
 
     async def tap(self, label: str) -> str:
-        """Taps a button on the most recent keyboard, by its label or the start of it."""
+        """Taps a button on the most recent keyboard, by its label or the start of it.
+
+        A chat without a keyboard yet is given a few seconds: on a busy machine the question
+        can follow the welcome later than `settle` waits for quiet.
+        """
         message = self._latest_keyboard()
+        deadline = time.monotonic() + 5
+        while message is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            message = self._latest_keyboard()
         if message is None:
             raise AssertionError("no keyboard in the chat")
         return await self.tap_on(message["message_id"], label)

@@ -15,6 +15,9 @@ TINY = [
     "5",
     "--max-seconds",
     "60",
+    "--think",
+    "0.01",
+    "0.03",
     "--open",
     "4",
     "--open-wave",
@@ -58,6 +61,7 @@ def test_benchmark_with_a_tiny_crowd_prints_every_table() -> None:
 
     load = {row[0]: row for row in rows_of(out, "configuration")}
     assert "ours polling sqlite" in load and "reference (PTB example)" in load
+    assert "paced: ours polling sqlite" in load, "respondents who read before they tap"
     for name, row in load.items():
         if "not run:" in row[-1]:
             continue
