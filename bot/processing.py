@@ -23,6 +23,8 @@ Result = TypeVar("Result")
 # makes up to three Bot API calls at once, so the connection pool is sized to match.
 DEFAULT_CONCURRENCY = 64
 CALLS_PER_UPDATE = 4
+# Updates held in memory at most (polling): about four seconds of a busy Monday morning.
+DEFAULT_PENDING = 1000
 
 
 def respondent_key(update: object) -> int | None:
@@ -46,28 +48,47 @@ class RespondentOrder(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int = DEFAULT_CONCURRENCY) -> None:
         super().__init__(max_concurrent_updates)
-        self._queues: dict[int, deque[Awaitable[Any]]] = {}
+        self._queues: dict[int, deque[tuple[Awaitable[Any], asyncio.Future[None] | None]]] = {}
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Takes a slot, or waits outside the slots while this person is being served.
+
+        Either way it returns once the update ran, so PTB counts it as unfinished until then
+        (which `PendingLimit` relies on).
+        """
+        key = respondent_key(update)
+        queue = self._queues.get(key) if key is not None else None
+        if queue is None:
+            await super().process_update(update, coroutine)
+            return
+        ran = asyncio.get_running_loop().create_future()
+        queue.append((coroutine, ran))
+        await ran
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Runs the update now, or after this person's updates that came before it."""
+        """Runs the update now, then this person's updates that came in meanwhile."""
         key = respondent_key(update)
         if key is None:
             await coroutine
             return
         queue = self._queues.get(key)
-        if queue is not None:  # the task serving this person runs it after the earlier ones
-            queue.append(coroutine)
+        if queue is not None:  # arrived while it waited for a slot: the serving task runs it
+            queue.append((coroutine, None))
             return
-        self._queues[key] = queue = deque([coroutine])
+        self._queues[key] = queue = deque([(coroutine, None)])
         try:
             while queue:
-                await self._run(queue[0])
-                queue.popleft()
+                await self._run(queue[0][0])
+                _, ran = queue.popleft()
+                if ran is not None and not ran.done():
+                    ran.set_result(None)
         finally:
             del self._queues[key]
-            for left in queue:  # cancelled at shutdown: nothing else will run these
+            for left, ran in queue:  # cancelled at shutdown: nothing else will run these
                 if asyncio.iscoroutine(left):
                     left.close()
+                if ran is not None and not ran.done():
+                    ran.set_result(None)
 
     async def _run(self, coroutine: Awaitable[Any]) -> None:
         try:
@@ -80,6 +101,35 @@ class RespondentOrder(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to free: PTB waits for the running tasks, which drain their queues."""
+
+
+class PendingLimit(asyncio.Queue[object]):
+    """PTB's update queue with backpressure: polling waits while `limit` updates are unfinished.
+
+    PTB takes each update off the queue at once and gives it a task, so a bounded queue never
+    fills; this counts updates until PTB marks them done. 10,000 people pressing /start at the
+    same moment then wait at Telegram (which keeps updates for a day), not in our memory.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.unfinished = 0
+        self._room = asyncio.Event()
+        self._room.set()
+
+    async def put(self, item: object) -> None:
+        while self.unfinished >= self.limit:
+            self._room.clear()
+            await self._room.wait()
+        self.unfinished += 1
+        await super().put(item)
+
+    def task_done(self) -> None:
+        super().task_done()
+        self.unfinished -= 1
+        if self.unfinished < self.limit:
+            self._room.set()
 
 
 async def storage_call(

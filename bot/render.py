@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,9 @@ ACTIONS = {
     "keep_data": "forget_no",
 }
 TELEGRAM_LIMIT = 4096
+# Replies that depend on the content only (never on a person), so each is rendered once.
+CACHED_TEMPLATES = frozenset({"question"})
+CACHE_SIZE = 10_000  # well above every question x position x language x earlier answer
 # What the privacy statement promises when no settings say otherwise (see Policy, Settings).
 DEFAULT_FACTS = {"idle_days": 30, "retention_months": 12, "min_group": 5}
 
@@ -96,8 +99,15 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
+        self._cache: dict[tuple[object, ...], Message] = {}
 
     def render(self, reply: Reply, language: str | None = None) -> Message:
+        if reply.template not in CACHED_TEMPLATES:
+            return self._render(reply, language)
+        key = (reply.template, language, *_content_key(reply.data))
+        return self._cached(key, lambda: self._render(reply, language))
+
+    def _render(self, reply: Reply, language: str | None) -> Message:
         locale = self.dialogue.locale(language)
         data = dict(reply.data)
         if reply.template == "message":  # placeholders: the reply's own values, then the facts
@@ -120,6 +130,18 @@ class Renderer:
 
     def answered(self, question: ResolvedQuestion, option: Option, language: str | None) -> str:
         """The text a question message gets once answered, so the chat reads back well."""
+        key = ("answered", language, question.id, option.value)
+        return self._cached(key, lambda: Message(self._answered(question, option, language))).text
+
+    def _cached(self, key: tuple[object, ...], make: Callable[[], Message]) -> Message:
+        cached = self._cache.get(key)
+        if cached is None:
+            if len(self._cache) >= CACHE_SIZE:  # a bound, in case content ever varies freely
+                self._cache.clear()
+            cached = self._cache[key] = make()
+        return cached
+
+    def _answered(self, question: ResolvedQuestion, option: Option, language: str | None) -> str:
         locale = self.dialogue.locale(language)
         return (
             self.env.get_template("answered.j2")
@@ -147,3 +169,11 @@ class Renderer:
         if actions:
             rows.append(tuple(Button(locale.messages[ACTIONS[a]], nav_data(a)) for a in actions))
         return tuple(rows)
+
+
+def _content_key(data: Mapping[str, object]) -> tuple[object, ...]:
+    """The reply's data as a key: a question by its id, everything else as it is."""
+    return tuple(
+        (name, value.id if isinstance(value, ResolvedQuestion) else value)
+        for name, value in sorted(data.items())
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.processing import DEFAULT_CONCURRENCY
+from bot.processing import DEFAULT_CONCURRENCY, DEFAULT_PENDING
 from storage.db import sqlite_url
 
 
@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     admin_telegram_ids: str = ""
     # Updates of different people processed at once (one person's always one after another).
     max_concurrent_updates: int = Field(default=DEFAULT_CONCURRENCY, ge=1)
+    # Polling: updates fetched but not finished; beyond this, the rest wait at Telegram.
+    max_pending_updates: int = Field(default=DEFAULT_PENDING, ge=1)
     # Webhook mode (`python -m bot webhook`): the public URL Telegram posts to, the port this
     # process listens on (PORT, as Heroku sets it) and the secret Telegram sends along
     # (generated once and kept in the database when not set).

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import time as daytime
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, TypeVar
 
 from telegram import (
@@ -35,11 +35,17 @@ from telegram.ext import (
 from bot.aiohttp_request import AiohttpRequest
 from bot.app import build_conversation, build_renderer
 from bot.conversation import Conversation, Outcome, Person, message
-from bot.processing import CALLS_PER_UPDATE, RespondentOrder, storage_call, storage_in_thread
+from bot.event_loop import faster_event_loop
+from bot.processing import (
+    CALLS_PER_UPDATE,
+    PendingLimit,
+    RespondentOrder,
+    storage_call,
+    storage_in_thread,
+)
 from bot.qr import qr_png
 from bot.rate_limits import PatientRateLimiter
-from bot.render import Message as Rendered
-from bot.render import Renderer, split_text
+from bot.render import Button, Renderer, split_text
 from bot.settings import Settings
 from bot.teams import TEAM_PREFIX, Teams
 from bot.webhook_replies import WebhookReplies
@@ -85,14 +91,13 @@ def person_of(update: Update) -> Person:
     return Person("telegram", str(user.id), user.language_code, update.update_id)
 
 
-def keyboard(rendered: Rendered) -> InlineKeyboardMarkup | None:
-    if not rendered.buttons:
+@lru_cache(maxsize=4096)
+def keyboard(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """The buttons as Telegram's keyboard; built once per set, as PTB's objects are frozen."""
+    if not buttons:
         return None
     return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-            for row in rendered.buttons
-        ]
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
     )
 
 
@@ -149,7 +154,7 @@ async def send_replies(
         *first_parts, last_part = split_text(rendered.text)
         for part in first_parts:  # only long overviews (/mijngegevens) need more than one
             await context.bot.send_message(chat.id, part)
-        await context.bot.send_message(chat.id, last_part, reply_markup=keyboard(rendered))
+        await context.bot.send_message(chat.id, last_part, reply_markup=keyboard(rendered.buttons))
 
 
 def in_webhook_mode(context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -412,6 +417,7 @@ def build_application(settings: Settings, conversation: Conversation | None = No
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         .rate_limiter(PatientRateLimiter())
         .concurrent_updates(RespondentOrder(settings.max_concurrent_updates))
+        .update_queue(PendingLimit(settings.max_pending_updates))
         .request(AiohttpRequest(CALLS_PER_UPDATE * settings.max_concurrent_updates))
         .get_updates_request(AiohttpRequest(1))
         .post_init(set_up)
@@ -454,5 +460,6 @@ def build_application(settings: Settings, conversation: Conversation | None = No
 def run_polling(settings: Settings) -> int:
     """Runs the bot with long polling until stopped."""
     application = build_application(settings)
+    faster_event_loop()
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     return 0

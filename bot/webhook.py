@@ -27,6 +27,7 @@ from telegram import Update
 from telegram.error import Forbidden
 from telegram.ext import Application, ContextTypes
 
+from bot.event_loop import faster_event_loop
 from bot.settings import Settings
 from bot.telegram_bot import build_application
 from bot.webhook_replies import WebhookReplies
@@ -142,5 +143,6 @@ def run_webhook(settings: Settings) -> int:
     """Runs the bot as a webhook worker until stopped; several can serve one bot."""
     if not settings.webhook_url:
         raise SystemExit("Set WEBHOOK_URL to the public https URL Telegram should post to.")
+    faster_event_loop()
     asyncio.run(serve(build_application(settings), settings))
     return 0

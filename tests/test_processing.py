@@ -87,3 +87,30 @@ async def test_rapid_taps_of_one_person_are_applied_in_order(
     assert ROLE_QUESTION in cas.last["plain"]
     assert api.rejected == []
     assert api.unanswered_callback_queries() == []
+
+
+async def test_polling_waits_at_telegram_while_too_many_updates_are_unfinished(
+    api: FakeBotApi, tmp_path: Path, database_url: str
+) -> None:
+    """Beyond MAX_PENDING_UPDATES the bot fetches nothing: the rest waits at Telegram."""
+    async for _ in bot_in_this_loop(
+        api, tmp_path, max_pending_updates=2, database_url=database_url
+    ):
+        anna, bob = api.user(8201, "Anna"), api.user(8202, "Bob")
+        await start_and_consent(api, anna)
+        held = api.hold_next("sendMessage", chat_id=anna.id)
+        await anna.tap("👷 Medewerker")
+        await asyncio.wait_for(held.reached.wait(), 10)
+        for command in ("/help", "/privacy", "/help"):
+            await anna.send(command)
+            await asyncio.sleep(0.2)  # each one on its own, as people send them
+        await bob.send("/start")
+        await asyncio.sleep(0.5)
+        waiting = [u for u in api._updates if not u.get("_delivered")]
+        assert len(waiting) >= 2, "the bot kept fetching past its limit"
+        assert not bob.messages, "Bob waits at Telegram until Anna's updates are done"
+
+        held.release()
+        await api.settle()
+        assert "Vraag 2 van" in anna.messages[-4]["plain"], "Anna's next question came first"
+        assert bob.buttons(), "then Bob got his first question"
