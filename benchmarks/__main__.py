@@ -62,7 +62,7 @@ def configurations(think: tuple[float, float] = (2.0, 4.0)) -> list[Config]:
         ),
         Config("reference (PTB example)", bot=list(REFERENCE_BOT)),
         Config("paced: ours polling sqlite", think=think),
-        Config("paced: ours polling postgres", database="postgres", think=think, not_run=no_pg),
+        Config("paced: ours webhook x2 sqlite", workers=2, think=think, not_run=no_webhook),
         Config(
             "paced: ours webhook x2 postgres",
             workers=2,
