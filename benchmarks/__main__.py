@@ -15,6 +15,7 @@ import asyncio
 import importlib.util
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from benchmarks import postgres
@@ -252,9 +253,19 @@ def run_hr(args: argparse.Namespace, work_dir: Path) -> None:
 
 
 def machine() -> str:
-    """The cores and how busy the machine already is: figures mean little without it."""
+    """The cores, how busy and how fast the machine is: figures mean little without it."""
     one, five, _ = os.getloadavg()
-    return f"{os.cpu_count()} cores, load average {one:.1f} (1 min), {five:.1f} (5 min)"
+    return (
+        f"{os.cpu_count()} cores, load average {one:.1f} (1 min), {five:.1f} (5 min), "
+        f"a fixed Python loop {python_loop_ms():.0f} ms"
+    )
+
+
+def python_loop_ms() -> float:
+    """CPU time of the same pure-Python work every run: the same host's speed varies by day."""
+    started = time.process_time()
+    sum(i * i for i in range(2_000_000))
+    return (time.process_time() - started) * 1000
 
 
 async def run(args: argparse.Namespace, work_dir: Path) -> None:
