@@ -413,9 +413,7 @@ class Conversation:
             stored = queries.create_respondent(session, pseudonym=name, language=None)
         respondent, scan, answers = stored.respondent, stored.scan, stored.answers
         language = self._language_for(respondent, person)
-        if respondent is None:
-            return _Loaded(None, None, None, {}, language)
-        if scan is None:
+        if respondent is None or scan is None:
             return _Loaded(respondent, None, None, {}, language)
         if scan.state not in queries.CLOSED_STATES and self._idle_too_long(scan):
             queries.expire_scan(session, scan_id=scan.id)

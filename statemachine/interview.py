@@ -287,7 +287,7 @@ TRIGGERS = frozenset({"answer", "skip", "back", "pause", "resume", "restart"})
 
 
 class InterviewMachine:
-    """Attaches stored interviews to the shared machine for one trigger at a time."""
+    """Runs triggers of the shared machine on stored interviews, one interview at a time."""
 
     def __init__(self, dialogue: Dialogue) -> None:
         self.dialogue = dialogue

@@ -64,8 +64,9 @@ class StoredPerson:
 # Built once: these run on every tap, and building a statement costs more than running it.
 _respondents, _scans, _answers = Respondent.__table__, Scan.__table__, Answer.__table__  # type: ignore[attr-defined]
 _SCAN_COLUMNS = [getattr(_scans.c, f.name) for f in fields(StoredScan)]
-_RESPONDENT = select_columns(_respondents.c.id, _respondents.c.pseudonym, _respondents.c.language)
+_RESPONDENT_COLUMNS = (_respondents.c.id, _respondents.c.pseudonym, _respondents.c.language)
 _BY_PSEUDONYM = _respondents.c.pseudonym == bindparam("pseudonym")
+_RESPONDENT = select_columns(*_RESPONDENT_COLUMNS).where(_BY_PSEUDONYM)
 _newer = _scans.alias("newer")
 _LATEST_SCAN_ID = (
     select_columns(func.max(_newer.c.id))
@@ -74,9 +75,7 @@ _LATEST_SCAN_ID = (
     .scalar_subquery()
 )
 _PERSON = (
-    select_columns(
-        *_RESPONDENT.selected_columns, *_SCAN_COLUMNS, _answers.c.question_id, _answers.c.value
-    )
+    select_columns(*_RESPONDENT_COLUMNS, *_SCAN_COLUMNS, _answers.c.question_id, _answers.c.value)
     .select_from(
         _respondents.outerjoin(_scans, _scans.c.id == _LATEST_SCAN_ID).outerjoin(
             _answers, _answers.c.scan_id == _scans.c.id
@@ -89,7 +88,7 @@ _UPDATE_SCAN = update(_scans).where(_scans.c.id == bindparam("scan_id"))
 
 
 def get_respondent(session: Session, *, pseudonym: str) -> StoredRespondent | None:
-    row = session.connection().execute(_RESPONDENT.where(_BY_PSEUDONYM), {"pseudonym": pseudonym})
+    row = session.connection().execute(_RESPONDENT, {"pseudonym": pseudonym})
     found = row.first()
     return StoredRespondent(*found) if found else None
 
