@@ -48,6 +48,7 @@ from bot.rate_limits import PatientRateLimiter
 from bot.render import Button, Renderer, split_text
 from bot.settings import Settings
 from bot.teams import TEAM_PREFIX, Teams
+from bot.unread_calls import replace_text, send_text
 from bot.webhook_replies import WebhookReplies
 from dialogues.loader import DEFAULT_LANGUAGE
 from reports.overview import HrOverview
@@ -120,7 +121,7 @@ async def send_outcome(
     if query is not None and not outcome.repeat:  # a repeated delivery was answered before
         steps.append(answer_tap(update, context))
     if query is not None and isinstance(query.message, Message) and outcome.handled_tap:
-        steps.append(close_tapped(query.message, context.bot_data["renderer"], outcome))
+        steps.append(close_tapped(context, query.message, outcome))
     results = await asyncio.gather(*steps, return_exceptions=True)
     if failed := next((r for r in results if isinstance(r, BaseException)), None):
         raise failed
@@ -153,8 +154,8 @@ async def send_replies(
             await context.bot.send_photo(chat.id, picture)
         *first_parts, last_part = split_text(rendered.text)
         for part in first_parts:  # only long overviews (/mijngegevens) need more than one
-            await context.bot.send_message(chat.id, part)
-        await context.bot.send_message(chat.id, last_part, reply_markup=keyboard(rendered.buttons))
+            await send_text(context.bot, chat.id, part)
+        await send_text(context.bot, chat.id, last_part, keyboard(rendered.buttons))
 
 
 def in_webhook_mode(context: ContextTypes.DEFAULT_TYPE) -> bool:
@@ -179,12 +180,16 @@ async def answer_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         log.info("callback query expired before it was answered")
 
 
-async def close_tapped(tapped: Message, renderer: Renderer, outcome: Outcome) -> None:
+async def close_tapped(
+    context: ContextTypes.DEFAULT_TYPE, tapped: Message, outcome: Outcome
+) -> None:
     """Shows the chosen answer in place of the buttons, so the chat reads back well."""
+    renderer: Renderer = context.bot_data["renderer"]
     try:
         if outcome.answered:
             question, option = outcome.answered
-            await tapped.edit_text(renderer.answered(question, option, outcome.language))
+            text = renderer.answered(question, option, outcome.language)
+            await replace_text(context.bot, tapped.chat_id, tapped.message_id, text)
         elif outcome.replies and tapped.reply_markup:
             await tapped.edit_reply_markup(reply_markup=None)
     except BadRequest as error:
