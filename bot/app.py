@@ -27,6 +27,7 @@ def build_conversation(settings: Settings) -> Conversation:
     policy = Policy(
         idle_expiry=timedelta(days=settings.idle_expiry_days),
         retention=timedelta(days=settings.retention_days),
+        reminder_after=timedelta(hours=settings.reminder_after_hours),
     )
     return Conversation(engine, default_dialogue(), key, policy)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
@@ -21,7 +21,7 @@ from placement import Placement, compute_placement, stored_scores
 from placement.movement import movement_since
 from statemachine import DONE, PAUSED, Interview, InterviewMachine, Reply
 from statemachine.interview import DECLINED
-from storage import queries, team_queries
+from storage import queries, reminder_queries, team_queries
 from storage.db import transaction
 from storage.identity import pseudonym, stored_key
 from storage.models import Scan, Team, as_utc, utcnow
@@ -50,13 +50,16 @@ class Person:
     """Who is talking, as the channel knows them; only a keyed hash of this is stored.
 
     `input_id` is the channel's id for this piece of input (Telegram's update_id), so a
-    repeated delivery is recognised and ignored.
+    repeated delivery is recognised and ignored. A channel that cannot send reminders
+    (the console) gives no `address`, and is not offered one.
     """
 
     channel: str
     external_id: str
     language: str | None = None
     input_id: int | None = None
+    # Where a reminder can reach them (Telegram's chat id); kept only if they ask for one.
+    address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,12 +76,24 @@ class Policy:
     wrong_code_window: timedelta = timedelta(minutes=15)
     # An HR link an admin made works once, within this time.
     hr_invite_valid: timedelta = timedelta(days=7)
+    # A reminder asked for when pausing comes this long after.
+    reminder_after: timedelta = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class Tidied:
     expired: int
     unlinked: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message the bot sends unasked (a reminder): where to, when, and what to say."""
+
+    address: str
+    send_at: datetime
+    language: str | None
+    reply: Reply
 
 
 @dataclass
@@ -261,7 +276,41 @@ class Conversation:
             if loaded.interview is None or loaded.interview.state in (DONE, DECLINED, PAUSED):
                 return self._outcome(loaded, [self._closed_reply(loaded.interview)])
             self._fire(session, loaded, "pause")
-            return self._outcome(loaded, [loaded.interview.prompt()])
+            paused = loaded.interview.prompt()
+            if person.address is not None:  # the channel can send a reminder
+                paused = Reply("message", {**paused.data, "actions": ["resume", "remind"]})
+            return self._outcome(loaded, [paused])
+
+    @once
+    def remind(self, person: Person) -> Outcome:
+        """Keeps a reminder to carry on, for a paused scan of someone the channel can reach."""
+        with transaction(self.engine) as session:
+            loaded = self._load(session, person)
+            interview = loaded.interview
+            if interview is None or interview.state in (DONE, DECLINED):
+                return self._outcome(loaded, [self._closed_reply(interview)])
+            if interview.state != PAUSED or person.address is None:  # carried on meanwhile
+                return self._outcome(loaded, [interview.prompt()])
+            assert loaded.respondent is not None
+            reminder_queries.ask_reminder(
+                session,
+                respondent_id=loaded.respondent.id,
+                address=person.address,
+                due_at=utcnow() + self.policy.reminder_after,
+            )
+            hours = round(self.policy.reminder_after.total_seconds() / 3600)
+            return self._outcome(loaded, [message("reminder_set", hours=hours)])
+
+    def due_reminders(self, *, spacing: timedelta, horizon: timedelta) -> list[Notice]:
+        """Takes the reminders due now, each with its moment to go out (see take_due_reminders)."""
+        with transaction(self.engine) as session:
+            taken = reminder_queries.take_due_reminders(
+                session, now=utcnow(), spacing=spacing, horizon=horizon
+            )
+        return [
+            Notice(due.address, due.send_at, due.language, message("reminder", "resume"))
+            for due in taken
+        ]
 
     def resume(self, person: Person) -> Outcome:
         """Continues a paused scan at the question where it stopped."""
@@ -353,6 +402,9 @@ class Conversation:
                     "teams": [team.name for team in teams],
                     "organisation": organisation.name if organisation else None,
                     "hr": hr,
+                    "reminder": _day_and_time(
+                        reminder_queries.reminder_due(session, respondent_id=loaded.respondent.id)
+                    ),
                 },
             )
             return self._outcome(loaded, [reply, message("forget_offer", "forget")])
@@ -506,6 +558,9 @@ class Conversation:
         changed = self.machine.fire(loaded.interview, trigger, **kwargs)
         if changed:
             self._save(session, loaded, loaded.answers)
+        if changed and trigger in ("resume", "restart") and loaded.respondent is not None:
+            # Carrying on makes a reminder pointless; its chat address goes with it.
+            reminder_queries.drop_reminder(session, respondent_id=loaded.respondent.id)
         return changed
 
     def _save(self, session: Session, loaded: _Loaded, before: dict[str, str]) -> None:
@@ -582,6 +637,10 @@ class Conversation:
         return Outcome(replies=replies, language=loaded.language)
 
 
+def _day_and_time(moment: datetime | None) -> str | None:
+    return moment.strftime("%d-%m-%Y %H:%M UTC") if moment else None
+
+
 def _new_wave(scan: StoredScan | None, team: Team | None) -> bool:
     """True when a finished scan counted for an earlier wave of this team: time for a new one."""
     return (
@@ -595,6 +654,7 @@ def _new_wave(scan: StoredScan | None, team: Team | None) -> bool:
 _NAVIGATION: dict[str, Callable[[Conversation, Person], Outcome]] = {
     "back": Conversation.back,
     "resume": Conversation.resume,
+    "remind": Conversation.remind,
     "restart": lambda self, person: self.restart(person, confirmed=True),
     "start_over": lambda self, person: self.restart(person, confirmed=True),
     "keep": Conversation.keep_going,

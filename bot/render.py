@@ -20,6 +20,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 ACTIONS = {
     "back": "back_button",
     "resume": "resume_button",
+    "remind": "remind_button",
     "restart": "restart_yes",
     "keep": "restart_no",
     "start_over": "start_over_button",

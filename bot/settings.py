@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     min_group_size: int = Field(default=5, ge=3)
     idle_expiry_days: int = Field(default=30, ge=1)
     retention_days: int = Field(default=365, ge=30)
+    # A reminder someone asks for when pausing comes this many hours later.
+    reminder_after_hours: float = Field(default=24, ge=0)
+    # Reminders go out at most this many per second, all workers together: below the ~30
+    # messages a second Telegram allows a bot for messages nobody asked for just then.
+    reminders_per_second: float = Field(default=20, gt=0, le=30)
     # Telegram user ids (comma-separated) allowed to see HR figures in the bot.
     hr_telegram_ids: str = ""
     # Telegram user ids (comma-separated) of admins: they set up organisations and are HR too.

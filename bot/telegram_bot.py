@@ -8,6 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import time as daytime
+from datetime import timedelta
 from functools import lru_cache, partial
 from typing import Any, TypeVar
 
@@ -19,8 +20,8 @@ from telegram import (
     Update,
     User,
 )
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -34,7 +35,7 @@ from telegram.ext import (
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.app import build_conversation, build_renderer
-from bot.conversation import Conversation, Outcome, Person, message
+from bot.conversation import Conversation, Notice, Outcome, Person, message
 from bot.event_loop import faster_event_loop
 from bot.processing import (
     CALLS_PER_UPDATE,
@@ -53,6 +54,7 @@ from bot.webhook_replies import WebhookReplies
 from dialogues.loader import DEFAULT_LANGUAGE
 from reports.overview import HrOverview
 from statemachine import Reply
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -61,6 +63,9 @@ Result = TypeVar("Result")
 # while charts render); in a thread the loop gets its turns in between (p99 15 ms). One
 # thread: more would not draw faster under the GIL, only hold more figures in memory.
 CHART_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+
+# A sender takes the reminders that go out within this time, and looks again after it.
+REMINDER_HORIZON = timedelta(seconds=5)
 
 # Command names are Dutch: the people typing them are Dutch-speaking frontline workers.
 COMMANDS = (
@@ -89,7 +94,9 @@ def person_of(update: Update) -> Person:
     """The person behind an update, with the update's id so a repeat is recognised."""
     user: User | None = update.effective_user
     assert user is not None
-    return Person("telegram", str(user.id), user.language_code, update.update_id)
+    chat = update.effective_chat
+    address = str(chat.id) if chat is not None and chat.type == ChatType.PRIVATE else None
+    return Person("telegram", str(user.id), user.language_code, update.update_id, address)
 
 
 @lru_cache(maxsize=4096)
@@ -379,14 +386,44 @@ async def tidy(context: ContextTypes.DEFAULT_TYPE) -> None:
     log.info("tidied: %d idle scans expired, %d old scans unlinked", done.expired, done.unlinked)
 
 
+async def take_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Takes the reminders due now and sends them, each at the moment it was given."""
+    spacing = timedelta(seconds=1 / context.bot_data["reminders_per_second"])
+    due = partial(conversation_of(context).due_reminders, spacing=spacing, horizon=REMINDER_HORIZON)
+    notices = await stored(context, due)
+    if notices:  # sent by a task of its own, so the next run is never held up
+        context.application.create_task(send_notices(context, notices), name="reminders")
+
+
+async def send_notices(context: ContextTypes.DEFAULT_TYPE, notices: list[Notice]) -> None:
+    """Sends each notice at its moment; one that fails is logged and not tried again."""
+    renderer: Renderer = context.bot_data["renderer"]
+    spacing = timedelta(seconds=1 / context.bot_data["reminders_per_second"])
+    previous = utcnow() - spacing
+    for notice in notices:
+        # After a late one, the next keep their distance instead of catching up in a burst.
+        previous = max(notice.send_at, previous + spacing)
+        await asyncio.sleep((previous - utcnow()).total_seconds())
+        rendered = renderer.render(notice.reply, notice.language)
+        try:
+            await send_text(
+                context.bot, int(notice.address), rendered.text, keyboard(rendered.buttons)
+            )
+        except TelegramError as error:  # blocked the bot, or Telegram refused: once is enough
+            log.info("reminder not sent: %s", type(error).__name__)
+
+
 async def set_up(application: Application) -> None:
-    """Sets the command menu and tidies storage now and every night."""
+    """Sets the command menu, tidies storage now and every night, and sends reminders."""
     renderer: Renderer = application.bot_data["renderer"]
     renderer.deep_link = f"https://t.me/{application.bot.username}?start="
     await set_commands(application)
     assert application.job_queue is not None
     application.job_queue.run_once(tidy, when=0)
     application.job_queue.run_daily(tidy, time=daytime(3, 30))
+    application.job_queue.run_repeating(
+        take_reminders, interval=REMINDER_HORIZON, first=REMINDER_HORIZON
+    )
 
 
 async def set_commands(application: Application) -> None:
@@ -434,6 +471,7 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.bot_data["teams"] = Teams(conversation, settings.min_group_size)
     application.bot_data["hr_ids"] = settings.hr_ids | settings.admin_ids
     application.bot_data["admin_ids"] = settings.admin_ids
+    application.bot_data["reminders_per_second"] = settings.reminders_per_second
     application.bot_data["hr_overview"] = HrOverview(
         conversation.engine, conversation.dialogue, settings.min_group_size
     )

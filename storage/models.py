@@ -162,3 +162,17 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Reminder(SQLModel, table=True):
+    """A reminder a person asked for when pausing: the one place a chat address is kept.
+
+    Telegram needs the chat's id to send it, so it is kept here only, and only until the
+    reminder went out, the person carried on, or they deleted their data.
+    """
+
+    respondent_id: int = Field(foreign_key="respondent.id", primary_key=True)
+    address: str = Field(max_length=32)  # the chat id in the channel that offered the reminder
+    due_at: datetime = Field(index=True)
+    # Set when a sender took it: the moment it goes out, spaced to keep the overall pace.
+    send_at: datetime | None = Field(default=None, index=True)

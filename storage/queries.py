@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, func, insert
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, delete, select, update
 
-from storage import tallies
+from storage import reminder_queries, tallies
 from storage.inserts import insert_unless_present, upsert_rows
 from storage.models import (
     Answer,
@@ -308,6 +308,7 @@ def delete_respondent(session: Session, *, respondent: StoredRespondent) -> int:
         session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))  # type: ignore[call-overload]
     session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))  # type: ignore[call-overload]
     name = respondent.pseudonym
+    reminder_queries.drop_reminder(session, respondent_id=respondent.id)
     for table in (OrganisationLead, HrGrant):
         session.exec(delete(table).where(col(table.pseudonym) == name))  # type: ignore[call-overload]
     # Teams stay for their members and for HR; they just no longer point to this lead.

@@ -735,6 +735,7 @@ class FakeBotApi:
         message = {
             "message_id": self.next_message_id(),
             "date": int(time.time()),
+            "posted": time.monotonic(),  # when it arrived, to check a pace
             "reply_markup": markup,
             **content,
         }
