@@ -299,7 +299,7 @@ class Conversation:
                 due_at=utcnow() + self.policy.reminder_after,
             )
             hours = round(self.policy.reminder_after.total_seconds() / 3600)
-            return self._outcome(loaded, [message("reminder_set", hours=hours)])
+            return self._outcome(loaded, [message("reminder_set", "resume", hours=hours)])
 
     def due_reminders(self, *, spacing: timedelta, horizon: timedelta) -> list[Notice]:
         """Takes the reminders due now, each with its moment to go out (see take_due_reminders)."""

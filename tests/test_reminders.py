@@ -111,6 +111,7 @@ async def test_a_person_who_asks_for_a_reminder_gets_one_and_carries_on(
         assert cas.buttons() == ["▶️ Verder", "🔔 Herinner me later"]
         await tap_and_settle(api, cas, "🔔 Herinner me later")
         assert "Afgesproken" in cas.last["text"]
+        assert cas.buttons() == ["▶️ Verder"]  # carrying on now stays one tap away
         await until(lambda: REMINDER_TEXT in cas.last.get("text", ""), seconds=15)
         assert cas.buttons() == ["▶️ Verder"]
         await tap_and_settle(api, cas, "▶️ Verder")
