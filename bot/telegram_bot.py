@@ -388,7 +388,7 @@ async def tidy(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def take_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Takes the reminders due now and sends them, each at the moment it was given."""
-    spacing = timedelta(seconds=1 / context.bot_data["reminders_per_second"])
+    spacing = context.bot_data["reminder_spacing"]
     due = partial(conversation_of(context).due_reminders, spacing=spacing, horizon=REMINDER_HORIZON)
     notices = await stored(context, due)
     if notices:  # sent by a task of its own, so the next run is never held up
@@ -398,7 +398,7 @@ async def take_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
 async def send_notices(context: ContextTypes.DEFAULT_TYPE, notices: list[Notice]) -> None:
     """Sends each notice at its moment; one that fails is logged and not tried again."""
     renderer: Renderer = context.bot_data["renderer"]
-    spacing = timedelta(seconds=1 / context.bot_data["reminders_per_second"])
+    spacing: timedelta = context.bot_data["reminder_spacing"]
     previous = utcnow() - spacing
     for notice in notices:
         # After a late one, the next keep their distance instead of catching up in a burst.
@@ -471,7 +471,7 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.bot_data["teams"] = Teams(conversation, settings.min_group_size)
     application.bot_data["hr_ids"] = settings.hr_ids | settings.admin_ids
     application.bot_data["admin_ids"] = settings.admin_ids
-    application.bot_data["reminders_per_second"] = settings.reminders_per_second
+    application.bot_data["reminder_spacing"] = timedelta(seconds=1 / settings.reminders_per_second)
     application.bot_data["hr_overview"] = HrOverview(
         conversation.engine, conversation.dialogue, settings.min_group_size
     )

@@ -36,6 +36,5 @@ async def send_text(
 
 async def replace_text(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
     """Replaces a message's text (and so drops its buttons)."""
-    call = {"chat_id": chat_id, "message_id": message_id, "text": text}
-    call["parse_mode"] = ParseMode.HTML
+    call = dict(chat_id=chat_id, message_id=message_id, text=text, parse_mode=ParseMode.HTML)
     await bot.do_api_request("editMessageText", api_kwargs=call)

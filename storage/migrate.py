@@ -6,8 +6,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
+
+from storage.locks import one_at_a_time
 
 # The revision equal to the schema that `SQLModel.metadata.create_all` used to make.
 INITIAL_REVISION = "0001"
@@ -29,8 +31,7 @@ def upgrade(connection: Connection) -> None:
     The caller's transaction holds the write lock (SQLite's BEGIN IMMEDIATE), so processes
     starting together migrate one after the other; on PostgreSQL an advisory lock does that.
     """
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    one_at_a_time(connection, MIGRATION_LOCK)
     config = alembic_config(connection)
     tables = set(inspect(connection).get_table_names())
     if "alembic_version" not in tables and "respondent" in tables:

@@ -8,9 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, text
+from sqlalchemy import bindparam, exists, func
 from sqlmodel import Session, col, delete, select, update
 
+from storage.inserts import upsert_rows
+from storage.locks import one_at_a_time
 from storage.models import Reminder, Respondent, Scan, as_utc
 
 PAUSED = "paused"
@@ -30,8 +32,8 @@ class DueReminder:
 
 def ask_reminder(session: Session, *, respondent_id: int, address: str, due_at: datetime) -> None:
     """Keeps one reminder per person: asking again moves it."""
-    drop_reminder(session, respondent_id=respondent_id)
-    session.add(Reminder(respondent_id=respondent_id, address=address, due_at=due_at))
+    row = {"respondent_id": respondent_id, "address": address, "due_at": due_at, "send_at": None}
+    upsert_rows(session, Reminder, [row], key=["respondent_id"])
 
 
 def drop_reminder(session: Session, *, respondent_id: int) -> None:
@@ -58,8 +60,7 @@ def take_due_reminders(
     A taken reminder is deleted once its moment is `horizon` past: sent, or lost in a crash
     (at most once: a reminder twice is worse than none).
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(text("SELECT pg_advisory_xact_lock(:key)").bindparams(key=TAKE_LOCK))  # type: ignore[call-overload]
+    one_at_a_time(session.connection(), TAKE_LOCK)
     session.exec(delete(Reminder).where(col(Reminder.send_at) < now - horizon))  # type: ignore[call-overload]
     latest_scan = (
         select(func.max(Scan.id))
@@ -88,10 +89,15 @@ def take_due_reminders(
         DueReminder(respondent_id, address, language, first + n * spacing)
         for n, (respondent_id, address, language) in enumerate(due)
     ]
-    for reminder in taken:
-        session.exec(
-            update(Reminder)  # type: ignore[call-overload]
-            .where(col(Reminder.respondent_id) == reminder.respondent_id)
-            .values(send_at=reminder.send_at)
+    if taken:
+        session.connection().execute(
+            _SET_MOMENT, [{"id": r.respondent_id, "moment": r.send_at} for r in taken]
         )
     return taken
+
+
+_SET_MOMENT = (
+    update(Reminder)
+    .where(col(Reminder.respondent_id) == bindparam("id"))
+    .values(send_at=bindparam("moment"))
+)
