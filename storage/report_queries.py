@@ -9,7 +9,7 @@ is left may still need complementary suppression; see reports.anonymity.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import ColumnElement, func, literal_column
 from sqlmodel import Session, col, select
@@ -19,8 +19,9 @@ from storage.models import Result, RoleTally, Scan, Team, TeamTally
 GroupKind = Literal["team", "role", "all"]
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One shown or hidden figure; a tuple, as a report at 100,000 people holds 250,000."""
+
     kind: GroupKind
     group: str  # the team's name, the role's value, or "" for everyone / no team
     wave: int
@@ -96,7 +97,10 @@ def group_sizes(
 def team_cells(
     session: Session, *, min_group: int, organisation_id: int | None = None
 ) -> list[Cell]:
-    """Means per team, wave and measure, from the tallies, for teams of at least `min_group`."""
+    """Means per team, wave and measure, from the tallies, for teams of at least `min_group`.
+
+    Cells with fewer usable answers than the minimum have no mean to show and are left out.
+    """
     name = func.coalesce(Team.name, EMPTY)
     measure = (name, TeamTally.wave, TeamTally.model, TeamTally.dimension)
     statement = select(*measure, *_sums(TeamTally)).outerjoin(
@@ -104,7 +108,9 @@ def team_cells(
     )
     if organisation_id is not None:
         statement = statement.where(col(Team.organisation_id) == organisation_id)
-    statement = statement.group_by(*measure).having(func.sum(TeamTally.people) >= min_group)
+    statement = statement.group_by(*measure).having(
+        func.sum(TeamTally.people) >= min_group, func.sum(TeamTally.known) >= min_group
+    )
     return _cells(session, "team", statement, min_group)
 
 
@@ -135,9 +141,10 @@ def _cells(session: Session, kind: GroupKind, statement: Any, min_group: int) ->
 
     A mean is only given when enough people gave a usable answer; PostgreSQL sums as numeric.
     """
-    found = []
-    for name, wave, model, dimension, n, k, total in session.connection().execute(statement):
-        n, k = int(n), int(k)
-        mean = float(total) / k if k >= min_group else None
-        found.append(Cell(kind, name, wave, model, dimension, n, k, mean))
-    return found
+    rows = session.connection().execute(statement).all()  # one fetch, not one call per row
+    return [
+        Cell(kind, name, wave, model, dimension, int(n), int(k), float(t) / int(k))
+        if k >= min_group
+        else Cell(kind, name, wave, model, dimension, int(n), int(k), None)
+        for name, wave, model, dimension, n, k, t in rows
+    ]
