@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.warnings import PTBUserWarning
 
@@ -24,10 +24,8 @@ warnings.filterwarnings(
 )
 
 
-async def send_text(
-    bot: Bot, chat_id: int, text: str, buttons: InlineKeyboardMarkup | None = None
-) -> None:
-    """Sends an HTML message, with buttons if there are any."""
+async def send_text(bot: Bot, chat_id: int, text: str, buttons: str | None = None) -> None:
+    """Sends an HTML message, with buttons (a keyboard in JSON) if there are any."""
     call: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
     if buttons is not None:
         call["reply_markup"] = buttons

@@ -84,6 +84,7 @@ _PERSON = (
     .where(_BY_PSEUDONYM)
 )
 _LOCK_RESPONDENT = select_columns(_respondents.c.id).where(_BY_PSEUDONYM).with_for_update()
+# The columns to set come with the parameters, so no statement is built per call.
 _UPDATE_SCAN = update(_scans).where(_scans.c.id == bindparam("scan_id"))
 
 
@@ -150,7 +151,7 @@ def create_scan(
 def count_scan_for(session: Session, *, scan: StoredScan, team: Team) -> None:
     """Lets a scan started without a team link count for the team after all."""
     session.connection().execute(
-        _UPDATE_SCAN.values(team_id=team.id, wave=team.wave), {"scan_id": scan.id}
+        _UPDATE_SCAN, {"scan_id": scan.id, "team_id": team.id, "wave": team.wave}
     )
     scan.team_id, scan.wave = team.id, team.wave
 
@@ -192,7 +193,8 @@ def save_progress(
     if changed:
         upsert_rows(session, Answer, changed, key=["scan_id", "question_id"])
     connection.execute(
-        _UPDATE_SCAN.values(state=state, resume_at=resume_at, updated_at=now), {"scan_id": scan.id}
+        _UPDATE_SCAN,
+        {"scan_id": scan.id, "state": state, "resume_at": resume_at, "updated_at": now},
     )
     scan.state, scan.resume_at, scan.updated_at = state, resume_at, now
 
@@ -227,7 +229,7 @@ def save_result(
         session.add(ResultScore(scan_id=scan.id, model=model, dimension=dimension, score=score))
     scan.finished_at = utcnow()
     session.connection().execute(
-        _UPDATE_SCAN.values(finished_at=scan.finished_at), {"scan_id": scan.id}
+        _UPDATE_SCAN, {"scan_id": scan.id, "finished_at": scan.finished_at}
     )
 
 
@@ -254,7 +256,7 @@ def expire_scan(session: Session, *, scan_id: int) -> None:
     """Closes an abandoned scan and drops its half-finished answers: they are never used."""
     connection = session.connection()
     connection.execute(delete(_answers).where(_answers.c.scan_id == scan_id))
-    connection.execute(_UPDATE_SCAN.values(state=EXPIRED, resume_at=None), {"scan_id": scan_id})
+    connection.execute(_UPDATE_SCAN, {"scan_id": scan_id, "state": EXPIRED, "resume_at": None})
 
 
 def expire_idle_scans(session: Session, *, idle_since: datetime) -> int:
