@@ -5,7 +5,8 @@
 Every bot runs as its own process against a local Bot API server with a round-trip delay;
 simulated respondents all start at once and tap the next answer as soon as it arrives (the
 most a crowd can ask: the bot's capacity), and in the "paced" rows after reading it for a
-random 2-4 s (`--think`), as people do: the latency a person feels at that rate.
+random 2-4 s (`--think`), as people do, having opened the invitation within those first 4 s:
+the latency a person feels at that rate.
 """
 
 from __future__ import annotations

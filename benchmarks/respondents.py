@@ -65,14 +65,30 @@ class Crowd:
         self.api.on_message = self.receive
 
     def start(self, only: list[int] | None = None) -> None:
-        """Everybody (or the people with these ids) sends /start at the same moment."""
+        """Everybody (or the people with these ids) sends /start.
+
+        Without think time all at the same moment. With it, each first reads the invitation
+        for a random while up to the longest think time: a paced crowd is then steady from
+        the start, not a burst of everyone at once that the first seconds' latency reflects.
+        """
         now = time.monotonic()
         self.started_at = self.started_at or now
         for user_id in only or list(self.respondents):
             respondent = self.respondents[user_id]
-            respondent.tapped_at = now
-            self.api.command(respondent.user, "/start")
-            self.presses += 1
+            if self.think is None:
+                self.press_start(respondent)
+                continue
+            self.thinking += 1
+            pause = self.rng.uniform(0, self.think[1])
+            asyncio.get_running_loop().call_later(pause, self.press_start, respondent)
+
+    def press_start(self, respondent: Respondent) -> None:
+        """The respondent sends /start; the clock for its answer starts."""
+        if self.think is not None:
+            self.thinking -= 1
+        respondent.tapped_at = time.monotonic()
+        self.api.command(respondent.user, "/start")
+        self.presses += 1
 
     def receive(self, message: BotMessage) -> None:
         """A message reached a chat: a question with answer buttons is tapped at once."""
