@@ -143,8 +143,10 @@ def _cells(session: Session, kind: GroupKind, statement: Any, min_group: int) ->
     """
     rows = session.connection().execute(statement).all()  # one fetch, not one call per row
     return [
-        Cell(kind, name, wave, model, dimension, int(n), int(k), float(t) / int(k))
-        if k >= min_group
-        else Cell(kind, name, wave, model, dimension, int(n), int(k), None)
+        Cell(kind, name, wave, model, dimension, int(n), int(k), _mean(t, k, min_group))
         for name, wave, model, dimension, n, k, t in rows
     ]
+
+
+def _mean(total: Any, known: Any, min_group: int) -> float | None:
+    return float(total) / int(known) if known >= min_group else None
