@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,15 +78,21 @@ class Crowd:
             respondent = self.respondents[user_id]
             if self.think is None:
                 self.press_start(respondent)
-                continue
-            self.thinking += 1
-            pause = self.rng.uniform(0, self.think[1])
-            asyncio.get_running_loop().call_later(pause, self.press_start, respondent)
+            else:
+                self._after(self.rng.uniform(0, self.think[1]), self.press_start, respondent)
+
+    def _after(self, pause: float, action: Callable[..., None], *args: Any) -> None:
+        """Does `action` after `pause` seconds; until then the crowd counts as thinking."""
+        self.thinking += 1
+
+        def act() -> None:
+            self.thinking -= 1
+            action(*args)
+
+        asyncio.get_running_loop().call_later(pause, act)
 
     def press_start(self, respondent: Respondent) -> None:
         """The respondent sends /start; the clock for its answer starts."""
-        if self.think is not None:
-            self.thinking -= 1
         respondent.tapped_at = time.monotonic()
         self.api.command(respondent.user, "/start")
         self.presses += 1
@@ -124,14 +131,10 @@ class Crowd:
         if self.think is None:
             self.tap(respondent, message, choice)
             return
-        self.thinking += 1
-        pause = self.rng.uniform(*self.think)
-        asyncio.get_running_loop().call_later(pause, self.tap, respondent, message, choice)
+        self._after(self.rng.uniform(*self.think), self.tap, respondent, message, choice)
 
     def tap(self, respondent: Respondent, message: BotMessage, choice: str) -> None:
         """The respondent taps `choice` under `message`; the clock for its answer starts."""
-        if self.think is not None:
-            self.thinking -= 1
         respondent.tapped_at = time.monotonic()
         respondent.last_choice = choice
         respondent.taps += 1

@@ -18,6 +18,12 @@ from storage.models import Reminder, Respondent, Scan, as_utc
 PAUSED = "paused"
 # Any fixed number: PostgreSQL's advisory lock that lets one sender take reminders at a time.
 TAKE_LOCK = 720_461
+# Built once: a sender sets the moments of every reminder it takes in one executemany.
+_SET_MOMENT = (
+    update(Reminder)
+    .where(col(Reminder.respondent_id) == bindparam("id"))
+    .values(send_at=bindparam("moment"))
+)
 
 
 @dataclass(frozen=True)
@@ -94,10 +100,3 @@ def take_due_reminders(
             _SET_MOMENT, [{"id": r.respondent_id, "moment": r.send_at} for r in taken]
         )
     return taken
-
-
-_SET_MOMENT = (
-    update(Reminder)
-    .where(col(Reminder.respondent_id) == bindparam("id"))
-    .values(send_at=bindparam("moment"))
-)
