@@ -455,12 +455,10 @@ class Conversation:
 
     def _load(self, session: Session, person: Person, *, create: bool = False) -> _Loaded:
         """Loads the person's latest open scan; only starting a scan creates a respondent."""
-        if person.input_id is not None and not queries.first_time_seen(
-            session, update_id=person.input_id
-        ):
-            raise _Repeat
         name = self.pseudonym_of(person)
-        stored = queries.load_person(session, pseudonym=name, lock=True)
+        if not queries.claim_update(session, update_id=person.input_id, pseudonym=name):
+            raise _Repeat
+        stored = queries.load_person(session, pseudonym=name)
         if stored.respondent is None and create:
             stored = queries.create_respondent(session, pseudonym=name, language=None)
         respondent, scan, answers = stored.respondent, stored.scan, stored.answers
