@@ -17,8 +17,10 @@ import argparse
 import logging
 import sys
 
+from pydantic import ValidationError
+
 from bot.logs import configure_logging
-from bot.settings import Settings
+from bot.settings import Settings, explained
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "report" and not args.out:
         parser.error("report needs --out FILE")
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:  # a wrong value in the environment or .env
+        parser.exit(2, explained(error))
     command = args.command or ("telegram" if settings.telegram_bot_token else "console")
     token = settings.telegram_bot_token
     configure_logging(

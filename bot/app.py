@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -28,6 +29,7 @@ def build_conversation(settings: Settings) -> Conversation:
         idle_expiry=timedelta(days=settings.idle_expiry_days),
         retention=timedelta(days=settings.retention_days),
         reminder_after=timedelta(hours=settings.reminder_after_hours),
+        time_zone=ZoneInfo(settings.time_zone),
     )
     return Conversation(engine, default_dialogue(), key, policy)
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -62,6 +63,9 @@ class Person:
     address: str | None = None
 
 
+DEFAULT_TIME_ZONE = ZoneInfo("Europe/Amsterdam")
+
+
 @dataclass(frozen=True)
 class Policy:
     """How long things are kept; the defaults are what the privacy statement promises."""
@@ -78,6 +82,8 @@ class Policy:
     hr_invite_valid: timedelta = timedelta(days=7)
     # A reminder asked for when pausing comes this long after.
     reminder_after: timedelta = timedelta(days=1)
+    # Times are stored in UTC and shown to people in their organisation's clock.
+    time_zone: ZoneInfo = DEFAULT_TIME_ZONE
 
 
 @dataclass(frozen=True)
@@ -402,7 +408,7 @@ class Conversation:
                     "teams": [team.name for team in teams],
                     "organisation": organisation.name if organisation else None,
                     "hr": hr,
-                    "reminder": _day_and_time(
+                    "reminder": self._day_and_time(
                         reminder_queries.reminder_due(session, respondent_id=loaded.respondent.id)
                     ),
                 },
@@ -480,6 +486,12 @@ class Conversation:
         """The keyed hash that stands for this person in storage."""
         return pseudonym(key=self._key, channel=person.channel, external_id=person.external_id)
 
+    def _local(self, moment: datetime) -> datetime:
+        return as_utc(moment).astimezone(self.policy.time_zone)
+
+    def _day_and_time(self, moment: datetime | None) -> str | None:
+        return self._local(moment).strftime("%d-%m-%Y %H:%M") if moment else None
+
     def _idle_too_long(self, scan: StoredScan) -> bool:
         return utcnow() - as_utc(scan.updated_at) > self.policy.idle_expiry
 
@@ -495,7 +507,7 @@ class Conversation:
                 question = self.dialogue.question(question_id)
                 answers.append((question, question.option(value)))
         return {
-            "started": as_utc(scan.started_at).strftime("%d-%m-%Y"),
+            "started": self._local(scan.started_at).strftime("%d-%m-%Y"),
             "state": scan.state,
             "team": team.name
             if scan.team_id and (team := session.get(Team, scan.team_id))
@@ -633,10 +645,6 @@ class Conversation:
 
     def _outcome(self, loaded: _Loaded, replies: list[Reply]) -> Outcome:
         return Outcome(replies=replies, language=loaded.language)
-
-
-def _day_and_time(moment: datetime | None) -> str | None:
-    return moment.strftime("%d-%m-%Y %H:%M UTC") if moment else None
 
 
 def _new_wave(scan: StoredScan | None, team: Team | None) -> bool:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.processing import DEFAULT_CONCURRENCY, DEFAULT_PENDING
@@ -25,6 +26,8 @@ class Settings(BaseSettings):
     min_group_size: int = Field(default=5, ge=3)
     idle_expiry_days: int = Field(default=30, ge=1)
     retention_days: int = Field(default=365, ge=30)
+    # The clock people read times in (a reminder's moment, a scan's date); stored in UTC.
+    time_zone: str = "Europe/Amsterdam"
     # A reminder someone asks for when pausing comes this many hours later.
     reminder_after_hours: float = Field(default=24, ge=0)
     # Reminders go out at most this many per second, all workers together: below the ~30
@@ -47,6 +50,17 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown time zone {name!r}; use a name like Europe/Amsterdam"
+            ) from error
+        return name
+
     @property
     def hr_ids(self) -> frozenset[str]:
         return _ids(self.hr_telegram_ids)
@@ -62,3 +76,9 @@ class Settings(BaseSettings):
 
 def _ids(listed: str) -> frozenset[str]:
     return frozenset(part.strip() for part in listed.split(",") if part.strip())
+
+
+def explained(error: ValidationError) -> str:
+    """One line per wrong setting, named as it is set: the environment variable."""
+    lines = [f"{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in error.errors()]
+    return "Wrong setting:\n" + "\n".join(lines) + "\n"

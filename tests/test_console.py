@@ -77,3 +77,20 @@ def test_console_explains_input_it_does_not_understand(tmp_path: Path) -> None:
     out = run_console(tmp_path, ["hallo", "99", "", "1", "q"], "console")
     assert out.count("Dat is geen keuze.") == 3
     assert "Wat is jouw rol in het werk?" in out
+
+
+def test_a_wrong_setting_is_named_without_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TIME_ZONE": "Mars/Base", "MIN_GROUP_SIZE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "TIME_ZONE: Value error, unknown time zone 'Mars/Base'" in done.stderr
+    assert "MIN_GROUP_SIZE: Input should be greater than or equal to 3" in done.stderr
+    assert not (tmp_path / "data").exists()  # nothing was started

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
@@ -18,7 +19,7 @@ from bot.app import build_conversation
 from bot.conversation import Conversation, Person
 from bot.settings import Settings
 from storage.db import transaction
-from storage.models import Reminder
+from storage.models import Reminder, as_utc
 from storage.reminder_queries import reminder_due
 from tests.fakebotapi import FakeBotApi, FakeUser
 from tests.harness import bot_in_this_loop, tap_and_settle
@@ -88,11 +89,14 @@ def test_my_data_shows_a_planned_reminder(conversation: Conversation) -> None:
     anna = telegram_person(7)
     pause_with_reminder(conversation, anna)
     shown = conversation.my_data(anna).replies[0]
-    assert shown.data["reminder"] is not None
-    assert shown.data["reminder"].endswith("UTC")
     with transaction(conversation.engine) as session:
         respondent_id = session.exec(select(Reminder)).one().respondent_id
-        assert reminder_due(session, respondent_id=respondent_id) is not None
+        due = reminder_due(session, respondent_id=respondent_id)
+    assert due is not None
+    # On the clock people in the Netherlands read, not in the UTC it is stored in.
+    local = as_utc(due).astimezone(ZoneInfo("Europe/Amsterdam"))
+    assert shown.data["reminder"] == local.strftime("%d-%m-%Y %H:%M")
+    assert local.utcoffset() in (timedelta(hours=1), timedelta(hours=2))
 
 
 async def test_a_person_who_asks_for_a_reminder_gets_one_and_carries_on(
