@@ -82,7 +82,7 @@ class Policy:
     hr_invite_valid: timedelta = timedelta(days=7)
     # A reminder asked for when pausing comes this long after.
     reminder_after: timedelta = timedelta(days=1)
-    # Times are stored in UTC and shown to people in their organisation's clock.
+    # Times are stored in UTC and shown to people on their organisation's clock.
     time_zone: ZoneInfo = DEFAULT_TIME_ZONE
 
 
