@@ -61,12 +61,18 @@ class Dialogue:
     scoring: Scoring = field(repr=False)
     tip_library: TipLibrary = field(repr=False)
     _by_id: dict[str, ResolvedQuestion] = field(init=False, repr=False)
+    _index: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {q.id: q for q in self.questions})
+        object.__setattr__(self, "_index", {q.id: i for i, q in enumerate(self.questions)})
 
     def question(self, question_id: str) -> ResolvedQuestion:
         return self._by_id[question_id]
+
+    def index(self, question_id: str) -> int:
+        """Where the question stands in the questionnaire, from 0."""
+        return self._index[question_id]
 
     def has_question(self, question_id: str) -> bool:
         return question_id in self._by_id

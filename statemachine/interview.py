@@ -51,29 +51,31 @@ class Interview:
         state = self.resume_at if self.state == PAUSED else self.state
         return self.dialogue.question(state) if self.dialogue.has_question(state) else None
 
-    def likely_applies(self, question: ResolvedQuestion) -> bool:
+    @property
+    def counted_questions(self) -> list[ResolvedQuestion]:
+        """The questions that count for 'vraag n van m': those likely asked, consent excluded."""
+        likely: dict[str, bool] = {}
+        for question in self.dialogue.questions:  # a 'when' names earlier questions only
+            likely[question.id] = self._likely_applies(question, likely)
+        return [q for q in self.dialogue.questions if q.kind != "consent" and likely[q.id]]
+
+    def _likely_applies(self, question: ResolvedQuestion, likely: dict[str, bool]) -> bool:
         """Like `applies`, but an unanswered earlier question counts as its first answer.
 
         So 'vraag n van m' does not grow when a later answer (such as the role) is given.
         An unanswered question that is itself conditional (an opt-in such as 'a few more
         questions?') counts as declined, so the last question asked is always 'n van n'.
+        `likely` holds the verdicts on the earlier questions.
         """
         for ref, values in (question.when or {}).items():
-            earlier = self.dialogue.question(ref)
-            if not self.likely_applies(earlier):
+            if not likely[ref]:
                 return False
+            earlier = self.dialogue.question(ref)
             usual = next(o.value for o in earlier.options if not (o.dont_know or o.ends_interview))
             assumed = None if earlier.when else usual
             if self.answers.get(ref, assumed) not in values:
                 return False
         return True
-
-    @property
-    def counted_questions(self) -> list[ResolvedQuestion]:
-        """The questions that count for 'vraag n van m': those likely asked, consent excluded."""
-        return [
-            q for q in self.dialogue.questions if q.kind != "consent" and self.likely_applies(q)
-        ]
 
     def position(self) -> tuple[int, int]:
         counted = self.counted_questions
@@ -87,10 +89,13 @@ class Interview:
         return current is not None and self._previous(current) is not None
 
     def _previous(self, question: ResolvedQuestion) -> ResolvedQuestion | None:
+        """The question 'back' returns to: the last one asked before this, never the consent."""
+        earlier = self._asked_before(question)
+        return earlier[-1] if earlier and earlier[-1] is not self.dialogue.questions[0] else None
+
+    def _asked_before(self, question: ResolvedQuestion) -> list[ResolvedQuestion]:
         questions = self.dialogue.questions
-        index = questions.index(question)
-        earlier = [q for q in questions[1:index] if self.applies(q)]
-        return earlier[-1] if earlier else None
+        return [q for q in questions[: self.dialogue.index(question.id)] if self.applies(q)]
 
     def applicable_answers(self) -> dict[str, str]:
         """Answers to questions that still apply (a changed role can rule some out).
@@ -111,8 +116,7 @@ class Interview:
         question = self.current_question
         assert question is not None, f"state {self.state!r} is not a question"
         number, total = self.position()
-        questions = self.dialogue.questions
-        asked_before = [q for q in questions[: questions.index(question)] if self.applies(q)]
+        asked_before = self._asked_before(question)
         first_of_block = not asked_before or asked_before[-1].block != question.block
         return Reply(
             "question",
