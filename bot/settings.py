@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.conversation import DEFAULT_TIME_ZONE
 from bot.processing import DEFAULT_CONCURRENCY, DEFAULT_PENDING
 from storage.db import sqlite_url
 
@@ -27,7 +28,7 @@ class Settings(BaseSettings):
     idle_expiry_days: int = Field(default=30, ge=1)
     retention_days: int = Field(default=365, ge=30)
     # The clock people read times in (a reminder's moment, a scan's date); stored in UTC.
-    time_zone: str = "Europe/Amsterdam"
+    time_zone: str = DEFAULT_TIME_ZONE.key
     # A reminder someone asks for when pausing comes this many hours later.
     reminder_after_hours: float = Field(default=24, ge=0)
     # Reminders go out at most this many per second, all workers together: below the ~30

@@ -86,12 +86,11 @@ class Interview:
 
     def can_go_back(self) -> bool:
         current = self.current_question
-        return current is not None and self._previous(current) is not None
+        return current is not None and self._back_from(self._asked_before(current))
 
-    def _previous(self, question: ResolvedQuestion) -> ResolvedQuestion | None:
-        """The question 'back' returns to: the last one asked before this, never the consent."""
-        earlier = self._asked_before(question)
-        return earlier[-1] if earlier and earlier[-1] is not self.dialogue.questions[0] else None
+    def _back_from(self, asked_before: list[ResolvedQuestion]) -> bool:
+        """'Back' returns to the last question asked before this one, never to the consent."""
+        return bool(asked_before) and asked_before[-1] is not self.dialogue.questions[0]
 
     def _asked_before(self, question: ResolvedQuestion) -> list[ResolvedQuestion]:
         questions = self.dialogue.questions
@@ -126,7 +125,7 @@ class Interview:
                 "total": total,
                 "block_intro": first_of_block,
                 "previous_answer": self.answers.get(question.id),
-                "can_go_back": self.can_go_back(),
+                "can_go_back": self._back_from(asked_before),
             },
         )
 

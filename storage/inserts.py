@@ -36,12 +36,12 @@ def upsert_rows(
     """Inserts rows, or overwrites the other given columns of the row with the same `key`."""
     table: Table = model.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
-    statement = _insert_or_replace(dialect, table, tuple(key), tuple(rows[0]))
+    statement = insert_or_replace(dialect, table, tuple(key), tuple(rows[0]))
     session.connection().execute(statement, rows)
 
 
 @functools.cache
-def _insert_or_replace(
+def insert_or_replace(
     dialect: str, table: Table, key: tuple[str, ...], names: tuple[str, ...]
 ) -> Any:
     """Built once per table and columns: answers are written this way on every tap."""

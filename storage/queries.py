@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, delete, select, update
 
 from storage import reminder_queries, tallies
-from storage.inserts import insert_unless_present, upsert_rows
+from storage.inserts import insert_or_replace, insert_unless_present, upsert_rows
 from storage.models import (
     Answer,
     HrGrant,
@@ -102,13 +102,13 @@ _CLAIM_UPDATE = select_columns(
     select_columns(func.count()).select_from(_SEEN).scalar_subquery(),
     _LOCK_RESPONDENT.scalar_subquery(),
 )
-_NEW_ANSWER = postgresql.insert(_answers).values(
-    {name: bindparam(name) for name in ("scan_id", "question_id", "value", "score", "answered_at")}
+_ANSWER_KEY = ("scan_id", "question_id")
+_ANSWER_FIELDS = (*_ANSWER_KEY, "value", "score", "answered_at")
+_UPSERT_ANSWER = (
+    insert_or_replace("postgresql", _answers, _ANSWER_KEY, _ANSWER_FIELDS)
+    .values({name: bindparam(name) for name in _ANSWER_FIELDS})  # a CTE names its values
+    .cte("answered")
 )
-_UPSERT_ANSWER = _NEW_ANSWER.on_conflict_do_update(
-    index_elements=["scan_id", "question_id"],
-    set_={name: _NEW_ANSWER.excluded[name] for name in ("value", "score", "answered_at")},
-).cte("answered")
 # The answer's parameter names are none of the scan's columns, so they set nothing there.
 _UPDATE_SCAN_WITH_ANSWER = _UPDATE_SCAN.add_cte(_UPSERT_ANSWER)
 
@@ -139,9 +139,15 @@ def claim_update(session: Session, *, update_id: int | None, pseudonym: str) -> 
         session, ProcessedUpdate, update_id=update_id, seen_at=utcnow()
     ):
         return False
-    if dialect != "sqlite":
-        connection.execute(_LOCK_RESPONDENT, {"pseudonym": pseudonym})
+    lock_person(session, pseudonym=pseudonym)
     return True
+
+
+def lock_person(session: Session, *, pseudonym: str) -> None:
+    """Locks the person's row until the transaction ends (SQLite: the write lock already does)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        connection.execute(_LOCK_RESPONDENT, {"pseudonym": pseudonym})
 
 
 def load_person(session: Session, *, pseudonym: str) -> StoredPerson:
@@ -161,7 +167,7 @@ def create_respondent(session: Session, *, pseudonym: str, language: str | None)
     insert_unless_present(
         session, Respondent, pseudonym=pseudonym, language=language, created_at=utcnow()
     )
-    claim_update(session, update_id=None, pseudonym=pseudonym)
+    lock_person(session, pseudonym=pseudonym)
     return load_person(session, pseudonym=pseudonym)
 
 
@@ -236,7 +242,7 @@ def save_progress(
         connection.execute(_UPDATE_SCAN_WITH_ANSWER, {**changed[0], **position})
     else:
         if changed:
-            upsert_rows(session, Answer, changed, key=["scan_id", "question_id"])
+            upsert_rows(session, Answer, changed, key=list(_ANSWER_KEY))
         connection.execute(_UPDATE_SCAN, position)
     scan.state, scan.resume_at, scan.updated_at = state, resume_at, now
 
