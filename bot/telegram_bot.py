@@ -36,6 +36,7 @@ from telegram.ext import (
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.app import build_conversation, build_renderer
+from bot.collector import collect_less
 from bot.conversation import Conversation, Notice, Outcome, Person, message
 from bot.event_loop import faster_event_loop
 from bot.processing import (
@@ -509,6 +510,7 @@ def build_application(settings: Settings, conversation: Conversation | None = No
 def run_polling(settings: Settings) -> int:
     """Runs the bot with long polling until stopped."""
     application = build_application(settings)
+    collect_less()
     faster_event_loop()
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     return 0

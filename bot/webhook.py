@@ -27,6 +27,7 @@ from telegram import Update
 from telegram.error import Forbidden
 from telegram.ext import Application, ContextTypes
 
+from bot.collector import collect_less
 from bot.event_loop import faster_event_loop
 from bot.settings import Settings
 from bot.telegram_bot import build_application
@@ -144,5 +145,7 @@ def run_webhook(settings: Settings) -> int:
     if not settings.webhook_url:
         raise SystemExit("Set WEBHOOK_URL to the public https URL Telegram should post to.")
     faster_event_loop()
-    asyncio.run(serve(build_application(settings), settings))
+    application = build_application(settings)
+    collect_less()
+    asyncio.run(serve(application, settings))
     return 0
