@@ -10,8 +10,6 @@ requests/s, aiohttp 0.19 ms and 819 requests/s. PTB supports other backends thro
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -86,16 +84,18 @@ class AiohttpRequest(BaseRequest):
 
 
 def _body(request_data: RequestData | None) -> aiohttp.FormData | aiohttp.BytesPayload | None:
-    """The parameters form-encoded, as multipart when files go along (as PTB sends them)."""
+    """The parameters as a JSON object, or as multipart when files go along (as PTB sends them).
+
+    JSON instead of a urlencoded form: Python's percent-encoding of a question with its
+    keyboard takes 47 µs, json.dumps 7 µs. Telegram takes either (Bot API, "Making requests"),
+    and its server decodes a string in a JSON body to the same parameter a form field gives
+    (tdnet's HttpReader::parse_json_parameters), so PTB's values, each already a string (a
+    keyboard as its JSON text), mean the same in both.
+    """
     if request_data is None:
         return None
     if not request_data.contains_files:
-        # Encoded here: aiohttp's FormData draws a multipart boundary from os.urandom even
-        # for a plain form, a measurable cost at hundreds of calls a second.
-        return aiohttp.BytesPayload(
-            urlencode(request_data.json_parameters).encode(),
-            content_type="application/x-www-form-urlencoded",
-        )
+        return aiohttp.BytesPayload(request_data.json_payload, content_type="application/json")
     form = aiohttp.FormData()
     for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
