@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -173,3 +176,37 @@ def test_a_phase_out_of_range_is_refused(phase: int) -> None:
 def test_a_score_out_of_range_is_refused(score: float) -> None:
     with pytest.raises(ValueError, match="score"):
         draw(fac=factors(Weten=score))
+
+
+# Draws charts in a process set up like the bot (bot/collector.py) and prints how much its
+# resident memory grew between the 10th and the 50th chart.
+CHARTS_IN_A_ROW = """
+from bot.collector import collect_less
+from tests.test_chart import draw
+
+def resident_mb():
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS"))
+    return int(line.split()[1]) / 1024
+
+collect_less()
+for _ in range(10):
+    draw()
+warm = resident_mb()
+for _ in range(40):
+    draw()
+print(resident_mb() - warm)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_charts_drawn_one_after_another_do_not_pile_up_in_memory() -> None:
+    # Every finished scan draws one; 40 held on to would be ~30 MB (95 MB for 200).
+    grown = subprocess.run(
+        [sys.executable, "-c", CHARTS_IN_A_ROW],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert float(grown) < 12, f"resident memory grew {float(grown):.1f} MB over 40 charts"
