@@ -181,21 +181,18 @@ def test_a_score_out_of_range_is_refused(score: float) -> None:
 # Draws charts in a process set up like the bot (bot/collector.py) and prints how much its
 # resident memory grew between the 10th and the 50th chart.
 CHARTS_IN_A_ROW = """
+import os
+from benchmarks.process import memory_mb
 from bot.collector import collect_less
 from tests.test_chart import draw
-
-def resident_mb():
-    with open("/proc/self/status") as status:
-        line = next(line for line in status if line.startswith("VmRSS"))
-    return int(line.split()[1]) / 1024
 
 collect_less()
 for _ in range(10):
     draw()
-warm = resident_mb()
+warm = memory_mb(os.getpid(), "VmRSS")
 for _ in range(40):
     draw()
-print(resident_mb() - warm)
+print(memory_mb(os.getpid(), "VmRSS") - warm)
 """
 
 
