@@ -151,16 +151,16 @@ async def run_memory(args: argparse.Namespace, work_dir: Path) -> None:
     print("Memory (0 ms round trip; each person sent /start and consented)", flush=True)
     ours = configurations()[0]
     few, many = args.stored
+    waves = [(f"open, {args.open_wave:,} at a time", args.open, few, args.open_wave, False)]
     runs = [
-        ("open interviews", args.open, few, 0),
-        (f"open, {args.open_wave:,} at a time", args.open, few, args.open_wave),
-        ("stored: few", args.stored_crowd, few, 0),
-        ("stored: many", args.stored_crowd, many, 0),
+        ("open interviews", args.open, few, 0, False),
+        *(waves if args.open_wave else []),
+        ("open, after one finished (chart drawn)", args.open, few, 0, True),
+        ("stored: few", args.stored_crowd, few, 0, False),
+        ("stored: many", args.stored_crowd, many, 0, False),
     ]
     rows = []
-    for what, crowd, stored, wave in runs:
-        if what.startswith("open,") and not wave:
-            continue
+    for what, crowd, stored, wave, finished_first in runs:
         result = await memory_with_open_interviews(
             ours,
             open_interviews=crowd,
@@ -169,6 +169,7 @@ async def run_memory(args: argparse.Namespace, work_dir: Path) -> None:
             max_seconds=args.memory_seconds,
             what=what,
             wave=wave,
+            finished_first=finished_first,
         )
         rows.append(
             [

@@ -48,6 +48,7 @@ class Crowd:
     seed: int = 7
     stop_after_taps: int | None = None  # leave interviews open after this many taps
     think: tuple[float, float] | None = None  # seconds each reads before tapping (min, max)
+    first_user_id: int = FIRST_USER_ID
     respondents: dict[int, Respondent] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
     presses: int = 0
@@ -60,7 +61,7 @@ class Crowd:
         self.rng = random.Random(self.seed)
         self.consent = consent_choice()
         for n in range(self.size):
-            user_id = FIRST_USER_ID + n
+            user_id = self.first_user_id + n
             user = {"id": user_id, "is_bot": False, "first_name": f"R{n}", "language_code": "nl"}
             self.respondents[user_id] = Respondent(user)
         self.api.on_message = self.receive

@@ -21,6 +21,18 @@ from storage.db import make_engine, sqlite_url
 PATIENCE = 4.0  # seconds of silence after which a person presses again
 PRESS_AGAIN_TIMES = 5
 PROBE = {"id": 9_999_999, "is_bot": False, "first_name": "Probe", "language_code": "nl"}
+FINISHER_ID = 9_000_000  # below the crowd's ids
+
+
+async def finish_one_scan(api: LeanBotApi, *, first_user_id: int, timeout: float) -> None:
+    """One person answers every question and gets the summary (with its chart)."""
+    one = Crowd(api, 1, first_user_id=first_user_id)
+    one.start()
+    deadline = time.monotonic() + timeout
+    while not one.finished:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"one scan not finished within {timeout:.0f} s")
+        await asyncio.sleep(0.1)
 
 
 @dataclass
@@ -43,9 +55,14 @@ async def memory_with_open_interviews(
     max_seconds: float,
     what: str,
     wave: int = 0,
+    finished_first: bool = False,
 ) -> MemoryResult:
-    """Peak RSS once `open_interviews` people started (and consented), over `stored` finished."""
-    data_dir = work_dir / f"memory-{open_interviews}-{stored}-{wave}"
+    """Peak RSS once `open_interviews` people started (and consented), over `stored` finished.
+
+    With `finished_first`, one person first completes the scan, so the bot has drawn a
+    summary chart (and loaded the library that draws it) before the crowd comes.
+    """
+    data_dir = work_dir / f"memory-{open_interviews}-{stored}-{wave}-{int(finished_first)}"
     data_dir.mkdir(parents=True, exist_ok=True)
     if stored:
         engine = make_engine(sqlite_url(data_dir))
@@ -53,10 +70,12 @@ async def memory_with_open_interviews(
         engine.dispose()
     log = data_dir / "bot.log"
     async with LeanBotApi(delay_ms=0) as api:
-        crowd = Crowd(api, open_interviews, stop_after_taps=1)
         bot = await start_bot(config.bot, api.base_url, data_dir, log, **config.env)
         try:
             await wait_until_polling(api, bot, log, timeout=60)
+            if finished_first:
+                await finish_one_scan(api, first_user_id=FINISHER_ID, timeout=60)
+            crowd = Crowd(api, open_interviews, stop_after_taps=1)
             await asyncio.sleep(1.0)
             start_mb = bot.rss_mb()
             everyone = list(crowd.respondents)

@@ -70,10 +70,16 @@ def test_benchmark_with_a_tiny_crowd_prints_every_table() -> None:
     assert re.search(r"x the reference rate", out)
 
     memory = rows_of(out, "run")
-    names = ["open interviews", "open, 2 at a time", "stored: few", "stored: many"]
+    names = [
+        "open interviews",
+        "open, 2 at a time",
+        "open, after one finished (chart drawn)",
+        "stored: few",
+        "stored: many",
+    ]
     assert [row[0] for row in memory] == names
-    assert [row[1] for row in memory] == ["2", "2", "2", "60"]
-    assert [row[2] for row in memory] == ["4", "4", "3", "3"], "everyone opened an interview"
+    assert [row[1] for row in memory] == ["2", "2", "2", "2", "60"]
+    assert [row[2] for row in memory] == ["4", "4", "4", "3", "3"], "everyone opened an interview"
 
     (restart,) = rows_of(out, "open at kill")
     assert restart[5] == f"{restart[0]}/{restart[0]}", "every open interview goes on"
