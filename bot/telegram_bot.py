@@ -46,7 +46,6 @@ from bot.processing import (
     storage_call,
     storage_in_thread,
 )
-from bot.qr import qr_png
 from bot.rate_limits import PatientRateLimiter
 from bot.render import Button, Renderer, split_text
 from bot.settings import Settings
@@ -151,6 +150,8 @@ async def send_replies(
     for reply in outcome.replies:
         rendered = renderer.render(reply, outcome.language)
         if reply.template in CARDS:  # the link as a QR code, the text as its caption
+            from bot.qr import qr_png  # on first use: qrcode and PIL, only team leads need them
+
             link = renderer.deep_link + reply.data[CARDS[reply.template]].code
             await context.bot.send_photo(chat.id, qr_png(link), caption=rendered.text)
             continue

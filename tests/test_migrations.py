@@ -16,7 +16,13 @@ from sqlmodel import Session, SQLModel, select
 from bot.conversation import Conversation, Person
 from dialogues.loader import Dialogue
 from storage.db import make_engine
-from storage.migrate import INITIAL_REVISION, alembic_config, current_revision, head_revision
+from storage.migrate import (
+    HEAD_REVISION,
+    INITIAL_REVISION,
+    alembic_config,
+    current_revision,
+    head_revision,
+)
 from storage.models import Respondent, Result
 from tests.harness import REPO
 from tests.test_conversation import answer_current
@@ -46,6 +52,43 @@ def test_a_new_database_is_migrated_to_the_models_schema(empty_database_url: str
     assert current_revision(engine) == head_revision() is not None
     assert differences(engine) == []
     engine.dispose()
+
+
+def test_the_start_up_check_knows_the_newest_revision() -> None:
+    assert head_revision() == HEAD_REVISION, (
+        "a new migration: set HEAD_REVISION in storage/migrate.py to its revision id"
+    )
+
+
+def test_a_database_at_an_older_revision_is_upgraded_when_the_bot_starts(
+    empty_database_url: str,
+) -> None:
+    engine = make_engine(empty_database_url)
+    with engine.begin() as connection:
+        alembic.downgrade(alembic_config(connection), INITIAL_REVISION)
+    engine.dispose()
+
+    engine = make_engine(empty_database_url)
+    assert current_revision(engine) == head_revision()
+    assert differences(engine) == []
+    engine.dispose()
+
+
+def test_a_start_on_a_database_already_at_the_newest_revision_leaves_alembic_unloaded(
+    empty_database_url: str,
+) -> None:
+    make_engine(empty_database_url).dispose()  # the first start migrates
+    start = (
+        "import os, sys; from storage.db import make_engine; "
+        "make_engine(os.environ['DATABASE_URL']).dispose(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'mako'}))"
+    )
+    env = {**os.environ, "DATABASE_URL": empty_database_url, "PYTHONPATH": str(REPO)}
+    run = subprocess.run(
+        [sys.executable, "-c", start], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[]", "Alembic and Mako stay out of memory (~10 MB)"
 
 
 def test_a_database_made_before_migrations_is_stamped_and_keeps_its_data(
