@@ -60,9 +60,10 @@ from storage.models import utcnow
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
 
-# A chart is ~90 ms of matplotlib CPU. In the loop it stalls everyone (loop lag p99 571 ms
-# while charts render); in a thread the loop gets its turns in between (p99 15 ms). One
-# thread: more would not draw faster under the GIL, only hold more figures in memory.
+# A chart is ~50 ms of CPU. In the loop it stalls everyone (measured with the ~90 ms charts of
+# matplotlib: loop lag p99 571 ms while charts render); in a thread the loop gets its turns in
+# between (p99 15 ms). One thread: more would not draw faster under the GIL, only hold more
+# pictures in memory.
 CHART_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
 
 # A sender takes the reminders that go out within this time, and looks again after it.
@@ -156,7 +157,7 @@ async def send_replies(
             await context.bot.send_photo(chat.id, qr_png(link), caption=rendered.text)
             continue
         if reply.template in ("team_result", "summary"):  # the picture first, then the words
-            # Imported on first use: matplotlib is ~45 MB that an interview never needs.
+            # Imported on first use: Pillow and the fonts, which an interview never needs.
             from bot.charts import summary_chart, team_chart
 
             locale = renderer.dialogue.locale(outcome.language)
