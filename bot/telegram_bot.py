@@ -130,6 +130,9 @@ async def send_outcome(
         person = replace(person_of(update), input_id=None)
         outcome = await stored(context, conversation_of(context).current, person)
         outcome.handled_tap = update.callback_query is not None
+    if log.isEnabledFor(logging.DEBUG):  # what is sent, never to whom or with which answers
+        sent = ", ".join(reply.template for reply in outcome.replies) or "nothing"
+        log.debug("replies: %s%s", sent, " (a repeat)" if outcome.repeat else "")
     steps = [send_replies(update, context, outcome)]
     query = update.callback_query
     if query is not None and not outcome.repeat:  # a repeated delivery was answered before
