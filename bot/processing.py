@@ -118,6 +118,10 @@ class PendingLimit(asyncio.Queue[object]):
         self._room = asyncio.Event()
         self._room.set()
 
+    def has_room_for(self, count: int) -> bool:
+        """True if `count` more updates still leave room below the limit."""
+        return self.unfinished + count < self.limit
+
     async def put(self, item: object) -> None:
         while self.unfinished >= self.limit:
             self._room.clear()

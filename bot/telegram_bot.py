@@ -39,6 +39,7 @@ from bot.app import build_conversation, build_renderer
 from bot.collector import collect_less
 from bot.conversation import Conversation, Notice, Outcome, Person, message
 from bot.event_loop import faster_event_loop
+from bot.polling import ReadAheadBot
 from bot.processing import (
     CALLS_PER_UPDATE,
     PendingLimit,
@@ -463,17 +464,22 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     if settings.telegram_bot_token is None:
         raise SystemExit("Set TELEGRAM_BOT_TOKEN to run the Telegram bot.")
     conversation = conversation or build_conversation(settings)
+    pending = PendingLimit(settings.max_pending_updates)
+    bot = ReadAheadBot(
+        settings.telegram_bot_token.get_secret_value(),
+        room_for=pending.has_room_for,
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML),
+        rate_limiter=PatientRateLimiter(),
+        request=AiohttpRequest(CALLS_PER_UPDATE * settings.max_concurrent_updates),
+        get_updates_request=AiohttpRequest(1),
+    )
     application = (
         ApplicationBuilder()
-        .token(settings.telegram_bot_token.get_secret_value())
-        .base_url(settings.telegram_base_url)
-        .base_file_url(settings.telegram_base_file_url)
-        .defaults(Defaults(parse_mode=ParseMode.HTML))
-        .rate_limiter(PatientRateLimiter())
+        .bot(bot)
         .concurrent_updates(RespondentOrder(settings.max_concurrent_updates))
-        .update_queue(PendingLimit(settings.max_pending_updates))
-        .request(AiohttpRequest(CALLS_PER_UPDATE * settings.max_concurrent_updates))
-        .get_updates_request(AiohttpRequest(1))
+        .update_queue(pending)
         .post_init(set_up)
         .build()
     )

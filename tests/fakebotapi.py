@@ -69,6 +69,10 @@ ALLOWED_TAGS = {
 ENTITY = re.compile(r"&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
 TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)((?:\s+[\w-]+(?:=\"[^\"]*\"|='[^']*')?)*)\s*>")
 COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+TERMINATED_BY_OTHER_POLL = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
 MAX_TEXT, MAX_CAPTION, MAX_CALLBACK_TEXT = 4096, 1024, 200
 
 
@@ -249,6 +253,7 @@ class FakeBotApi:
         self._deliverer: asyncio.Task[None] | None = None
         self._posts: set[asyncio.Task[None]] = set()
         self._round_robin = itertools.count()
+        self._poll: asyncio.Event | None = None  # set: the getUpdates in flight is ended
 
     @property
     def base_url(self) -> str:
@@ -503,20 +508,38 @@ class FakeBotApi:
                 "use deleteWebhook to delete the webhook first",
                 409,
             )
+        if self._poll is not None:  # as on Telegram, a second poll ends the first with a conflict
+            self._poll.set()
+        self._poll = ended = asyncio.Event()
+        try:
+            return await self._poll_until_ended(params, request, ended)
+        finally:
+            if self._poll is ended:
+                self._poll = None
+
+    async def _poll_until_ended(
+        self, params: dict[str, Any], request: web.Request, ended: asyncio.Event
+    ) -> list[dict[str, Any]]:
         offset = params.get("offset") or 0
         if offset:  # an offset confirms every update before it, as on Telegram
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         limit = params.get("limit") or 100
         deadline = time.monotonic() + float(params.get("timeout") or 0)
         while True:
+            if ended.is_set():
+                if request.transport is None or request.transport.is_closing():
+                    return []  # a killed bot's poll: nobody hears the conflict
+                raise ApiError(TERMINATED_BY_OTHER_POLL, 409)
             ready = [u for u in self._updates if u["update_id"] >= offset][:limit]
             if ready or self._closing or time.monotonic() >= deadline:
                 break
             self._new_update.clear()
-            try:
-                await asyncio.wait_for(self._new_update.wait(), deadline - time.monotonic())
-            except TimeoutError:
-                break
+            waits = [asyncio.ensure_future(e.wait()) for e in (self._new_update, ended)]
+            _, pending = await asyncio.wait(
+                waits, timeout=deadline - time.monotonic(), return_when=asyncio.FIRST_COMPLETED
+            )
+            for wait in pending:
+                wait.cancel()
         if request.transport is None or request.transport.is_closing():
             return []  # the poller died (a killed bot): the updates stay for the next one
         for update in ready:

@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -108,6 +109,22 @@ async def test_long_poll_returns_as_soon_as_a_person_types(api: FakeBotApi, bot:
     (update,) = await bot.get_updates(timeout=5)
     assert update.message is not None and update.message.text == "/start team7"
     assert update.message.entities[0].type == "bot_command"
+
+
+async def test_a_second_poll_ends_the_first_with_a_conflict(api: FakeBotApi) -> None:
+    # Two connections (PTB's own client waits for its single polling connection instead).
+    url = f"{api.base_url}{TOKEN}/getUpdates"
+    async with aiohttp.ClientSession() as client:
+        first = asyncio.create_task(client.post(url, json={"timeout": 5}))
+        await asyncio.sleep(0.2)
+        second = asyncio.create_task(client.post(url, json={"timeout": 5}))
+        ended = await asyncio.wait_for(first, 2)
+        assert ended.status == 409
+        assert "terminated by other getUpdates" in (await ended.json())["description"]
+        await api.user(7, "Ada").send("hoi")
+        answered = await asyncio.wait_for(second, 2)
+        (update,) = (await answered.json())["result"]
+        assert update["message"]["text"] == "hoi"
 
 
 async def test_webhook_delivery_keeps_each_chat_in_order_and_redelivers_failures(

@@ -22,7 +22,7 @@ from storage.db import transaction
 from storage.models import Reminder, as_utc
 from storage.reminder_queries import reminder_due
 from tests.fakebotapi import FakeBotApi, FakeUser
-from tests.harness import bot_in_this_loop, tap_and_settle
+from tests.harness import bot_by_webhook_in_this_loop, bot_in_this_loop, tap_and_settle
 
 REMINDER_TEXT = "Je was bezig met de leercultuurscan"
 SPACING = timedelta(milliseconds=50)
@@ -134,9 +134,11 @@ async def test_two_bots_on_one_database_send_every_reminder_once_at_one_pace(
     for person in people:
         pause_with_reminder(conversation, telegram_person(person.id))
 
-    # A second sender, as a second webhook worker would be.
+    # Two webhook workers (two bots polling one token would end each other's polls).
     bots = [
-        bot_in_this_loop(api, tmp_path, database_url=database_url, reminders_per_second=20)
+        bot_by_webhook_in_this_loop(
+            api, tmp_path, database_url=database_url, reminders_per_second=20
+        )
         for _ in range(2)
     ]
     for running in bots:
