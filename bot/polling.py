@@ -4,7 +4,8 @@ PTB's updater asks again only when its loop gets a turn, and that comes after ev
 the batch it just handed over has run its first step (the storage call, the rendering): under
 load the poll cycle stretched from one round trip to two or three, and every tap waited that
 much longer before the bot saw it. `ReadAheadBot` starts the next getUpdates the moment a batch
-arrives and keeps its answer until the updater asks for it. Paced polling on SQLite, 1,000
+arrives (while the update queue has room) and keeps its answer until the updater asks for it;
+one the updater never asks for (at shutdown) is dropped unconfirmed. Paced polling on SQLite, 1,000
 people, 30 s, two runs each: time from a tap to the getUpdates that carried it p50 67/73 ->
 30/31 ms, tap to next question p95 319/370 -> 185/198 ms.
 
