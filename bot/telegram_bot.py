@@ -137,13 +137,12 @@ async def send_outcome(
     if log.isEnabledFor(logging.DEBUG):  # what is sent, never to whom or with which answers
         sent = ", ".join(reply.template for reply in outcome.replies) or "nothing"
         log.debug("replies: %s%s", sent, " (a repeat)" if outcome.repeat else "")
-    side_steps = []
+    alongside: list[asyncio.Future[None]] = []
     query = update.callback_query
     if query is not None and not outcome.repeat:  # a repeated delivery was answered before
-        side_steps.append(answer_tap(update, context))
+        alongside.append(asyncio.ensure_future(answer_tap(update, context)))
     if query is not None and isinstance(query.message, Message) and outcome.handled_tap:
-        side_steps.append(close_tapped(context, query.message, outcome))
-    alongside = [asyncio.ensure_future(step) for step in side_steps]
+        alongside.append(asyncio.ensure_future(close_tapped(context, query.message, outcome)))
     try:
         await send_replies(update, context, outcome)
     finally:
