@@ -77,7 +77,7 @@ def configurations(think: tuple[float, float] = (2.0, 4.0)) -> list[Config]:
 
 def webhook_unavailable() -> str | None:
     """Why `python -m bot webhook` cannot run on this branch, or None when it can."""
-    if importlib.util.find_spec("bot.webhook") is None:
+    if importlib.util.find_spec("bot.telegram.webhook") is None:
         return "this branch has no `python -m bot webhook`"
     return None
 

@@ -20,7 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot.conversation import Conversation, Person, answer_data
+from bot.service.conversation import Conversation
+from bot.service.outcome import Person, answer_data
 from dialogues.loader import default_dialogue
 from storage.db import make_engine, sqlite_url
 

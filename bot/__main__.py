@@ -46,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(
         # The console's screen is the interview itself: only problems are logged there.
         settings.log_level if command in ("telegram", "webhook") else logging.WARNING,
-        secrets=[s.get_secret_value() for s in (token, settings.webhook_secret) if s],
+        secrets=[
+            s.get_secret_value()
+            for s in (token, settings.webhook_secret, settings.pseudonym_key)
+            if s
+        ],
+        log_format=settings.log_format,
     )
     if command == "migrate":
         from bot.app import migrate_main
@@ -68,11 +73,11 @@ def main(argv: list[str] | None = None) -> int:
         except UnknownOrganisation as unknown:
             parser.error(f"no organisation named {unknown}")
     if command == "webhook":
-        from bot.webhook import run_webhook
+        from bot.telegram.webhook import run_webhook
 
         return run_webhook(settings)
     if command == "telegram":
-        from bot.telegram_bot import run_polling
+        from bot.telegram.application import run_polling
 
         return run_polling(settings)
     from bot.app import console_main

@@ -1,4 +1,4 @@
-"""Wires settings, storage, dialogue and conversation together for any front end."""
+"""Wires settings, storage, dialogue and the service together for any channel."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.console import Console
-from bot.conversation import Conversation, Policy
 from bot.render import Renderer
+from bot.service.conversation import Conversation
+from bot.service.policy import Policy
 from bot.settings import Settings
 from dialogues.loader import default_dialogue
 from reports.hr import build_report
@@ -60,7 +61,7 @@ def report_main(
     organisation: str | None = None,
 ) -> int:
     """Writes the HR report, saying on stderr what it is doing while it works."""
-    from reports.export import write  # matplotlib and openpyxl: only the report needs them
+    from reports.export import write  # openpyxl and the charts: only the report needs them
 
     started = time.perf_counter()
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import getpass
 from typing import TextIO
 
-from bot.conversation import Conversation, Outcome, Person
 from bot.render import Message, Renderer, plain_text
+from bot.service.conversation import Conversation
+from bot.service.outcome import Outcome, Person
 
 COMMANDS = {"t": "back", "p": "pause", "o": "restart", "g": "my_data", "l": "language", "q": "quit"}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from bot.conversation import answer_data, nav_data
+from bot.service.outcome import answer_data, nav_data
 from dialogues.loader import Dialogue, ResolvedQuestion, option_label
 from dialogues.schema import Locale, Option
 from statemachine import Reply

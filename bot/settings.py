@@ -1,16 +1,22 @@
-"""Settings from the environment; only TELEGRAM_BOT_TOKEN is needed, and only for Telegram."""
+"""Settings from the environment; only TELEGRAM_BOT_TOKEN is needed, and only for Telegram.
+
+Every setting's default is here, or (for the keeping and timing rules the privacy statement
+promises) in the service's `Policy`, read from there so that each default exists once.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.conversation import DEFAULT_TIME_ZONE
-from bot.processing import DEFAULT_CONCURRENCY, DEFAULT_PENDING
+from bot.service.policy import Policy
 from storage.db import sqlite_url
+
+_POLICY = Policy()
 
 
 class Settings(BaseSettings):
@@ -23,14 +29,16 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     pseudonym_key: SecretStr | None = None
     log_level: str = "INFO"
+    # text: one readable line per event; json: one JSON object per line (a log collector).
+    log_format: Literal["text", "json"] = "text"
     # Team and HR results appear only for groups at least this big; never below 3.
     min_group_size: int = Field(default=5, ge=3)
-    idle_expiry_days: int = Field(default=30, ge=1)
-    retention_days: int = Field(default=365, ge=30)
+    idle_expiry_days: int = Field(default=_POLICY.idle_expiry.days, ge=1)
+    retention_days: int = Field(default=_POLICY.retention.days, ge=30)
     # The clock people read times in (a reminder's moment, a scan's date); stored in UTC.
-    time_zone: str = DEFAULT_TIME_ZONE.key
+    time_zone: str = _POLICY.time_zone.key
     # A reminder someone asks for when pausing comes this many hours later.
-    reminder_after_hours: float = Field(default=24, ge=0)
+    reminder_after_hours: float = Field(default=_POLICY.reminder_after.total_seconds() / 3600, ge=0)
     # Reminders go out at most this many per second, all workers together: below the ~30
     # messages a second Telegram allows a bot for messages nobody asked for just then.
     reminders_per_second: float = Field(default=20, gt=0, le=30)
@@ -38,10 +46,14 @@ class Settings(BaseSettings):
     hr_telegram_ids: str = ""
     # Telegram user ids (comma-separated) of admins: they set up organisations and are HR too.
     admin_telegram_ids: str = ""
-    # Updates of different people processed at once (one person's always one after another).
-    max_concurrent_updates: int = Field(default=DEFAULT_CONCURRENCY, ge=1)
-    # Polling: updates fetched but not finished; beyond this, the rest wait at Telegram.
-    max_pending_updates: int = Field(default=DEFAULT_PENDING, ge=1)
+    # People whose updates are processed at once (one person's always one after another):
+    # enough for a few hundred taps a second at a 50 ms round trip.
+    max_concurrent_updates: int = Field(default=64, ge=1)
+    # Updates held in memory at most (fetched or posted, not finished): about four seconds of
+    # a busy Monday morning; beyond this, the rest wait at Telegram.
+    max_pending_updates: int = Field(default=1000, ge=1)
+    # One person's updates waiting at most; more from them is a flood, dropped with one reply.
+    max_updates_per_person: int = Field(default=20, ge=1)
     # Webhook mode (`python -m bot webhook`): the public URL Telegram posts to, the port this
     # process listens on (PORT, as Heroku sets it) and the secret Telegram sends along
     # (generated once and kept in the database when not set).

@@ -97,7 +97,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key '{key}' is given twice", key_node.start_mark
@@ -166,9 +166,10 @@ def _check_options(q: Question, options: list[Option], file: str) -> None:
         raise DialogueError(file, item, "'weet ik niet' must come after every other option")
     scores = [o.score for o in answers]
     if q.kind in ("scale", "phase"):
-        if any(s is None for s in scores):
+        ranked = [s for s in scores if s is not None]
+        if len(ranked) != len(scores):
             raise DialogueError(file, item, "every option of a scale needs a score")
-        if scores != sorted(scores) or len(set(scores)) != len(scores):
+        if ranked != sorted(ranked) or len(set(ranked)) != len(ranked):
             raise DialogueError(file, item, "options must run from the lowest score to the highest")
     if q.kind == "phase" and scores != PHASE_SCORES:
         raise DialogueError(file, item, "a phase question has the five phases, scored 1 to 5")

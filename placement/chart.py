@@ -2,11 +2,11 @@
 
 A pure function of plain data; it knows nothing of `Placement` or the dialogue, so every word on
 the picture comes from the caller. Drawn with Pillow: the picture is boxes and words at pixel
-positions, and Pillow (~4 MB, ~50 ms a picture) draws them without matplotlib's ~40 MB and
-~150 ms, which a bot that draws one per finished scan would carry all day. Thread-safe: each
-call has its own image, each thread its own font faces. Deterministic: the same input gives the
-same bytes (the font is pinned to the DejaVu Sans that ships with matplotlib, a dependency for
-the HR report's plots, and the PNG carries no metadata).
+positions, and Pillow draws them in ~50 ms with ~4 MB of library, which a bot that draws one per
+finished scan carries all day. Thread-safe: each call has its own image, each thread its own
+font faces. Deterministic: the same input gives the same bytes (the font, DejaVu Sans, ships in
+placement/fonts/, and the PNG carries no metadata). The HR report's charts (reports/charts.py)
+draw with the same painter, fonts and colours.
 
 The picture is sized for a phone (800 × 1100 px, text at least 22 px, Okabe-Ito colours):
 - top: the Groeimodel as a ladder; one row per layer, five steps from the lowest phase (left) to
@@ -17,10 +17,8 @@ The picture is sized for a phone (800 × 1100 px, text at least 22 px, Okabe-Ito
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import math
-import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,23 +28,21 @@ from PIL import Image, ImageDraw, ImageFont
 
 WIDTH_PX = 800
 HEIGHT_PX = 1100
-DPI = 100
 SCALE_MIN = 1
 SCALE_MAX = 5
 
-_FONT = "DejaVu Sans"
 _MARGIN = 40
 _STEP_GAP = 8.0
 _RIGHT = WIDTH_PX - _MARGIN
 
 # Okabe-Ito, safe for the common colour-vision deficiencies; each fill also has a text cue.
-_INK = "#1A1A1A"
-_MUTED = "#4D4D4D"
-_TRACK = "#E3E3E3"
-_BLUE = "#0072B2"
-_VERMILLION = "#D55E00"
-_GREEN = "#009E73"
-_OWN_BAND = "#FBE9DD"
+INK = "#1A1A1A"
+MUTED = "#4D4D4D"
+TRACK = "#E3E3E3"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+GREEN = "#009E73"
+OWN_BAND = "#FBE9DD"
 
 # Font sizes in pixels at 800 × 1100.
 _TITLE_PX = 34
@@ -96,7 +92,7 @@ class ChartFactors:
 
 
 @dataclass(frozen=True)
-class _Font:
+class Font:
     """A face of DejaVu Sans at a size in pixels."""
 
     px: float
@@ -106,11 +102,7 @@ class _Font:
     @property
     def file(self) -> Path:
         style = ("Bold" if self.bold else "") + ("Oblique" if self.italic else "")
-        return _FONT_DIR / (f"DejaVuSans-{style}.ttf" if style else "DejaVuSans.ttf")
-
-
-def _font(px: float, *, bold: bool = False, italic: bool = False) -> _Font:
-    return _Font(px, bold, italic)
+        return FONT_DIR / (f"DejaVuSans-{style}.ttf" if style else "DejaVuSans.ttf")
 
 
 def _validate(ladder: ChartLadder, factors: ChartFactors) -> None:
@@ -129,21 +121,14 @@ def _validate(ladder: ChartLadder, factors: ChartFactors) -> None:
             )
 
 
-def _font_dir() -> Path:
-    """Matplotlib's copy of DejaVu Sans, found without importing matplotlib (~40 MB)."""
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the chart's font (DejaVu Sans) comes with matplotlib: install it")
-    return Path(spec.submodule_search_locations[0]) / "mpl-data" / "fonts" / "ttf"
-
-
-_FONT_DIR = _font_dir()
+# Shipped with the code, so every install draws with the same glyphs (and the same bytes).
+FONT_DIR = Path(__file__).parent / "fonts"
 # A FreeType face must not be used by two threads at once: each thread loads its own.
 _faces = threading.local()
 
 
-def _face(font: _Font) -> ImageFont.FreeTypeFont:
-    faces: dict[_Font, ImageFont.FreeTypeFont] = _faces.__dict__.setdefault("faces", {})
+def _face(font: Font) -> ImageFont.FreeTypeFont:
+    faces: dict[Font, ImageFont.FreeTypeFont] = _faces.__dict__.setdefault("faces", {})
     face = faces.get(font)
     if face is None:
         face = faces[font] = ImageFont.truetype(str(font.file), size=font.px * _SCALE)
@@ -157,59 +142,61 @@ _LINE_SPACING = 1.2
 _DASH = (6, 4)  # pixels drawn, pixels skipped
 # Drawn at twice the size and scaled down: Pillow's shapes have no anti-aliasing of their own.
 _SCALE = 2
-# Pillow keeps a picture's pixels in blocks of up to 16 MB: this canvas is one 14 MB block. Once
-# glibc has handed one that size back to the system it serves the next from its heap and keeps
-# them there (+17 MB after a few pictures). Blocks of 4 MB go back each time (PILLOW_BLOCK_SIZE,
-# if set, is the operator's choice).
-if "PILLOW_BLOCK_SIZE" not in os.environ:
-    Image.core.set_block_size(4 * 1024 * 1024)
 
 
-class _Painter:
-    """Draws in pixel coordinates (x right, y down) on one white 800 × 1100 picture."""
+# Pillow keeps a picture's pixels in blocks of up to 16 MB: the scan picture's canvas is one 14 MB
+# block. Once glibc has handed one that size back to the system it serves the next from its heap
+# and keeps them there (+17 MB after a few pictures). Blocks of 4 MB go back each time.
+def text_width(text: str, font: Font) -> float:
+    """How wide one line of text is, in pixels at the picture's size."""
+    return float(_face(font).getlength(text)) / _SCALE
 
-    def __init__(self) -> None:
-        self.image = Image.new("RGB", (WIDTH_PX * _SCALE, HEIGHT_PX * _SCALE), "white")
-        self.draw = ImageDraw.Draw(self.image)
 
-    def width(self, text: str, font: _Font) -> float:
-        return float(_face(font).getlength(text)) / _SCALE
+def truncate(text: str, font: Font, max_w: float) -> str:
+    """One line that fits max_w: whitespace (newlines too) collapsed, cut with '…'."""
+    text = " ".join(text.split())
+    if text_width(text, font) <= max_w:
+        return text
+    # Start from a generous estimate so a huge label costs few measurements.
+    cut = text[: int(max_w / (font.px * 0.3)) + 1]
+    while cut and text_width(cut.rstrip() + "…", font) > max_w:
+        cut = cut[:-1]
+    return cut.rstrip() + "…"
 
-    def truncate(self, text: str, font: _Font, max_w: float) -> str:
-        """One line that fits max_w: whitespace (newlines too) collapsed, cut with '…'."""
-        text = " ".join(text.split())
-        if self.width(text, font) <= max_w:
-            return text
-        # Start from a generous estimate so a huge label costs few measurements.
-        cut = text[: int(max_w / (font.px * 0.3)) + 1]
-        while cut and self.width(cut.rstrip() + "…", font) > max_w:
-            cut = cut[:-1]
-        return cut.rstrip() + "…"
 
-    def wrap(self, text: str, font: _Font, max_w: float, max_lines: int) -> list[str]:
-        lines: list[str] = []
-        current = ""
-        for word in text.split():
-            trial = f"{current} {word}" if current else word
-            if current and self.width(trial, font) > max_w:
-                lines.append(current)
-                current = word
-            else:
-                current = trial
-        if current:
+def wrap(text: str, font: Font, max_w: float, max_lines: int) -> list[str]:
+    """At most max_lines lines that each fit max_w; the last one cut with '…' if need be."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}" if current else word
+        if current and text_width(trial, font) > max_w:
             lines.append(current)
-        if len(lines) > max_lines:
-            lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :]) + "…"]
-        return [self.truncate(line, font, max_w) for line in lines] or [""]
+            current = word
+        else:
+            current = trial
+    if current:
+        lines.append(current)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :]) + "…"]
+    return [truncate(line, font, max_w) for line in lines] or [""]
+
+
+class Painter:
+    """Draws in pixel coordinates (x right, y down) on one white picture, 800 × 1100 unless told."""
+
+    def __init__(self, width: int = WIDTH_PX, height: int = HEIGHT_PX) -> None:
+        self.image = Image.new("RGB", (width * _SCALE, height * _SCALE), "white")
+        self.draw = ImageDraw.Draw(self.image)
 
     def text(
         self,
         x: float,
         y: float,
         s: str,
-        font: _Font,
+        font: Font,
         *,
-        color: str = _INK,
+        color: str = INK,
         ha: str = "left",
         va: str = "center",
     ) -> None:
@@ -262,7 +249,7 @@ class _Painter:
             self.line(
                 (start[0] + (end[0] - start[0]) * a, start[1] + (end[1] - start[1]) * a),
                 (start[0] + (end[0] - start[0]) * b, start[1] + (end[1] - start[1]) * b),
-                _MUTED,
+                MUTED,
                 width=1.5,
             )
             at += on + off
@@ -273,6 +260,19 @@ class _Painter:
         ends = [(start[0] * _SCALE, start[1] * _SCALE), (end[0] * _SCALE, end[1] * _SCALE)]
         self.draw.line(ends, fill=color, width=round(width * _SCALE))
 
+    def polyline(self, points: Sequence[tuple[float, float]], color: str, *, width: float) -> None:
+        """Joined line segments, with rounded joints."""
+        scaled = [(x * _SCALE, y * _SCALE) for x, y in points]
+        self.draw.line(scaled, fill=color, width=round(width * _SCALE), joint="curve")
+
+    def polygon(self, points: Sequence[tuple[float, float]], color: str) -> None:
+        self.draw.polygon([(x * _SCALE, y * _SCALE) for x, y in points], fill=color)
+
+    def circle(self, x: float, y: float, r: float, color: str) -> None:
+        self.draw.ellipse(
+            ((x - r) * _SCALE, (y - r) * _SCALE, (x + r) * _SCALE, (y + r) * _SCALE), fill=color
+        )
+
     def png(self) -> bytes:
         buffer = io.BytesIO()
         self.image.reduce(_SCALE).save(buffer, format="PNG")
@@ -280,7 +280,7 @@ class _Painter:
 
 
 def _row_label(
-    p: _Painter,
+    p: Painter,
     y: float,
     label: str,
     value: str,
@@ -295,14 +295,14 @@ def _row_label(
     The tail (a score) is never cut off; the label and the rest of the value are, if need be.
     """
     label, value = " ".join(label.split()), " ".join(value.split())
-    value_prop = _font(size, bold=known, italic=not known)
-    tail_w = p.width(tail, value_prop) if tail else 0.0
-    value_w = min(p.width(value + tail, value_prop), (_RIGHT - _MARGIN) * 0.55)
-    value = p.truncate(value, value_prop, value_w - tail_w) + tail if value else tail
-    label_prop = _font(size, bold=bold)
-    label = p.truncate(label, label_prop, _RIGHT - _MARGIN - value_w - 24)
+    value_prop = Font(size, bold=known, italic=not known)
+    tail_w = text_width(tail, value_prop) if tail else 0.0
+    value_w = min(text_width(value + tail, value_prop), (_RIGHT - _MARGIN) * 0.55)
+    value = truncate(value, value_prop, value_w - tail_w) + tail if value else tail
+    label_prop = Font(size, bold=bold)
+    label = truncate(label, label_prop, _RIGHT - _MARGIN - value_w - 24)
     p.text(_MARGIN, y, label, label_prop)
-    p.text(_RIGHT, y, value, value_prop, color=_INK if known else _MUTED, ha="right")
+    p.text(_RIGHT, y, value, value_prop, color=INK if known else MUTED, ha="right")
 
 
 @dataclass(frozen=True)
@@ -328,7 +328,7 @@ class _Row:
         return self.pitch * 0.31
 
 
-def _draw_header(p: _Painter, names: list[list[str]], top: float, height: float) -> None:
+def _draw_header(p: Painter, names: list[list[str]], top: float, height: float) -> None:
     """The phase names over the ladder's steps, bottom-aligned, lowest phase on the left."""
     step_w = _step_width(len(names))
     for i, lines in enumerate(names):
@@ -337,8 +337,8 @@ def _draw_header(p: _Painter, names: list[list[str]], top: float, height: float)
             x,
             top + height,
             "\n".join(lines),
-            _font(_SMALL_PX),
-            color=_MUTED,
+            Font(_SMALL_PX),
+            color=MUTED,
             ha="center",
             va="bottom",
         )
@@ -348,7 +348,7 @@ def _step_width(steps: int) -> float:
     return (_RIGHT - _MARGIN - _STEP_GAP * (steps - 1)) / steps
 
 
-def _draw_ladder(p: _Painter, ladder: ChartLadder, top: float, row: _Row) -> None:
+def _draw_ladder(p: Painter, ladder: ChartLadder, top: float, row: _Row) -> None:
     """One row per layer: the label and its phase, then the steps filled up to that phase."""
     steps = len(ladder.phases)
     step_w = _step_width(steps)
@@ -360,7 +360,7 @@ def _draw_ladder(p: _Painter, ladder: ChartLadder, top: float, row: _Row) -> Non
                 y - 7,
                 _RIGHT - _MARGIN + 32,
                 row.bar + row.bar_h + 14,
-                face=_OWN_BAND,
+                face=OWN_BAND,
                 radius=12,
             )
         _row_label(
@@ -372,7 +372,7 @@ def _draw_ladder(p: _Painter, ladder: ChartLadder, top: float, row: _Row) -> Non
             bold=layer.own,
             known=layer.phase is not None,
         )
-        color = _VERMILLION if layer.own else _BLUE
+        color = VERMILLION if layer.own else BLUE
         for i in range(steps):
             x = _MARGIN + i * (step_w + _STEP_GAP)
             if layer.phase is None:
@@ -385,7 +385,7 @@ def _draw_ladder(p: _Painter, ladder: ChartLadder, top: float, row: _Row) -> Non
                     dashed=True,
                 )
             else:
-                p.box(x, y + row.bar, step_w, row.bar_h, face=color if i < layer.phase else _TRACK)
+                p.box(x, y + row.bar, step_w, row.bar_h, face=color if i < layer.phase else TRACK)
         y += row.pitch
 
 
@@ -394,7 +394,7 @@ def _format_score(score: float) -> str:
     return text[:-2] if text.endswith(",0") else text
 
 
-def _draw_factors(p: _Painter, factors: ChartFactors, top: float, row: _Row) -> None:
+def _draw_factors(p: Painter, factors: ChartFactors, top: float, row: _Row) -> None:
     """One bar per factor on the 1-5 scale, then the scale's numbers."""
     track_w = _RIGHT - _MARGIN
     unit = track_w / SCALE_MAX
@@ -403,7 +403,7 @@ def _draw_factors(p: _Painter, factors: ChartFactors, top: float, row: _Row) -> 
         score = factor.score
         tail = ""
         if score is None:
-            value, color = factors.unknown_label, _MUTED
+            value, color = factors.unknown_label, MUTED
         else:
             marks = [
                 word
@@ -415,7 +415,7 @@ def _draw_factors(p: _Painter, factors: ChartFactors, top: float, row: _Row) -> 
             ]
             value = " · ".join(marks)
             tail = f" · {_format_score(score)}" if marks else _format_score(score)
-            color = _GREEN if factor.strongest else _VERMILLION if factor.weakest else _BLUE
+            color = GREEN if factor.strongest else VERMILLION if factor.weakest else BLUE
         _row_label(
             p,
             y + row.label,
@@ -437,7 +437,7 @@ def _draw_factors(p: _Painter, factors: ChartFactors, top: float, row: _Row) -> 
                 dashed=True,
             )
         else:
-            p.box(_MARGIN, bar_y, track_w, row.bar_h, face=_TRACK)
+            p.box(_MARGIN, bar_y, track_w, row.bar_h, face=TRACK)
             p.box(_MARGIN, bar_y, unit * score, row.bar_h, face=color)
             for step in range(1, SCALE_MAX):
                 x = _MARGIN + unit * step
@@ -448,8 +448,8 @@ def _draw_factors(p: _Painter, factors: ChartFactors, top: float, row: _Row) -> 
             _MARGIN + unit * step,
             y,
             str(step),
-            _font(_SMALL_PX),
-            color=_MUTED,
+            Font(_SMALL_PX),
+            color=MUTED,
             ha="center" if step < SCALE_MAX else "right",
             va="top",
         )
@@ -461,14 +461,14 @@ def draw_scan_chart(*, ladder: ChartLadder, factors: ChartFactors, title: str) -
     Raises ValueError for a phase outside 1..len(ladder.phases) or a score outside 1-5.
     """
     _validate(ladder, factors)
-    p = _Painter()
+    p = Painter()
     full_w = _RIGHT - _MARGIN
 
-    title_prop = _font(_TITLE_PX, bold=True)
-    title_lines = p.wrap(title, title_prop, full_w, 2)
-    panel_prop = _font(_PANEL_PX, bold=True)
+    title_prop = Font(_TITLE_PX, bold=True)
+    title_lines = wrap(title, title_prop, full_w, 2)
+    panel_prop = Font(_PANEL_PX, bold=True)
     step_w = _step_width(len(ladder.phases))
-    header = [p.wrap(name, _font(_SMALL_PX), step_w, 2) for name in ladder.phases]
+    header = [wrap(name, Font(_SMALL_PX), step_w, 2) for name in ladder.phases]
     header_h = _SMALL_PX * 1.2 * max(len(lines) for lines in header)
 
     # Top to bottom: title, panel title, phase header, layer rows, panel title, factor rows,
@@ -483,13 +483,13 @@ def draw_scan_chart(*, ladder: ChartLadder, factors: ChartFactors, title: str) -
     y = 28.0
     p.text(_MARGIN, y, "\n".join(title_lines), title_prop, va="top")
     y += title_h + 24
-    p.text(_MARGIN, y, p.truncate(ladder.title, panel_prop, full_w), panel_prop, va="top")
+    p.text(_MARGIN, y, truncate(ladder.title, panel_prop, full_w), panel_prop, va="top")
     y += panel_h + 12
     _draw_header(p, header, y, header_h)
     y += header_h + 20
     _draw_ladder(p, ladder, y, row)
     y += row.pitch * len(ladder.layers) + 20
-    p.text(_MARGIN, y, p.truncate(factors.title, panel_prop, full_w), panel_prop, va="top")
+    p.text(_MARGIN, y, truncate(factors.title, panel_prop, full_w), panel_prop, va="top")
     y += panel_h + 16
     _draw_factors(p, factors, y, row)
     return p.png()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from dialogues.loader import Dialogue
@@ -57,7 +57,7 @@ def _slot_filter(slot: str, context: TipContext, layers: list[str]) -> Callable[
     raise ValueError(f"unknown tip slot {slot!r}")
 
 
-def choose_tips(dialogue: Dialogue, context: TipContext, slots: list[str]) -> list[str]:
+def choose_tips(dialogue: Dialogue, context: TipContext, slots: Sequence[str]) -> list[str]:
     """One tip per slot, best ranked first; empty slots take the best remaining allowed tip."""
     rules = dialogue.scoring.tips
     layers = list(dict.fromkeys([*rules.preference_layers, context.role_layer]))

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
-from matplotlib.figure import Figure
 
 from dialogues.loader import Dialogue
+from reports import charts
+from reports.charts import Series
 from reports.hr import HrReport, phase_layers
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -70,10 +70,10 @@ def write_html(report: HrReport, dialogue: Dialogue, out: Path) -> None:
         factors=factors,
         latest=latest,
         dialogue=dialogue,
-        heatmap=_png(_heatmap(report, layers, locale.messages, latest)) if latest else None,
-        path_grid=_png(_path_grid(report, dialogue, latest)) if latest else None,
-        trend=_png(_trend(report, locale.messages)) if report.cells else None,
-        profile=_png(_profile(report, factors, locale.factors, locale.messages["report_wave"]))
+        heatmap=_base64(_heatmap(report, layers, locale.messages, latest)) if latest else None,
+        path_grid=_base64(_path_grid(report, dialogue, latest)) if latest else None,
+        trend=_base64(_trend(report, layers, locale.messages)) if report.cells else None,
+        profile=_base64(_profile(report, factors, locale.factors, locale.messages["report_wave"]))
         if report.cells
         else None,
     )
@@ -89,93 +89,71 @@ def write(report: HrReport, dialogue: Dialogue, fmt: str, out: Path) -> None:
         write_html(report, dialogue, out)
 
 
-def _heatmap(
-    report: HrReport, layers: list[str], words: dict[str, str], wave: int | None
-) -> Figure:
-    """Phases per team (rows) and layer (columns); hidden cells stay grey and empty."""
-    teams = [g for g in report.groups_of("team", wave or 0)]
-    figure = Figure(figsize=(8, 1.2 + 0.5 * max(len(teams), 1)), dpi=100)
-    axes = figure.subplots()
-    values = [
-        [report.cell("team", g.group, g.wave, "groeimodel", layer) for layer in layers]
-        for g in teams
-    ]
-    grid = [[v if v is not None else float("nan") for v in row] for row in values] or [
-        [float("nan")]
-    ]
-    image = axes.imshow(grid, cmap="viridis", vmin=1, vmax=5, aspect="auto")
-    axes.set_xticks(range(len(layers)), [words[f"report_layer_{layer}"] for layer in layers])
-    axes.set_yticks(range(len(teams)), [g.group or words["report_no_team"] for g in teams])
-    for y, row in enumerate(values):
-        for x, value in enumerate(row):
-            text = f"{value:.1f}".replace(".", ",") if value is not None else words["report_hidden"]
-            axes.text(x, y, text, ha="center", va="center", color="white" if value else "black")
-    figure.colorbar(image, ax=axes)
-    figure.tight_layout()
-    return figure
+def _heatmap(report: HrReport, layers: list[str], words: dict[str, str], wave: int) -> bytes:
+    """Phases per team (rows) and layer (columns); hidden cells say so."""
+    return charts.draw_heatmap(
+        columns=[words[f"report_layer_{layer}"] for layer in layers],
+        rows=[
+            Series(
+                g.group or words["report_no_team"],
+                [report.cell("team", g.group, g.wave, "groeimodel", layer) for layer in layers],
+            )
+            for g in report.groups_of("team", wave)
+        ],
+        hidden_label=words["report_hidden"],
+    )
 
 
-def _path_grid(report: HrReport, dialogue: Dialogue, wave: int | None) -> Figure:
+def _path_grid(report: HrReport, dialogue: Dialogue, wave: int) -> bytes:
     """How many shown teams stand at each of the 12 positions (rings × steps); ★ is everyone."""
     locale = dialogue.locale(None)
     rings = [band.ring for band in dialogue.scoring.path.rings]
     processes = [p.process for p in dialogue.scoring.path.processes]
     counts = [[0] * len(processes) for _ in rings]
-    for group in report.groups_of("team", wave or 0):
+    for group in report.groups_of("team", wave):
         place = report.path(dialogue, "team", group.group, group.wave)
         if group.people is not None and place.ring and place.process:
             counts[rings.index(place.ring)][processes.index(place.process)] += 1
-    everyone = report.path(dialogue, "all", "", wave or 0)
-    figure = Figure(figsize=(8, 3), dpi=100)
-    axes = figure.subplots()
-    axes.imshow(counts, cmap="Blues", aspect="auto")
-    axes.set_xticks(range(len(processes)), [locale.processes[p].name for p in processes])
-    axes.set_yticks(range(len(rings)), [locale.rings[r].name for r in rings])
-    for y, row in enumerate(counts):
-        for x, count in enumerate(row):
-            here = (everyone.ring, everyone.process) == (rings[y], processes[x])
-            axes.text(x, y, f"{count}{' ★' if here else ''}", ha="center", va="center")
-    figure.tight_layout()
-    return figure
+    everyone = report.path(dialogue, "all", "", wave)
+    return charts.draw_path_grid(
+        columns=[locale.processes[p].name for p in processes],
+        rows=[locale.rings[r].name for r in rings],
+        counts=counts,
+        everyone=(rings.index(everyone.ring), processes.index(everyone.process))
+        if everyone.ring and everyone.process
+        else None,
+    )
 
 
-def _trend(report: HrReport, words: dict[str, str]) -> Figure:
-    figure = Figure(figsize=(8, 3), dpi=100)
-    axes = figure.subplots()
-    for layer in ("individu", "collegas", "leidinggevende", "hr", "directie"):
-        points = [
-            (wave, mean)
+def _trend(report: HrReport, layers: list[str], words: dict[str, str]) -> bytes:
+    """The phase of everyone per layer over the rounds; layers without a figure are left out."""
+    series = [
+        Series(
+            words[f"report_layer_{layer}"],
+            [report.cell("all", "", wave, "groeimodel", layer) for wave in report.waves],
+        )
+        for layer in layers
+    ]
+    return charts.draw_trend(
+        waves=report.waves,
+        series=[s for s in series if any(v is not None for v in s.values)],
+        wave_label=words["report_wave"],
+    )
+
+
+def _profile(report: HrReport, factors: list[str], names: dict[str, str], wave_word: str) -> bytes:
+    """Eigen regie of everyone: per factor, one bar per round."""
+    return charts.draw_profile(
+        factors=[names[f] for f in factors],
+        waves=[
+            Series(
+                f"{wave_word} {wave}",
+                [report.cell("all", "", wave, "eigen_regie", f) for f in factors],
+            )
             for wave in report.waves
-            if (mean := report.cell("all", "", wave, "groeimodel", layer)) is not None
-        ]
-        if points:
-            axes.plot(*zip(*points, strict=True), marker="o", label=words[f"report_layer_{layer}"])
-    axes.set_ylim(1, 5)
-    axes.set_xticks(report.waves)
-    axes.set_xlabel(words["report_wave"])
-    axes.legend(loc="lower right", fontsize="small")
-    figure.tight_layout()
-    return figure
+        ],
+    )
 
 
-def _profile(report: HrReport, factors: list[str], names: dict[str, str], wave_word: str) -> Figure:
-    """Eigen regie of everyone, per round: one group of bars per factor."""
-    figure = Figure(figsize=(8, 3), dpi=100)
-    axes = figure.subplots()
-    width = 0.8 / max(len(report.waves), 1)
-    for index, wave in enumerate(report.waves):
-        means = [report.cell("all", "", wave, "eigen_regie", f) for f in factors]
-        xs = [x + index * width for x in range(len(factors))]
-        axes.bar(xs, [m or 0 for m in means], width=width, label=f"{wave_word} {wave}")
-    axes.set_xticks([x + width * (len(report.waves) - 1) / 2 for x in range(len(factors))])
-    axes.set_xticklabels([names[f] for f in factors])
-    axes.set_ylim(0, 5)
-    axes.legend(loc="lower right", fontsize="small")
-    figure.tight_layout()
-    return figure
-
-
-def _png(figure: Figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+def _base64(png: bytes) -> str:
+    return base64.b64encode(png).decode("ascii")

@@ -121,7 +121,8 @@ def build_report(
     team_cells = report_queries.team_cells(
         session, min_group=min_group, organisation_id=organisation_id
     )
-    for kind, group_cells in (("team", team_cells), ("role", role_cells)):
+    by_kind: tuple[tuple[GroupKind, list[Cell]], ...] = (("team", team_cells), ("role", role_cells))
+    for kind, group_cells in by_kind:
         sizes = report_queries.group_sizes(session, kind=kind, organisation_id=organisation_id)
         hidden = hidden_groups(sizes, min_group)
         report.groups.extend(_rows(sizes, min_group, hidden))

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from transitions import EventData, Machine, MachineError
+from transitions import Machine, MachineError
 
 from dialogues.loader import Dialogue, ResolvedQuestion
+
+if TYPE_CHECKING:
+    from transitions.core import CallbackList, Transition
+
+    # Where a trigger may lead from a question, and the conditions for going there.
+    Route = tuple[str, CallbackList]
 
 PAUSED, DECLINED, DONE = "paused", "declined", "done"
 FINAL_STATES = (DECLINED, DONE)
@@ -49,7 +55,9 @@ class Interview:
     @property
     def current_question(self) -> ResolvedQuestion | None:
         state = self.resume_at if self.state == PAUSED else self.state
-        return self.dialogue.question(state) if self.dialogue.has_question(state) else None
+        if state is None or not self.dialogue.has_question(state):
+            return None
+        return self.dialogue.question(state)
 
     @property
     def counted_questions(self) -> list[ResolvedQuestion]:
@@ -134,12 +142,26 @@ def _holds(question: ResolvedQuestion, answers: dict[str, str]) -> bool:
     return all(answers.get(ref) in values for ref, values in (question.when or {}).items())
 
 
-def _chosen(event: EventData) -> str | None:
+class _Event(Protocol):
+    """What the callbacks below read of the EventData that transitions passes them.
+
+    Narrower than EventData's own types, and true of this machine: its only models are
+    interviews (see `InterviewMachine.fire`), a trigger's arguments are a tuple, and every
+    callback here runs during a transition, so `transition` is set.
+    """
+
+    model: Interview
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    transition: Transition
+
+
+def _chosen(event: _Event) -> str | None:
     value = event.kwargs.get("value", event.args[0] if event.args else None)
     return value if isinstance(value, str) else None
 
 
-def _record_answer(event: EventData) -> None:
+def _record_answer(event: _Event) -> None:
     """Keeps a valid answer; runs before the conditions so the route can depend on it."""
     model: Interview = event.model
     question = model.current_question
@@ -148,65 +170,63 @@ def _record_answer(event: EventData) -> None:
         model.answers[question.id] = value
 
 
-def _record_skip(event: EventData) -> None:
+def _record_skip(event: _Event) -> None:
     model: Interview = event.model
     question = model.current_question
     if question is not None and question.skippable and question.skip_option is not None:
         model.answers[question.id] = question.skip_option.value
 
 
-def _is_valid_answer(event: EventData) -> bool:
+def _is_valid_answer(event: _Event) -> bool:
     question = event.model.current_question
     value = _chosen(event)
     return question is not None and value is not None and question.option(value) is not None
 
 
-def _ends_interview(event: EventData) -> bool:
+def _ends_interview(event: _Event) -> bool:
     question = event.model.current_question
     option = question.option(_chosen(event) or "") if question else None
     return option is not None and option.ends_interview
 
 
-def _can_skip(event: EventData) -> bool:
+def _can_skip(event: _Event) -> bool:
     question = event.model.current_question
     return question is not None and question.skippable
 
 
-def _applies(question: ResolvedQuestion) -> Callable[[EventData], bool]:
+def _applies(question: ResolvedQuestion) -> Callable[[_Event], bool]:
     return lambda event: event.model.applies(question)
 
 
-def _resumes_at(question_id: str) -> Callable[[EventData], bool]:
+def _resumes_at(question_id: str) -> Callable[[_Event], bool]:
     return lambda event: event.model.resume_at == question_id
 
 
-def _remember_position(event: EventData) -> None:
+def _remember_position(event: _Event) -> None:
     event.model.resume_at = event.transition.source
 
 
-def _forget_position(event: EventData) -> None:
+def _forget_position(event: _Event) -> None:
     event.model.resume_at = None
 
 
-def _drop_inapplicable(event: EventData) -> None:
+def _drop_inapplicable(event: _Event) -> None:
     model: Interview = event.model
     model.answers = model.applicable_answers()
 
 
-def _clear(event: EventData) -> None:
+def _clear(event: _Event) -> None:
     event.model.answers = {}
     event.model.resume_at = None
 
 
-def _forward_routes(
-    questions: tuple[ResolvedQuestion, ...], index: int
-) -> list[tuple[str, list[Callable[[EventData], bool]]]]:
+def _forward_routes(questions: tuple[ResolvedQuestion, ...], index: int) -> list[Route]:
     """Where to go after question `index`: the first later question that applies, else done.
 
     transitions takes the first transition whose conditions hold, so the list runs in order and
     stops at the first question that always applies.
     """
-    routes: list[tuple[str, list[Callable[[EventData], bool]]]] = []
+    routes: list[Route] = []
     for later in questions[index + 1 :]:
         if later.when:
             routes.append((later.id, [_applies(later)]))
@@ -217,14 +237,12 @@ def _forward_routes(
     return routes
 
 
-def _backward_routes(
-    questions: tuple[ResolvedQuestion, ...], index: int
-) -> list[tuple[str, list[Callable[[EventData], bool]]]]:
+def _backward_routes(questions: tuple[ResolvedQuestion, ...], index: int) -> list[Route]:
     """Where 'back' goes from question `index`: the nearest earlier question that applies.
 
     The consent question is never gone back to: once given, consent is not asked again.
     """
-    routes: list[tuple[str, list[Callable[[EventData], bool]]]] = []
+    routes: list[Route] = []
     for earlier in reversed(questions[1:index]):
         routes.append((earlier.id, [_applies(earlier)] if earlier.when else []))
         if not earlier.when:

@@ -3,14 +3,36 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Insert, Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
+from sqlalchemy.sql.elements import KeyedColumnElement
 from sqlmodel import Session, SQLModel
 
-_ON_CONFLICT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+from storage.models import table_of
+
+
+class _OnConflictInsert(Protocol):
+    """What PostgreSQL's and SQLite's INSERT share: ON CONFLICT and the `excluded` row."""
+
+    @property
+    def excluded(self) -> ReadOnlyColumnCollection[str, KeyedColumnElement[Any]]: ...
+
+    def on_conflict_do_update(
+        self, *, index_elements: list[str], set_: Mapping[str, Any]
+    ) -> Insert: ...
+
+    def on_conflict_do_nothing(self) -> Insert: ...
+
+
+_ON_CONFLICT_INSERTS: dict[str, Callable[[Table], _OnConflictInsert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 def add_to_existing(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
@@ -18,7 +40,7 @@ def add_to_existing(session: Session, model: type[SQLModel], rows: list[dict[str
 
     Every column that is not part of the primary key is a count to add.
     """
-    table: Table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     statement = _ON_CONFLICT_INSERTS[session.get_bind().dialect.name](table)
     keys = [column.name for column in table.primary_key.columns]
     added = {
@@ -34,7 +56,7 @@ def upsert_rows(
     session: Session, model: type[SQLModel], rows: list[dict[str, Any]], *, key: list[str]
 ) -> None:
     """Inserts rows, or overwrites the other given columns of the row with the same `key`."""
-    table: Table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     dialect = session.get_bind().dialect.name
     statement = insert_or_replace(dialect, table, tuple(key), tuple(rows[0]))
     session.connection().execute(statement, rows)
@@ -43,7 +65,7 @@ def upsert_rows(
 @functools.cache
 def insert_or_replace(
     dialect: str, table: Table, key: tuple[str, ...], names: tuple[str, ...]
-) -> Any:
+) -> Insert:
     """Built once per table and columns: answers are written this way on every tap."""
     statement = _ON_CONFLICT_INSERTS[dialect](table)
     replaced = {name: statement.excluded[name] for name in names if name not in key}
@@ -51,7 +73,7 @@ def insert_or_replace(
 
 
 @functools.cache
-def _insert_or_skip(dialect: str, table: Table) -> Any:
+def _insert_or_skip(dialect: str, table: Table) -> Insert:
     """Built once per table: it runs on every tap (the update id)."""
     return _ON_CONFLICT_INSERTS[dialect](table).on_conflict_do_nothing()
 
@@ -62,7 +84,7 @@ def insert_unless_present(session: Session, model: type[SQLModel], **values: Any
     On PostgreSQL a second worker inserting the same key waits for the first one's
     transaction: after its commit the insert does nothing, after its rollback it goes ahead.
     """
-    table: Table = model.__table__  # type: ignore[attr-defined]
+    table = table_of(model)
     dialect = session.get_bind().dialect.name
     if dialect in _ON_CONFLICT_INSERTS:
         # SQLAlchemy drops an INSERT's row count unless asked to keep it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -15,6 +15,12 @@ def utcnow() -> datetime:
 def as_utc(moment: datetime) -> datetime:
     """SQLite hands datetimes back without a zone; they were stored in UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table behind a table model (SQLAlchemy sets `__table__`; SQLModel's types lack it)."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 class AppSecret(SQLModel, table=True):

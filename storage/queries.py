@@ -22,6 +22,7 @@ from storage.models import (
     ResultScore,
     Scan,
     Team,
+    table_of,
     utcnow,
 )
 
@@ -63,8 +64,8 @@ class StoredPerson:
 
 
 # Built once: these run on every tap, and building a statement costs more than running it.
-_respondents, _scans, _answers = Respondent.__table__, Scan.__table__, Answer.__table__  # type: ignore[attr-defined]
-_processed = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+_respondents, _scans, _answers = table_of(Respondent), table_of(Scan), table_of(Answer)
+_processed = table_of(ProcessedUpdate)
 _SCAN_COLUMNS = [getattr(_scans.c, f.name) for f in fields(StoredScan)]
 _RESPONDENT_COLUMNS = (_respondents.c.id, _respondents.c.pseudonym, _respondents.c.language)
 _BY_PSEUDONYM = _respondents.c.pseudonym == bindparam("pseudonym")
@@ -191,8 +192,18 @@ def create_scan(
     inserted = session.connection().execute(
         insert(_scans).values(respondent_id=respondent_id, started_at=now, updated_at=now, **values)
     )
-    scan_id = inserted.inserted_primary_key[0]
-    return StoredScan(id=scan_id, started_at=now, updated_at=now, finished_at=None, **values)
+    key = inserted.inserted_primary_key
+    assert key is not None, "an INSERT of one row has its key"
+    return StoredScan(
+        id=key[0],
+        state=state,
+        resume_at=None,
+        team_id=team_id,
+        wave=wave,
+        started_at=now,
+        updated_at=now,
+        finished_at=None,
+    )
 
 
 def count_scan_for(session: Session, *, scan: StoredScan, team: Team) -> None:
@@ -260,8 +271,8 @@ def save_result(
 ) -> None:
     """Stores the placement of a finished scan, replacing an earlier one, and counts it."""
     earlier = _counted(session, scan=scan)
-    session.exec(delete(ResultScore).where(col(ResultScore.scan_id) == scan.id))  # type: ignore[call-overload]
-    session.exec(delete(Result).where(col(Result.scan_id) == scan.id))  # type: ignore[call-overload]
+    session.exec(delete(ResultScore).where(col(ResultScore.scan_id) == scan.id))
+    session.exec(delete(Result).where(col(Result.scan_id) == scan.id))
     tallies.add(session, [*earlier, tallies.Counted(scan.team_id, scan.wave, role, scores)])
     session.add(
         Result(
@@ -306,28 +317,25 @@ def expire_idle_scans(session: Session, *, idle_since: datetime) -> int:
         )
     ).all()
     for scan_id in idle:
+        assert scan_id is not None, "a stored scan has its id"
         expire_scan(session, scan_id=scan_id)
     return len(idle)
 
 
 def unlink_finished_scans(session: Session, *, finished_before: datetime) -> int:
     """Cuts the link between old finished scans and the person; results stay for aggregates."""
-    unlinked = session.exec(  # type: ignore[call-overload]
+    unlinked = session.exec(
         update(Scan)
         .where(col(Scan.finished_at) < finished_before, col(Scan.respondent_id).is_not(None))
         .values(respondent_id=None)
     ).rowcount
     linked = select(Scan.respondent_id).where(col(Scan.respondent_id).is_not(None))
-    session.exec(  # type: ignore[call-overload]
-        delete(Respondent).where(col(Respondent.id).not_in(linked))
-    )
+    session.exec(delete(Respondent).where(col(Respondent.id).not_in(linked)))
     return int(unlinked or 0)
 
 
 def prune_processed_updates(session: Session, *, seen_before: datetime) -> None:
-    session.exec(  # type: ignore[call-overload]
-        delete(ProcessedUpdate).where(col(ProcessedUpdate.seen_at) < seen_before)
-    )
+    session.exec(delete(ProcessedUpdate).where(col(ProcessedUpdate.seen_at) < seen_before))
 
 
 def respondent_scans(session: Session, *, respondent_id: int) -> list[Scan]:
@@ -346,15 +354,15 @@ def delete_respondent(session: Session, *, respondent: StoredRespondent) -> int:
     tallies.add(session, [counted for scan in scans for counted in _counted(session, scan=scan)])
     scan_ids = [s.id for s in scans]
     for table in (Answer, ResultScore, Result):
-        session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))  # type: ignore[call-overload]
-    session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))  # type: ignore[call-overload]
+        session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))
+    session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))
     name = respondent.pseudonym
     reminder_queries.drop_reminder(session, respondent_id=respondent.id)
-    for table in (OrganisationLead, HrGrant):
-        session.exec(delete(table).where(col(table.pseudonym) == name))  # type: ignore[call-overload]
+    for by_person in (OrganisationLead, HrGrant):
+        session.exec(delete(by_person).where(col(by_person.pseudonym) == name))
     # Teams stay for their members and for HR; they just no longer point to this lead.
-    session.exec(update(Team).where(col(Team.lead) == name).values(lead=""))  # type: ignore[call-overload]
-    session.exec(delete(Respondent).where(col(Respondent.id) == respondent.id))  # type: ignore[call-overload]
+    session.exec(update(Team).where(col(Team.lead) == name).values(lead=""))
+    session.exec(delete(Respondent).where(col(Respondent.id) == respondent.id))
     return len(scan_ids)
 
 

@@ -43,7 +43,7 @@ def ask_reminder(session: Session, *, respondent_id: int, address: str, due_at: 
 
 
 def drop_reminder(session: Session, *, respondent_id: int) -> None:
-    session.exec(delete(Reminder).where(col(Reminder.respondent_id) == respondent_id))  # type: ignore[call-overload]
+    session.exec(delete(Reminder).where(col(Reminder.respondent_id) == respondent_id))
 
 
 def reminder_due(session: Session, *, respondent_id: int) -> datetime | None:
@@ -67,15 +67,15 @@ def take_due_reminders(
     (at most once: a reminder twice is worse than none).
     """
     one_at_a_time(session.connection(), TAKE_LOCK)
-    session.exec(delete(Reminder).where(col(Reminder.send_at) < now - horizon))  # type: ignore[call-overload]
+    session.exec(delete(Reminder).where(col(Reminder.send_at) < now - horizon))
     latest_scan = (
         select(func.max(Scan.id))
         .where(Scan.respondent_id == Reminder.respondent_id)
-        .correlate(Reminder)  # type: ignore[arg-type]
+        .correlate(Reminder)
     ).scalar_subquery()
-    still_paused = exists().where(col(Scan.id) == latest_scan, Scan.state == PAUSED)
+    still_paused = exists().where(col(Scan.id) == latest_scan, col(Scan.state) == PAUSED)
     session.exec(
-        delete(Reminder).where(  # type: ignore[call-overload]
+        delete(Reminder).where(
             col(Reminder.send_at).is_(None), col(Reminder.due_at) <= now, ~still_paused
         )
     )

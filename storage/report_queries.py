@@ -9,9 +9,9 @@ is left may still need complementary suppression; see reports.anonymity.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnElement, func, literal_column
+from sqlalchemy import ColumnClause, ColumnElement, Select, func, literal_column
 from sqlmodel import Session, col, select
 
 from storage.models import Result, RoleTally, Scan, Team, TeamTally
@@ -42,7 +42,10 @@ class GroupSize:
 
 # Constants are written into the SQL, not bound: PostgreSQL only matches a GROUP BY expression
 # to the selected one when both read the same, and two bound parameters never do.
-ONE, EMPTY = literal_column("1"), literal_column("''")
+ONE: ColumnClause[int] = literal_column("1")
+EMPTY: ColumnClause[str] = literal_column("''")
+
+_Statement = TypeVar("_Statement", bound=Select[*tuple[Any, ...]])
 
 
 def _wave() -> ColumnElement[int]:
@@ -66,7 +69,7 @@ def _keys(kind: GroupKind, *columns: ColumnElement[Any]) -> list[ColumnElement[A
     return list(columns[1:]) if kind == "all" else list(columns)
 
 
-def _joined(statement, kind: GroupKind, organisation_id: int | None):  # type: ignore[no-untyped-def]
+def _joined(statement: _Statement, kind: GroupKind, organisation_id: int | None) -> _Statement:
     """Joins what the grouping needs; within one organisation only its teams' scans count."""
     if organisation_id is not None:
         statement = statement.join(Team, col(Team.id) == Scan.team_id).where(
@@ -102,7 +105,7 @@ def team_cells(
     Cells with fewer usable answers than the minimum have no mean to show and are left out.
     """
     name = func.coalesce(Team.name, EMPTY)
-    measure = (name, TeamTally.wave, TeamTally.model, TeamTally.dimension)
+    measure = (name, col(TeamTally.wave), col(TeamTally.model), col(TeamTally.dimension))
     statement = select(*measure, *_sums(TeamTally)).outerjoin(
         Team, col(Team.id) == TeamTally.team_id
     )

@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, literal_column, select
+from sqlalchemy import ColumnElement, Select, delete, func, insert, literal_column, select
 from sqlmodel import Session, col
 
 from storage.inserts import add_to_existing
-from storage.models import Result, ResultScore, RoleTally, Scan, Team, TeamTally
+from storage.models import Result, ResultScore, RoleTally, Scan, Team, TeamTally, table_of
 
 NO_TEAM, NO_ORGANISATION = 0, 0
 Scores = dict[tuple[str, str], float | None]
@@ -64,7 +64,7 @@ def add(session: Session, placements: Iterable[Counted]) -> None:
 def _write(session: Session, table: type[TeamTally] | type[RoleTally], rows: Rows) -> None:
     """Adds the summed rows to the table in key order (the order every transaction locks in)."""
     if rows:
-        add_to_existing(session, table, [rows[key] for key in sorted(rows)])  # type: ignore[type-var]
+        add_to_existing(session, table, [rows[key] for key in sorted(rows)])
 
 
 def _sum_into(
@@ -73,7 +73,7 @@ def _sum_into(
     key: dict[str, Any],
     counts: dict[str, Any],
 ) -> None:
-    ordered = tuple(key[c.name] for c in table.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    ordered = tuple(key[c.name] for c in table_of(table).primary_key.columns)
     row = rows.setdefault(ordered, {**key, "people": 0, "known": 0, "total": 0.0})
     for name, value in counts.items():
         row[name] += value
@@ -94,12 +94,12 @@ def move_team(session: Session, *, team: Team, organisation_id: int) -> None:
 
 def rebuild(session: Session) -> None:
     """Recomputes every tally from the stored results (after a migration, or to check them)."""
-    session.exec(delete(TeamTally))  # type: ignore[call-overload]
-    session.exec(delete(RoleTally))  # type: ignore[call-overload]
+    session.exec(delete(TeamTally))
+    session.exec(delete(RoleTally))
     team_id = func.coalesce(Scan.team_id, literal_column(str(NO_TEAM)))
     wave = func.coalesce(Scan.wave, literal_column("1"))
     by_team = _sums(team_id, wave).group_by(team_id, wave, ResultScore.model, ResultScore.dimension)
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         insert(TeamTally).from_select(
             ["team_id", "wave", "model", "dimension", "people", "known", "total"], by_team
         )
@@ -114,16 +114,16 @@ def rebuild(session: Session) -> None:
         .group_by(*keys)
     )
     columns = ["organisation_id", "role", "wave", "model", "dimension", "people", "known", "total"]
-    session.exec(insert(RoleTally).from_select(columns, by_role))  # type: ignore[call-overload]
+    session.exec(insert(RoleTally).from_select(columns, by_role))
 
 
-def _sums(*keys: ColumnElement[object]):  # type: ignore[no-untyped-def]
+def _sums(*keys: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
     """Per-measure sums over finished scans, led by the grouping columns."""
     return (
         select(
             *keys,
-            ResultScore.model,
-            ResultScore.dimension,
+            col(ResultScore.model),
+            col(ResultScore.dimension),
             func.count(col(ResultScore.id)),
             func.count(col(ResultScore.score)),
             func.coalesce(func.sum(ResultScore.score), literal_column("0.0")),
@@ -143,9 +143,11 @@ def _role_sums(
     statement = (
         _sums(role, wave)
         .join(Result, col(Result.scan_id) == Scan.id)
-        .where(Scan.team_id == team_id)
+        .where(col(Scan.team_id) == team_id)
         .group_by(role, wave, ResultScore.model, ResultScore.dimension)
     )
-    for role_, wave_, model, dimension, people, known, total in session.exec(statement):  # type: ignore[call-overload]
+    # SQLModel's exec() is typed for its own select() (at most four columns), not SQLAlchemy's.
+    rows = session.exec(statement)  # type: ignore[call-overload]
+    for role_, wave_, model, dimension, people, known, total in rows:
         key = {"role": role_, "wave": wave_, "model": model, "dimension": dimension}
         yield key, {"people": int(people), "known": int(known), "total": float(total)}

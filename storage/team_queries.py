@@ -75,7 +75,7 @@ def revoke_hr_grants(session: Session) -> int:
 
 
 def forget_unused_hr_invites(session: Session, *, before: datetime) -> None:
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(HrGrant).where(col(HrGrant.pseudonym).is_(None), col(HrGrant.created_at) < before)
     )
 
@@ -140,7 +140,7 @@ def wrong_codes_since(session: Session, *, pseudonym: str, since: datetime) -> i
 
 
 def forget_wrong_codes(session: Session, *, before: datetime) -> None:
-    session.exec(delete(CodeAttempt).where(col(CodeAttempt.tried_at) < before))  # type: ignore[call-overload]
+    session.exec(delete(CodeAttempt).where(col(CodeAttempt.tried_at) < before))
 
 
 @dataclass
@@ -189,7 +189,7 @@ def team_figures(session: Session, *, team_id: int, wave: int) -> TeamFigures:
     rows = session.exec(
         select(ResultScore.model, ResultScore.dimension, ResultScore.score, func.count())
         .where(col(ResultScore.scan_id).in_(in_team))
-        .group_by(ResultScore.model, ResultScore.dimension, ResultScore.score)
+        .group_by(ResultScore.model, ResultScore.dimension, col(ResultScore.score))
     ).all()
     figures = TeamFigures(finished=finished)
     totals: dict[tuple[str, str], tuple[float, int]] = {}

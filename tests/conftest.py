@@ -2,18 +2,25 @@
 
 Every test that touches a database runs twice: on SQLite and on PostgreSQL. The PostgreSQL
 server is started once for the whole run; each test gets a fresh database of its own.
+
+The markers (registered in pyproject.toml) are set here, at collection: `-m "not slow"` is the
+fast subset for day-to-day work, and a guard fails any test of it that starts a process or a
+server. A plain `pytest` still runs everything.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
-from collections.abc import AsyncIterator, Iterator
+import subprocess
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.conversation import Conversation
+from bot.service.conversation import Conversation
 from dialogues.loader import Dialogue, default_dialogue
 from storage.db import make_engine, sqlite_url
 from tests.fakebotapi import FakeBotApi
@@ -24,6 +31,105 @@ BACKENDS = ["sqlite", "postgresql"]
 # Migrated once; each test's database is a file copy of it, which is much faster than migrating.
 TEMPLATE_DATABASE = "migrated_template"
 _database_numbers = itertools.count(1)
+
+# Markers. The fixture rules cover most slow tests; the lists below name the rest.
+# The real bot against the fake Bot API server: end to end, and slow.
+BOT_FIXTURES = {"api", "running_bot"}
+# Fixtures that start a server; the fast subset may not request them.
+SERVER_FIXTURES = {"postgres", *BOT_FIXTURES}
+# Measure speed or memory (in a process of their own).
+PERF = {
+    "test_benchmark.py::",
+    "test_chart.py::test_charts_drawn_one_after_another_do_not_pile_up_in_memory",
+}
+# Drive the real bot without the `api` fixture: `async with FakeBotApi()`, a bot process, a browser.
+E2E = {
+    "test_fault_suite.py::",
+    "test_webhook_workers.py::",
+    "test_hr_report.py::test_the_html_report_renders_in_chromium",
+}
+# Start a process by other means, or took over ~0.5 s in a full run (its --durations).
+SLOW = {
+    # A process: `python -m bot ...` or a fresh interpreter.
+    "test_console.py::",
+    "test_deploy.py::test_a_wrong_log_format_is_one_friendly_line",
+    "test_hr_report.py::test_the_report_command_",
+    "test_hr_report.py::test_the_charts_do_not_load_matplotlib",
+    "test_migrations.py::test_the_migrate_command_",
+    "test_migrations.py::test_workers_starting_at_once_",
+    "test_migrations.py::test_a_start_on_a_database_already_at_the_newest_",
+    # Over ~0.5 s: hypothesis, many people in a database.
+    "test_properties.py::",
+    "test_interview_machine.py::test_random_sessions_",
+    "test_migrations.py::test_results_stored_before_the_tallies_",
+    "test_teams.py::test_the_team_gets_its_place_on_the_path_",
+    "test_teams.py::test_the_lead_sees_their_own_view_",
+    "test_teams.py::test_the_picture_appears_only_at_the_minimum_",
+    "test_concurrency.py::test_one_update_delivered_to_every_worker_",
+    "test_dialogues.py::test_the_shipped_content_loads_and_starts_with_consent",
+}
+# Modules whose every database test took over ~0.5 s, on SQLite too.
+SLOW_ON_A_DATABASE = {"test_hr_report.py::"}
+
+
+def _has(item: pytest.Item, fragments: set[str]) -> bool:
+    return any(fragment in item.nodeid for fragment in fragments)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("backend") == "postgresql"
+        e2e = bool(fixtures & BOT_FIXTURES) or _has(item, E2E)
+        perf = _has(item, PERF)
+        if e2e:
+            item.add_marker(pytest.mark.e2e)
+        if perf:
+            item.add_marker(pytest.mark.perf)
+        on_a_database = callspec is not None and "backend" in callspec.params
+        if (
+            e2e
+            or perf
+            or on_postgres
+            or fixtures & SERVER_FIXTURES
+            or _has(item, SLOW)
+            or (on_a_database and _has(item, SLOW_ON_A_DATABASE))
+        ):
+            item.add_marker(pytest.mark.slow)
+
+
+def _refuse_in_a_fast_test(node: pytest.Item | Any, what: str) -> None:
+    if node.get_closest_marker("slow") is None:
+        pytest.fail(
+            f"{node.nodeid} {what} but is not marked slow: add it to SLOW in tests/conftest.py",
+            pytrace=False,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fast_tests_start_no_process_or_server(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keeps `-m "not slow"` fast: its tests may not start a process or a server."""
+    if request.node.get_closest_marker("slow") is not None:
+        return
+    for fixture in sorted(SERVER_FIXTURES & set(request.fixturenames)):
+        _refuse_in_a_fast_test(request.node, f"requests the server fixture {fixture!r}")
+
+    def refusing(what: str) -> Callable[..., NoReturn]:
+        def refuse(*args: object, **kwargs: object) -> NoReturn:
+            _refuse_in_a_fast_test(request.node, what)
+            raise AssertionError("unreachable")
+
+        return refuse
+
+    starts_a_process = refusing("starts a process")
+    monkeypatch.setattr(subprocess.Popen, "__init__", starts_a_process)
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", starts_a_process)
+    monkeypatch.setattr(asyncio, "create_subprocess_shell", starts_a_process)
+    monkeypatch.setattr(FakeBotApi, "__aenter__", refusing("starts the fake Bot API server"))
 
 
 @pytest.fixture
@@ -56,6 +162,7 @@ def _fresh_database(
             make_engine(url).dispose()
         yield url
         return
+    _refuse_in_a_fast_test(request.node, "uses the PostgreSQL server")
     server: PostgresServer = request.getfixturevalue("postgres")
     name = f"test_{next(_database_numbers)}"
     yield server.create_database(name, template=TEMPLATE_DATABASE if migrated else None)

@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from bot.settings import Settings
-from bot.telegram_bot import build_application
-from bot.webhook import serve
+from bot.telegram.application import build_application, set_up
+from bot.telegram.webhook import serve
 from storage.db import make_engine
 from storage.models import Answer
 from tests.fakebotapi import FakeBotApi, FakeUser
@@ -40,8 +40,7 @@ async def bot_in_this_loop(
     )
     application = build_application(settings)
     async with application:
-        if application.post_init:  # as run_polling does: the command menu, the tidy job
-            await application.post_init(application)
+        await set_up(application)  # as run_polling's post_init: the command menu, the jobs
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0.0, timeout=1)
@@ -104,7 +103,9 @@ async def bot_by_webhook_in_this_loop(
     serving = asyncio.create_task(serve(application, settings, sockets=[listening]))
     await api.wait_for_webhook()
     yield data_dir
-    application.bot_data["webhook_server"].should_exit = True
+    server = application.bot_data.webhook_server
+    assert server is not None
+    server.should_exit = True
     await serving
 
 

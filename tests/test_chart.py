@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -178,15 +179,15 @@ def test_a_score_out_of_range_is_refused(score: float) -> None:
         draw(fac=factors(Weten=score))
 
 
-# Draws charts in a process set up like the bot (bot/collector.py) and prints how much its
+# Draws charts in a process set up like the bot (bot/tuning.py) and prints how much its
 # resident memory grew between the first and the 41st chart.
 CHARTS_IN_A_ROW = """
 import os
 from benchmarks.process import memory_mb
-from bot.collector import collect_less
-from tests.test_chart import draw
+from bot.tuning import tune_process
 
-collect_less()
+tune_process()  # before Pillow is imported: it reads its block size then
+from tests.test_chart import draw  # noqa: E402
 draw()
 first = memory_mb(os.getpid(), "VmRSS")
 for _ in range(40):
@@ -207,3 +208,39 @@ def test_charts_drawn_one_after_another_do_not_pile_up_in_memory() -> None:
         check=True,
     ).stdout
     assert float(grown) < 6, f"resident memory grew {float(grown):.1f} MB over 40 charts"
+
+
+# Pillow's block size is process-wide: only the process that serves the bot sets it.
+BLOCK_SIZE_BEFORE_AND_AFTER = """
+from PIL import Image
+before = Image.core.get_block_size()
+import placement.chart
+assert Image.core.get_block_size() == before, "importing the chart changed Pillow"
+print(before)
+"""
+TUNED_BLOCK_SIZE = """
+from bot.tuning import tune_process
+tune_process()
+from PIL import Image
+print(Image.core.get_block_size())
+"""
+
+
+def block_size_after(script: str) -> int:
+    env = {k: v for k, v in os.environ.items() if k != "PILLOW_BLOCK_SIZE"}
+    return int(
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=Path(__file__).parents[1],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+
+
+@pytest.mark.slow
+def test_pillow_is_tuned_only_by_the_serving_process() -> None:
+    untouched = block_size_after(BLOCK_SIZE_BEFORE_AND_AFTER)
+    assert block_size_after(TUNED_BLOCK_SIZE) == 4 * 1024 * 1024 != untouched

@@ -16,8 +16,9 @@ from typing import TypeVar
 import pytest
 from sqlmodel import Session, func, select
 
-from bot.conversation import Conversation, Person
-from bot.teams import Teams
+from bot.service.conversation import Conversation
+from bot.service.outcome import Person
+from bot.service.teams import Teams
 from dialogues.loader import Dialogue
 from storage import tallies
 from storage.db import make_engine
@@ -166,7 +167,7 @@ def test_taps_of_two_people_on_two_workers_do_not_wait_for_or_mix_with_each_othe
 def test_people_finishing_and_leaving_at_once_keep_the_team_tallies_exact(
     workers: list[Conversation],
 ) -> None:
-    teams = Teams(workers[0], min_group=3)
+    teams = Teams(workers[0].people, min_group=3)
     lead = Person("telegram", "3100", "nl")
     codes = [teams.team(lead, name).replies[0].data["team"].code for name in ("Noord", "Zuid")]
     people = [str(3200 + n) for n in range(WORKERS)]

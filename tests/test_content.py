@@ -11,8 +11,9 @@ import pytest
 import yaml
 from sqlalchemy.engine import Engine
 
-from bot.conversation import Conversation, Person
 from bot.render import Renderer
+from bot.service.conversation import Conversation
+from bot.service.outcome import Person
 from dialogues.errors import DialogueError
 from dialogues.loader import CONTENT_DIR, MAX_QUESTION_WORDS, Dialogue, load_dialogue
 from placement import compute_placement

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.conversation import Conversation, Person, answer_data
 from bot.render import Renderer
+from bot.service.conversation import Conversation
+from bot.service.outcome import Person, answer_data
 from dialogues.loader import Dialogue
 from storage.db import make_engine
 from storage.models import Answer, Respondent, Result, ResultScore, Scan

@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from bot.conversation import ANSWER_PREFIX
+from bot.service.outcome import ANSWER_PREFIX
 from dialogues.loader import default_dialogue
 from statemachine import Interview
 from storage.db import make_engine

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import csv
 import html
+import io
 import os
 import re
 import shutil
@@ -18,12 +20,13 @@ from PIL import Image
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.conversation import Conversation, Person
-from bot.teams import Teams, team_data
+from bot.service.conversation import Conversation
+from bot.service.outcome import Person
+from bot.service.teams import Teams, team_data
 from dialogues.loader import Dialogue
 from reports.anonymity import hidden_groups, shown_cells
 from reports.export import write
-from reports.hr import HrReport, build_report
+from reports.hr import GroupRow, HrReport, build_report, phase_layers
 from storage import tallies
 from storage.db import make_engine
 from storage.models import Respondent, ResultScore, RoleTally, Scan, Team, TeamTally
@@ -42,7 +45,7 @@ def people(prefix: int, n: int) -> list[Person]:
 @pytest.fixture
 def organisation(conversation: Conversation) -> dict[str, str]:
     """Team Groot (6 people), Team Midden (5) and Team Klein (2) in round 1; Groot again (3)."""
-    teams = Teams(conversation, min_group=MIN)
+    teams = Teams(conversation.people, min_group=MIN)
     codes = {}
     for name, size, prefix in (("Groot", 6, 1), ("Midden", 5, 2), ("Klein", 2, 3)):
         codes[name] = teams.team(LEAD, name).replies[0].data["team"].code
@@ -385,7 +388,7 @@ def test_the_tallies_kept_while_people_finish_leave_and_move_equal_a_recount(
     organisation: dict[str, str], conversation: Conversation, engine: Engine
 ) -> None:
     conversation.forget(people(1, 6)[0], confirmed=True)  # one of team Groot leaves
-    teams = Teams(conversation, min_group=MIN)
+    teams = Teams(conversation.people, min_group=MIN)
     code = teams.organisation(LEAD, "Zorggroep").replies[0].data["organisation"].code
     conversation.start(LEAD, code)  # the lead joins: the lead's teams move into it
     kept = tally_rows(engine)
@@ -435,3 +438,83 @@ def test_the_html_report_places_everyone_and_each_shown_team_on_the_path(
     assert "Aantal teams per plek op het pad" in html_text
     header = html_text.split("<table>")[1].split("</tr>")[0]
     assert header.count("<th>Leidinggevende</th>") == 1  # each layer has one column
+
+
+HOSTILE_TEAMS = (
+    "$\\frac{$",
+    "<script>alert(1)</script>",
+    ("مرحبا بالعالم " * 20)[:250] + ("שלום עולם " * 30)[:250],
+    '=HYPERLINK("http://x?"&A1,"klik")',
+    "zero\u200bwidth\u200d\u200c\u2060\ufeff\u202e",
+)
+
+
+def hostile_report(dialogue: Dialogue) -> HrReport:
+    """Two rounds of everyone and of teams with names typed to break things; one team hidden."""
+    measures = [
+        *(("groeimodel", layer) for layer in phase_layers(dialogue)),
+        *(("eigen_regie", f) for f in dialogue.model("eigen_regie").dimensions),
+        *(("leerstructuur", p.process) for p in dialogue.scoring.path.processes),
+    ]
+    report = HrReport(min_group=MIN)
+    for wave in (1, 2):
+        shown = [("all", "", 40), *(("team", name, 6) for name in HOSTILE_TEAMS[1:])]
+        report.groups += [GroupRow(kind, group, wave, people) for kind, group, people in shown]
+        report.groups.append(GroupRow("team", HOSTILE_TEAMS[0], wave, None))
+        report.cells += [
+            Cell(kind, group, wave, model, dimension, people, people, 1 + (n + m + wave) % 9 / 2)
+            for n, (kind, group, people) in enumerate(shown)
+            for m, (model, dimension) in enumerate(measures)
+        ]
+    return report
+
+
+def test_hostile_team_names_give_a_report_whose_charts_are_pngs(
+    dialogue: Dialogue, tmp_path: Path
+) -> None:
+    out = tmp_path / "report.html"
+    write(hostile_report(dialogue), dialogue, "html", out)
+    page = out.read_text(encoding="utf-8")
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 4  # path grid, phases per team, eigen regie, trend
+    for data in images:
+        with Image.open(io.BytesIO(base64.b64decode(data, validate=True))) as image:
+            assert image.format == "PNG"
+            image.load()
+            assert image.width >= 800
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
+
+
+# Imports what serves the report and the chat's pictures, draws one of each, and names any
+# plotting library that came along: the bot has one chart stack, Pillow.
+NO_MATPLOTLIB = """
+import sys
+from placement.chart import ChartFactor, ChartFactors, ChartLadder, ChartLayer, draw_scan_chart
+from reports import charts, export, hr
+
+draw_scan_chart(
+    ladder=ChartLadder(
+        title="Leren", phases=["a", "b"], layers=[ChartLayer(label="Jij", phase=2, own=True)],
+        unknown_label="?",
+    ),
+    factors=ChartFactors(
+        title="Regie", factors=[ChartFactor(label="Weten", score=3.5)], unknown_label="?",
+        strongest_label="", weakest_label="",
+    ),
+    title="Jouw leercultuurscan",
+)
+charts.draw_profile(factors=["Weten"], waves=[charts.Series("Ronde 1", [3.5])])
+print(sorted(m for m in sys.modules if m.split(".")[0] == "matplotlib"))
+"""
+
+
+def test_the_charts_do_not_load_matplotlib() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", NO_MATPLOTLIB],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip() == "[]"

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
-from bot.conversation import Conversation, Person
+from bot.service.conversation import Conversation
+from bot.service.outcome import Person
 from dialogues.loader import Dialogue
 from storage.db import make_engine
 from storage.migrate import (

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from bot.settings import Settings
-from bot.telegram_bot import build_application
+from bot.telegram.application import build_application
 from dialogues.loader import Dialogue, default_dialogue, option_label
 from dialogues.schema import Locale
 from placement import Placement, compute_placement

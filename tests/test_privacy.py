@@ -12,8 +12,9 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.conversation import Conversation, Person
-from bot.teams import Teams
+from bot.service.conversation import Conversation
+from bot.service.outcome import Person
+from bot.service.teams import Teams
 from storage.db import make_engine
 from storage.models import Answer, HrGrant, OrganisationLead, Respondent, Result, Scan, Team
 from tests.fakebotapi import FakeBotApi, FakeUser
@@ -207,7 +208,7 @@ async def test_database_and_logs_hold_no_telegram_id_answer_or_token(
 def test_deleting_also_forgets_the_person_as_lead_and_as_hr(
     conversation: Conversation, engine: Engine
 ) -> None:
-    teams = Teams(conversation, min_group=3)
+    teams = Teams(conversation.people, min_group=3)
     lead = Person("telegram", "5550001", "nl")
     org_code = teams.organisation(lead, "Zorggroep").replies[0].data["organisation"].code
     hr_code = teams.hr_access(lead).replies[0].data["invite"].code

@@ -118,3 +118,32 @@ async def test_polling_waits_at_telegram_while_too_many_updates_are_unfinished(
         await api.settle()
         assert "Vraag 2 van" in anna.messages[-4]["plain"], "Anna's next question came first"
         assert bob.buttons(), "then Bob got his first question"
+
+
+async def test_one_person_flooding_is_told_once_and_does_not_hold_up_anyone_else(
+    api: FakeBotApi, tmp_path: Path, database_url: str
+) -> None:
+    async for _ in bot_in_this_loop(
+        api, tmp_path, max_concurrent_updates=4, max_updates_per_person=5, database_url=database_url
+    ):
+        flo = api.user(8401, "Flo")
+        others = [api.user(8410 + n, f"P{n}") for n in range(6)]
+        await start_and_consent(api, flo)
+        held = api.hold_next("sendMessage", chat_id=flo.id)
+        await flo.send("/help")
+        await asyncio.wait_for(held.reached.wait(), 10)
+        for n in range(300):
+            await flo.send(f"bericht {n}")
+        for person in others:
+            await person.send("/start")
+        for person in others:  # answered while Flo's first reply still hangs
+            await person.wait_for(lambda user: bool(user.buttons()))
+        held.release()
+        await api.settle()
+
+    texts = [m["plain"] for m in flo.messages]
+    assert sum("Je stuurt veel berichten" in t for t in texts) == 1, "told once, not 295 times"
+    assert any("/terug" in t for t in texts), "the first /help was answered"
+    hints = sum("Antwoorden gaat met de knoppen" in t for t in texts)
+    assert 1 <= hints <= 4, "the messages that waited their turn are answered, the rest dropped"
+    assert api.rejected == []

@@ -16,7 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.app import build_conversation
-from bot.conversation import Conversation, Person
+from bot.service.conversation import Conversation
+from bot.service.outcome import Person
+from bot.service.policy import Policy
 from bot.settings import Settings
 from storage.db import transaction
 from storage.models import Reminder, as_utc
@@ -52,7 +54,9 @@ def test_a_reminder_is_offered_only_where_one_can_be_sent(conversation: Conversa
 
 
 def test_a_due_reminder_is_taken_once_and_only_while_paused(conversation: Conversation) -> None:
-    conversation.policy = type(conversation.policy)(reminder_after=timedelta(0))
+    conversation = Conversation(
+        conversation.engine, conversation.dialogue, policy=Policy(reminder_after=timedelta(0))
+    )
     waiting, carried_on, deleted = (telegram_person(n) for n in (1, 2, 3))
     for person in (waiting, carried_on, deleted):
         pause_with_reminder(conversation, person)
@@ -72,7 +76,9 @@ def test_a_due_reminder_is_taken_once_and_only_while_paused(conversation: Conver
 def test_reminders_are_handed_out_spaced_and_no_further_ahead_than_the_horizon(
     conversation: Conversation,
 ) -> None:
-    conversation.policy = type(conversation.policy)(reminder_after=timedelta(0))
+    conversation = Conversation(
+        conversation.engine, conversation.dialogue, policy=Policy(reminder_after=timedelta(0))
+    )
     for n in range(1, 151):
         pause_with_reminder(conversation, telegram_person(n))
     first = conversation.due_reminders(spacing=SPACING, horizon=HORIZON)

@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.conversation import Conversation, Person
-from bot.teams import Teams, team_data
+from bot.service.conversation import Conversation
+from bot.service.outcome import Person
+from bot.service.teams import Teams, team_data
 from dialogues.loader import Dialogue
 from storage.models import CodeAttempt, Scan
 from tests.fakebotapi import BOT_USER, FakeBotApi, FakeUser
@@ -39,14 +40,14 @@ def new_team(teams: Teams, name: str = "Magazijn") -> str:
 
 
 def test_team_codes_are_long_random_and_distinct(conversation: Conversation) -> None:
-    teams = Teams(conversation, min_group=5)
+    teams = Teams(conversation.people, min_group=5)
     codes = {new_team(teams, f"Team {n}") for n in range(50)}
     assert len(codes) == 50
     assert all(re.fullmatch(r"[A-Za-z0-9_-]{12}", code) for code in codes)
 
 
 def test_a_link_counts_a_person_in_the_team(conversation: Conversation, engine: Engine) -> None:
-    code = new_team(Teams(conversation, min_group=5))
+    code = new_team(Teams(conversation.people, min_group=5))
     outcome = conversation.start(members(1)[0], code)
     assert outcome.replies[0].data == {
         "key": "team_joined",
@@ -61,7 +62,7 @@ def test_a_link_counts_a_person_in_the_team(conversation: Conversation, engine: 
 def test_guessing_codes_is_slowed_down_and_forgotten_later(
     conversation: Conversation, engine: Engine
 ) -> None:
-    code = new_team(Teams(conversation, min_group=5))
+    code = new_team(Teams(conversation.people, min_group=5))
     guesser = members(1)[0]
     keys = [conversation.start(guesser, f"raad{n}").replies[0].data["key"] for n in range(6)]
     assert keys == ["code_unknown"] * 5 + ["code_wait"]
@@ -76,7 +77,7 @@ def test_guessing_codes_is_slowed_down_and_forgotten_later(
 
 
 def test_the_picture_appears_only_at_the_minimum_group_size(conversation: Conversation) -> None:
-    teams = Teams(conversation, min_group=5)
+    teams = Teams(conversation.people, min_group=5)
     code = new_team(teams)
     people = members(5)
     for n, person in enumerate(people[:4]):
@@ -95,7 +96,7 @@ def test_the_picture_appears_only_at_the_minimum_group_size(conversation: Conver
 
 
 def test_only_the_lead_sees_the_team(conversation: Conversation) -> None:
-    teams = Teams(conversation, min_group=3)
+    teams = Teams(conversation.people, min_group=3)
     code = new_team(teams)
     outsider = members(1)[0]
     assert teams.overview(outsider).replies[0].data["key"] == "no_team"
@@ -106,7 +107,7 @@ def test_only_the_lead_sees_the_team(conversation: Conversation) -> None:
 def test_a_new_wave_starts_a_fresh_picture_and_asks_members_again(
     conversation: Conversation, engine: Engine
 ) -> None:
-    teams = Teams(conversation, min_group=3)
+    teams = Teams(conversation.people, min_group=3)
     code = new_team(teams)
     people = members(3)
     for person in people:
@@ -174,7 +175,7 @@ async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
 def test_the_lead_sees_their_own_view_beside_the_team_and_the_last_round(
     conversation: Conversation,
 ) -> None:
-    teams = Teams(conversation, min_group=3)
+    teams = Teams(conversation.people, min_group=3)
     code = new_team(teams)
     conversation.start(LEAD, code)
     finish(conversation, LEAD, option_index=4)  # the lead rates themselves highest
@@ -198,7 +199,7 @@ def test_the_lead_sees_their_own_view_beside_the_team_and_the_last_round(
 def test_the_team_gets_its_place_on_the_path_and_three_interventions_for_its_lead(
     conversation: Conversation, dialogue: Dialogue
 ) -> None:
-    teams = Teams(conversation, min_group=3)
+    teams = Teams(conversation.people, min_group=3)
     low, high = new_team(teams, "Laag"), new_team(teams, "Hoog")
     pictures = {}
     for code, option in ((low, 1), (high, 4)):

@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.settings import Settings
-from bot.webhook import run_webhook
+from bot.telegram.webhook import run_webhook
 from storage.db import make_engine
 from storage.models import Respondent
 from tests.fakebotapi import FakeBotApi

@@ -25,13 +25,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
 from telegram.error import Forbidden
-from telegram.ext import Application, ContextTypes
 
-from bot.collector import collect_less
-from bot.event_loop import faster_event_loop
 from bot.settings import Settings
-from bot.telegram_bot import build_application
-from bot.webhook_replies import WebhookReplies
+from bot.telegram.application import build_application, set_up
+from bot.telegram.context import App, Context
+from bot.telegram.sending import WebhookReplies
+from bot.tuning import tune_process
 from storage.db import transaction
 from storage.identity import WEBHOOK_SECRET, stored_secret
 
@@ -40,19 +39,19 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SECRET_FORM = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts
 
 
-def webhook_secret(settings: Settings, application: Application) -> str:
+def webhook_secret(settings: Settings, application: App) -> str:
     """The secret from the settings, or the one generated once and kept with the data."""
     if settings.webhook_secret is not None:
         secret = settings.webhook_secret.get_secret_value()
         if not SECRET_FORM.match(secret):
             raise SystemExit("WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -.")
         return secret
-    engine = application.bot_data["conversation"].engine
+    engine = application.bot_data.database.engine
     with transaction(engine) as session:
         return stored_secret(session, WEBHOOK_SECRET, secrets.token_urlsafe(32))
 
 
-async def process_now(application: Application, update: Update) -> None:
+async def process_now(application: App, update: Update) -> None:
     """Processes the update through the application's processor; returns when it is done."""
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
@@ -69,13 +68,13 @@ async def process_now(application: Application, update: Update) -> None:
     await done
 
 
-def webhook_app(application: Application, secret: str, path: str) -> Starlette:
+def webhook_app(application: App, secret: str, path: str) -> Starlette:
     """The ASGI app: Telegram's updates at `path`, and a health check for the load balancer."""
     replies = WebhookReplies()
-    application.bot_data["webhook_replies"] = replies
+    application.bot_data.webhook_replies = replies
     failed: set[int] = set()
 
-    async def remember_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def remember_failure(update: object, context: Context) -> None:
         # Someone who blocked the bot cannot be answered however often Telegram retries.
         if isinstance(update, Update) and not isinstance(context.error, Forbidden):
             failed.add(update.update_id)
@@ -105,7 +104,7 @@ def webhook_app(application: Application, secret: str, path: str) -> Starlette:
 
 
 async def serve(
-    application: Application, settings: Settings, sockets: list[socket.socket] | None = None
+    application: App, settings: Settings, sockets: list[socket.socket] | None = None
 ) -> None:
     """Registers the webhook, then serves it until the process is told to stop."""
     assert settings.webhook_url is not None
@@ -120,10 +119,9 @@ async def serve(
         lifespan="off",
     )
     server = uvicorn.Server(config)
-    application.bot_data["webhook_server"] = server
-    async with application:
-        if application.post_init:
-            await application.post_init(application)
+    application.bot_data.webhook_server = server
+    async with application:  # initialize() first, then what run_polling's post_init does
+        await set_up(application)
         await application.start()
         serving = asyncio.create_task(server.serve(sockets))
         while not server.started and not serving.done():  # listen first, then tell Telegram
@@ -138,14 +136,14 @@ async def serve(
             log.info("serving the webhook on port %d", settings.port)
         await serving
         await application.stop()
+    application.bot_data.painter.close()
 
 
 def run_webhook(settings: Settings) -> int:
     """Runs the bot as a webhook worker until stopped; several can serve one bot."""
     if not settings.webhook_url:
         raise SystemExit("Set WEBHOOK_URL to the public https URL Telegram should post to.")
-    faster_event_loop()
     application = build_application(settings)
-    collect_less()
+    tune_process()
     asyncio.run(serve(application, settings))
     return 0

@@ -1,6 +1,6 @@
 """Teams for team leads: a code to share, and the team's picture once enough people answered.
 
-Like the conversation service this knows nothing of Telegram: it returns what to say. Who
+Like the rest of the service this knows nothing of any channel: it returns what to say. Who
 may see a team is checked on every call: only the lead who made it, known by pseudonym.
 """
 
@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.conversation import Conversation, Outcome, Person, message
+from bot.service.outcome import Outcome, Person, message
+from bot.service.people import People
 from placement.team import team_advice
 from reports.hr import phase_layers
 from statemachine import Reply
@@ -34,12 +35,12 @@ def team_data(action: str, code: str) -> str:
 class Teams:
     """Team creation and team results, each call one transaction."""
 
-    def __init__(self, conversation: Conversation, min_group: int) -> None:
-        self.engine = conversation.engine
-        self.policy = conversation.policy
-        self.dialogue = conversation.dialogue
-        self._pseudonym = conversation.pseudonym_of
-        self._language = conversation.language_of
+    def __init__(self, people: People, min_group: int) -> None:
+        self.engine = people.engine
+        self.policy = people.policy
+        self.dialogue = people.dialogue
+        self._pseudonym = people.pseudonym_of
+        self._language = people.language_of
         self.min_group = min_group
 
     def team(self, person: Person, name: str | None) -> Outcome:
@@ -160,7 +161,7 @@ class Teams:
     ) -> dict[str, Any]:
         layers = phase_layers(self.dialogue)
         factors = self.dialogue.model("eigen_regie").dimensions
-        phases = {
+        phases: dict[str, dict[str, Any]] = {
             layer: {
                 "counts": [
                     figures.distributions.get(("groeimodel", layer), {}).get(float(p), 0)
@@ -174,7 +175,9 @@ class Teams:
             }
             for layer in layers
         }
-        known = {layer: row["mean"] for layer, row in phases.items() if row["mean"] is not None}
+        known: dict[str, float] = {
+            layer: mean for layer, row in phases.items() if (mean := row["mean"]) is not None
+        }
         gaps = [
             (high, low, known[high] - known[low])
             for high in known

@@ -1,0 +1,41 @@
+"""What the code in a shared link means: a team, an organisation's lead link, or HR access."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from bot.service.outcome import message
+from bot.service.people import Loaded
+from bot.service.policy import Policy
+from statemachine import Reply
+from storage import team_queries
+from storage.models import Team, utcnow
+
+
+def follow_link(
+    session: Session, loaded: Loaded, code: str, policy: Policy
+) -> tuple[Team | None, list[Reply]]:
+    """The team the scan counts for, if any, and a word about the link.
+
+    Someone guessing codes is slowed down.
+    """
+    assert loaded.respondent is not None
+    name = loaded.respondent.pseudonym
+    since = utcnow() - policy.wrong_code_window
+    if (
+        team_queries.wrong_codes_since(session, pseudonym=name, since=since)
+        >= policy.wrong_codes_allowed
+    ):
+        return None, [message("code_wait")]
+    team = team_queries.team_by_code(session, code=code)
+    if team is not None:
+        return team, [message("team_joined", team=team.name)]
+    organisation = team_queries.organisation_by_code(session, code=code)
+    if organisation is not None:  # a lead link: this person makes teams in it
+        team_queries.join_organisation(session, pseudonym=name, organisation=organisation)
+        return None, [message("organisation_joined", organisation=organisation.name)]
+    invites_since = utcnow() - policy.hr_invite_valid
+    if team_queries.use_hr_invite(session, code=code, pseudonym=name, since=invites_since):
+        return None, [message("hr_granted")]
+    team_queries.record_wrong_code(session, pseudonym=name)
+    return None, [message("code_unknown")]

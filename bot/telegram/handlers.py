@@ -1,0 +1,188 @@
+"""Thin handlers: each turns one kind of update into one service call and sends the outcome."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import Forbidden
+
+from bot.service.outcome import Outcome, Person, message
+from bot.telegram.context import Context, person_of
+from bot.telegram.sending import send_outcome
+from statemachine import Reply
+
+log = logging.getLogger(__name__)
+Result = TypeVar("Result")
+
+
+async def call_service(update: Update, context: Context, call: Callable[[Person], Outcome]) -> None:
+    """Runs one service call for the person behind the update and sends what it returns."""
+    outcome = await context.bot_data.database.run(call, person_of(update))
+    await send_outcome(update, context, outcome)
+
+
+async def start(update: Update, context: Context) -> None:
+    """Starts the scan, keeping a deep-link payload, or continues where the person was."""
+    payload = context.args[0][:64] if context.args else None
+    start_with = context.bot_data.conversation.start
+    await call_service(update, context, lambda person: start_with(person, payload))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Explains the buttons and the commands."""
+    await send_static(update, context, "help")
+
+
+async def privacy(update: Update, context: Context) -> None:
+    """Says plainly what is kept and who sees what."""
+    await send_static(update, context, "privacy")
+
+
+async def back(update: Update, context: Context) -> None:
+    """Goes back to the previous question."""
+    await call_service(update, context, context.bot_data.conversation.back)
+
+
+async def pause(update: Update, context: Context) -> None:
+    """Pauses the scan so the person can continue later."""
+    await call_service(update, context, context.bot_data.conversation.pause)
+
+
+async def restart(update: Update, context: Context) -> None:
+    """Asks whether to start again."""
+    await call_service(update, context, context.bot_data.conversation.restart)
+
+
+async def button(update: Update, context: Context) -> None:
+    """Stores the tapped answer and asks the next question."""
+    data = update.callback_query.data if update.callback_query else None
+    press = context.bot_data.conversation.press
+    await call_service(update, context, lambda person: press(person, data or ""))
+
+
+async def anything_else(update: Update, context: Context) -> None:
+    """Answers text, stickers, edits and unknown commands with a hint and the current question."""
+    current = partial(context.bot_data.conversation.current, unclear=True)
+    await call_service(update, context, current)
+
+
+async def choose_language(update: Update, context: Context) -> None:
+    """Offers the languages to choose from."""
+    await call_service(update, context, context.bot_data.conversation.choose_language)
+
+
+async def my_data(update: Update, context: Context) -> None:
+    """Shows the person everything stored about them."""
+    await call_service(update, context, context.bot_data.conversation.my_data)
+
+
+async def forget(update: Update, context: Context) -> None:
+    """Asks whether to delete everything stored about the person."""
+    await call_service(update, context, context.bot_data.conversation.forget)
+
+
+async def team(update: Update, context: Context) -> None:
+    """Makes a team (named after the command) and sends its link and QR code."""
+    name = " ".join(context.args or []) or None
+    make = context.bot_data.teams.team
+    await call_service(update, context, lambda person: make(person, name))
+
+
+async def team_results(update: Update, context: Context) -> None:
+    """Shows the lead's team picture, or how many answered so far."""
+    await call_service(update, context, context.bot_data.teams.overview)
+
+
+async def team_button(update: Update, context: Context) -> None:
+    """Shows a chosen team's results or starts its next round."""
+    data = update.callback_query.data if update.callback_query else None
+    press = context.bot_data.teams.press
+    await call_service(update, context, lambda person: press(person, data or ""))
+
+
+async def refused(
+    update: Update,
+    context: Context,
+    allowed: frozenset[str],
+    refusal: Reply,
+    *,
+    granted: bool = False,
+) -> bool:
+    """Tells someone not allowed that this command is not theirs; True if so."""
+    person = person_of(update)
+    if granted or person.external_id in allowed:  # checked on every call
+        return False
+    data = context.bot_data
+    language = await data.database.run(data.conversation.language_of, person)
+    await send_outcome(update, context, Outcome(replies=[refusal], language=language))
+    return True
+
+
+async def organisation(update: Update, context: Context) -> None:
+    """Lets an admin set up an organisation and sends the link for its team leads."""
+    data = context.bot_data
+    if await refused(update, context, data.admin_ids, message("admin_only")):
+        return
+    name = " ".join(context.args or []) or None
+    await call_service(update, context, lambda person: data.teams.organisation(person, name))
+
+
+async def hr_access(update: Update, context: Context) -> None:
+    """Lets an admin hand out HR access by a one-time link, or take it all back."""
+    data = context.bot_data
+    if await refused(update, context, data.admin_ids, message("admin_only")):
+        return
+    revoke = any(arg.lower() in ("intrekken", "revoke") for arg in (context.args or [])[:1])
+    await call_service(update, context, lambda person: data.teams.hr_access(person, revoke))
+
+
+async def hr_overview(update: Update, context: Context) -> None:
+    """Shows HR the organisation's figures; anyone else is told it is for HR only."""
+    data = context.bot_data
+    person = person_of(update)
+    granted = await data.database.run(data.teams.has_hr_access, person)
+    if await refused(update, context, data.hr_ids, message("hr_only"), granted=granted):
+        return
+    language = await data.database.run(data.conversation.language_of, person)
+    reply = await data.database.run(data.hr_overview.reply)
+    await send_outcome(update, context, Outcome(replies=[reply], language=language))
+
+
+async def send_static(update: Update, context: Context, key: str) -> None:
+    data = context.bot_data
+    language = await data.database.run(data.conversation.language_of, person_of(update))
+    await send_outcome(update, context, Outcome(replies=[message(key)], language=language))
+
+
+async def group_chat(update: Update, context: Context) -> None:
+    """In a group the scan is never run: answers are personal, so it points to a private chat."""
+    data = context.bot_data
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None
+    language_of = data.conversation.language_of
+    language = await data.database.run(language_of, person_of(update)) if user else None
+    locale = data.renderer.dialogue.locale(language)
+    rendered = data.renderer.render(message("private_only"), language)
+    link = InlineKeyboardButton(locale.messages["private_button"], url=context.bot.link)
+    await context.bot.send_message(
+        chat.id, rendered.text, reply_markup=InlineKeyboardMarkup([[link]])
+    )
+
+
+async def flooded(update: Update, context: Context) -> None:
+    """Tells someone sending far more than they could read to slow down (once per burst)."""
+    await send_static(update, context, "slow_down")
+
+
+async def error_handler(update: object, context: Context) -> None:
+    """Logs the failure without user data, and tells the person something went wrong."""
+    if isinstance(context.error, Forbidden):
+        return  # the person blocked the bot; nothing to say
+    log.error("update failed: %s", type(context.error).__name__, exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        rendered = context.bot_data.renderer.render(message("error"))
+        await context.bot.send_message(update.effective_chat.id, rendered.text)

@@ -1,0 +1,67 @@
+"""Timed work: the nightly tidy and the reminders people asked for."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import time as daytime
+from datetime import timedelta
+from functools import partial
+
+from telegram.error import TelegramError
+
+from bot.service.outcome import Notice
+from bot.telegram.context import App, Context
+from bot.telegram.sending import keyboard, send_text
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+# A sender takes the reminders that go out within this time, and looks again after it.
+REMINDER_HORIZON = timedelta(seconds=5)
+
+
+def schedule(application: App) -> None:
+    """Tidies storage now and every night, and looks for due reminders every few seconds."""
+    assert application.job_queue is not None
+    application.job_queue.run_once(tidy, when=0)
+    application.job_queue.run_daily(tidy, time=daytime(3, 30))
+    application.job_queue.run_repeating(
+        take_reminders, interval=REMINDER_HORIZON, first=REMINDER_HORIZON
+    )
+
+
+async def tidy(context: Context) -> None:
+    """Expires idle scans and unlinks finished ones past the retention period."""
+    data = context.bot_data
+    done = await data.database.run(data.conversation.tidy)
+    log.info("tidied: %d idle scans expired, %d old scans unlinked", done.expired, done.unlinked)
+
+
+async def take_reminders(context: Context) -> None:
+    """Takes the reminders due now and sends them, each at the moment it was given."""
+    data = context.bot_data
+    due = partial(
+        data.conversation.due_reminders, spacing=data.reminder_spacing, horizon=REMINDER_HORIZON
+    )
+    notices = await data.database.run(due)
+    if notices:  # sent by a task of its own, so the next run is never held up
+        context.application.create_task(send_notices(context, notices), name="reminders")
+
+
+async def send_notices(context: Context, notices: list[Notice]) -> None:
+    """Sends each notice at its moment; one that fails is logged and not tried again."""
+    renderer = context.bot_data.renderer
+    spacing = context.bot_data.reminder_spacing
+    previous = utcnow() - spacing
+    for notice in notices:
+        # After a late one, the next keep their distance instead of catching up in a burst.
+        previous = max(notice.send_at, previous + spacing)
+        await asyncio.sleep((previous - utcnow()).total_seconds())
+        rendered = renderer.render(notice.reply, notice.language)
+        try:
+            await send_text(
+                context.bot, int(notice.address), rendered.text, keyboard(rendered.buttons)
+            )
+        except TelegramError as error:  # blocked the bot, or Telegram refused: once is enough
+            log.info("reminder not sent: %s", type(error).__name__)

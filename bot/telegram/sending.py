@@ -1,0 +1,173 @@
+"""Sends what the service returned: rendered replies, pictures, and the tapped message closed.
+
+The next question goes out first and at once: the tap's answer and the edit of the tapped
+message go alongside, so the person waits one round trip, not three.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.render import Button, split_text
+from bot.service.outcome import Outcome
+from bot.telegram.context import Context, person_of
+
+log = logging.getLogger(__name__)
+
+# Replies that carry a link to share, and the key of what the link leads to.
+CARDS = {"team_card": "team", "organisation_card": "organisation", "hr_invite": "invite"}
+
+
+class WebhookReplies:
+    """One Bot API call per update, handed back to Telegram in the webhook's HTTP response.
+
+    Telegram runs a method given as the reply to a webhook request, which saves an outbound
+    call; it reports no result, which is fine for a callback answer without text.
+    """
+
+    def __init__(self) -> None:
+        self._calls: dict[int, dict[str, Any]] = {}
+
+    def answer_callback_query(self, update_id: int, query_id: str) -> None:
+        self._calls[update_id] = {"method": "answerCallbackQuery", "callback_query_id": query_id}
+
+    def pop(self, update_id: int) -> dict[str, Any] | None:
+        """The call to put in the response for this update, if any; forgotten afterwards."""
+        return self._calls.pop(update_id, None)
+
+
+@lru_cache(maxsize=4096)
+def keyboard(buttons: tuple[tuple[Button, ...], ...]) -> str | None:
+    """The buttons as Telegram's keyboard in JSON, made once per set of buttons.
+
+    PTB sends a string parameter as it is; a keyboard object would be turned back into a
+    dict and dumped on every send (80 µs of a tap's CPU).
+    """
+    if not buttons:
+        return None
+    markup = InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
+    )
+    return json.dumps(markup.to_dict())
+
+
+async def send_outcome(update: Update, context: Context, outcome: Outcome) -> None:
+    """Sends the replies, answers the tap and marks the tapped question with its answer.
+
+    The replies are sent from this task before it yields (as a task of their own they would
+    wait behind every other update of the batch); the other two go alongside.
+    """
+    data = context.bot_data
+    if outcome.repeat and data.webhook_replies is not None:
+        # Telegram posts a webhook update again only when it was not acknowledged, so its
+        # replies may never have gone out: the person is shown where they are now instead.
+        person = replace(person_of(update), input_id=None)
+        outcome = await data.database.run(data.conversation.current, person)
+        outcome.handled_tap = update.callback_query is not None
+    if log.isEnabledFor(logging.DEBUG):  # what is sent, never to whom or with which answers
+        sent = ", ".join(reply.template for reply in outcome.replies) or "nothing"
+        log.debug("replies: %s%s", sent, " (a repeat)" if outcome.repeat else "")
+    alongside: list[asyncio.Future[None]] = []
+    query = update.callback_query
+    if query is not None and not outcome.repeat:  # a repeated delivery was answered before
+        alongside.append(asyncio.ensure_future(answer_tap(update, context)))
+    if query is not None and isinstance(query.message, Message) and outcome.handled_tap:
+        alongside.append(asyncio.ensure_future(close_tapped(context, query.message, outcome)))
+    try:
+        await send_replies(update, context, outcome)
+    finally:
+        results = await asyncio.gather(*alongside, return_exceptions=True)
+    if failed := next((r for r in results if isinstance(r, BaseException)), None):
+        raise failed
+
+
+async def send_replies(update: Update, context: Context, outcome: Outcome) -> None:
+    """Sends every reply in order: cards as QR pictures, results with their chart first."""
+    data = context.bot_data
+    renderer = data.renderer
+    chat = update.effective_chat
+    assert chat is not None
+    for reply in outcome.replies:
+        rendered = renderer.render(reply, outcome.language)
+        if reply.template in CARDS:  # the link as a QR code, the text as its caption
+            from bot.pictures.qr import qr_png  # on first use: only team leads need it
+
+            link = renderer.deep_link + reply.data[CARDS[reply.template]].code
+            await context.bot.send_photo(chat.id, qr_png(link), caption=rendered.text)
+            continue
+        if reply.template in ("team_result", "summary"):  # the picture first, then the words
+            # On first use: Pillow and the fonts, which an interview never needs.
+            from bot.pictures.charts import summary_chart, team_chart
+
+            locale = renderer.dialogue.locale(outcome.language)
+            if reply.template == "summary":
+                picture = await data.painter.draw(summary_chart, reply.data["placement"], locale)
+            else:
+                picture = await data.painter.draw(team_chart, reply.data, locale)
+            await context.bot.send_photo(chat.id, picture)
+        *first_parts, last_part = split_text(rendered.text)
+        for part in first_parts:  # only long overviews (/mijngegevens) need more than one
+            await send_text(context.bot, chat.id, part)
+        await send_text(context.bot, chat.id, last_part, keyboard(rendered.buttons))
+
+
+async def answer_tap(update: Update, context: Context) -> None:
+    """Stops the button's spinner; in webhook mode the answer rides on the HTTP response."""
+    query = update.callback_query
+    assert query is not None
+    webhook_replies = context.bot_data.webhook_replies
+    if webhook_replies is not None:
+        webhook_replies.answer_callback_query(update.update_id, query.id)
+        return
+    try:
+        await query.answer()
+    except BadRequest as error:
+        # Telegram forgets a query after about 15 s (a backlog after a restart, say); the
+        # spinner has stopped by itself then, and the person still gets their next question.
+        if "query is too old" not in str(error).lower():
+            raise
+        log.info("callback query expired before it was answered")
+
+
+async def close_tapped(context: Context, tapped: Message, outcome: Outcome) -> None:
+    """Shows the chosen answer in place of the buttons, so the chat reads back well."""
+    renderer = context.bot_data.renderer
+    try:
+        if outcome.answered:
+            question, option = outcome.answered
+            text = renderer.answered(question, option, outcome.language)
+            await replace_text(context.bot, tapped.chat_id, tapped.message_id, text)
+        elif outcome.replies and tapped.reply_markup:
+            await tapped.edit_reply_markup(reply_markup=None)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():  # an edit that changes nothing is harmless
+            raise
+
+
+# sendMessage and editMessageText go through PTB's `do_api_request`: the same rate limiter and
+# retries, but Telegram's answer is returned as it came instead of being built into a Message
+# (0.25 ms of CPU each, about a seventh of a tap's, for an object every tap throws away).
+# Defaults do not apply to it, so the parse mode is set here.
+
+
+async def send_text(bot: Bot, chat_id: int, text: str, buttons: str | None = None) -> None:
+    """Sends an HTML message, with buttons (a keyboard in JSON) if there are any."""
+    call: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
+    if buttons is not None:
+        call["reply_markup"] = buttons
+    await bot.do_api_request("sendMessage", api_kwargs=call)
+
+
+async def replace_text(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
+    """Replaces a message's text (and so drops its buttons)."""
+    call = dict(chat_id=chat_id, message_id=message_id, text=text, parse_mode=ParseMode.HTML)
+    await bot.do_api_request("editMessageText", api_kwargs=call)

@@ -1,0 +1,54 @@
+"""The Bot API transport: PTB's request contract on aiohttp, behind an organisation's proxy."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+
+from bot.telegram.transport import AiohttpRequest
+
+# A name that never resolves: an answer can only have come through the proxy.
+UNREACHABLE = "http://api.telegram.invalid/bot123:abc/getMe"
+
+
+async def test_calls_go_through_the_proxy_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[tuple[str, str, str]] = []
+
+    async def proxy(request: web.Request) -> web.Response:
+        seen.append((request.method, request.host, request.path))
+        return web.json_response({"ok": True, "result": {"id": 123}})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", proxy)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        status, body = await request.do_request(UNREACHABLE, "POST")
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
+    assert status == 200
+    assert b'"ok": true' in body
+    assert seen == [("POST", "api.telegram.invalid", "/bot123:abc/getMe")]
+
+
+async def test_an_unreachable_api_is_a_network_error_not_a_crash() -> None:
+    from telegram.error import NetworkError
+
+    request = AiohttpRequest(connect_timeout=1.0)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await request.do_request("http://127.0.0.1:9/bot1:x/getMe", "POST")
+    finally:
+        await request.shutdown()
