@@ -3,15 +3,19 @@
 aiohttp instead of PTB's default httpx: httpcore scans every pooled connection each time a
 request starts or ends, so its cost grows with the connections a busy bot keeps open. With 50
 requests in flight against the local Bot API: httpx 6.4 ms CPU per request, aiohttp 0.19 ms.
-Proxy settings (HTTPS_PROXY, NO_PROXY) are honoured, as with httpx.
+Proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY) are honoured, as with httpx: read once per
+host, since aiohttp's own `trust_env` reads the environment again on every request (~0.4 ms).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import urllib.request
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 from telegram.error import BadRequest, NetworkError, TimedOut
@@ -37,6 +41,8 @@ class AiohttpRequest(BaseRequest):
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._environment_proxies: dict[str, str] = {}
+        self._proxies: dict[tuple[str, str], _Proxy] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -48,8 +54,9 @@ class AiohttpRequest(BaseRequest):
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self.USER_AGENT},
-                trust_env=True,  # an IT department's HTTPS_PROXY, as httpx would use it
             )
+            self._environment_proxies = urllib.request.getproxies()
+            self._proxies.clear()
 
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -76,15 +83,48 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
+        proxy = self._proxy_for(url)
         try:
             async with self._session.request(
-                method, url, data=_body(request_data), timeout=timeout
+                method,
+                url,
+                data=_body(request_data),
+                timeout=timeout,
+                proxy=proxy.url,
+                proxy_headers=proxy.headers,  # a tunnel's CONNECT (https)
+                headers=proxy.headers if url.startswith("http:") else None,  # plain http
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    def _proxy_for(self, url: str) -> _Proxy:
+        """The proxy the environment names for this URL's host (an IT department's)."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            named = self._environment_proxies.get(parts.scheme)
+            if not named or urllib.request.proxy_bypass(key[1]):
+                self._proxies[key] = _Proxy(None, None)
+            else:
+                proxy = urlsplit(named)
+                user, password = unquote(proxy.username or ""), unquote(proxy.password or "")
+                headers = (
+                    {"Proxy-Authorization": aiohttp.encode_basic_auth(user, password)}
+                    if user
+                    else None
+                )
+                place = f"{proxy.hostname}:{proxy.port}" if proxy.port else proxy.hostname
+                self._proxies[key] = _Proxy(proxy._replace(netloc=place or "").geturl(), headers)
+        return self._proxies[key]
+
+
+@dataclass(frozen=True)
+class _Proxy:
+    url: str | None
+    headers: dict[str, str] | None
 
 
 def _seconds(given: object, default: float | None) -> float | None:
