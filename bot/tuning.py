@@ -21,10 +21,13 @@ YOUNG_GENERATION_THRESHOLD = 10_000
 # Pillow keeps pixels in blocks of up to 16 MB, which the C heap keeps after a picture is freed
 # (17 MB held); 4 MB blocks go back to the system. Read by Pillow when it is first imported.
 PILLOW_BLOCK_SIZE = "4m"
+# Open files wanted where the system sets no hard limit.
+OPEN_FILES = 65_536
 
 
 def tune_process() -> None:
     """Applies every process-wide setting the bot runs with."""
+    _more_open_files()
     _collect_less()
     _faster_event_loop()
     os.environ.setdefault("PILLOW_BLOCK_SIZE", PILLOW_BLOCK_SIZE)
@@ -46,6 +49,22 @@ def _collect_less() -> None:
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_GENERATION_THRESHOLD, middle, old)
+
+
+def _more_open_files() -> None:
+    """Raises the open-file limit to what the system allows (1,024 is common).
+
+    Every connection holds a file: Telegram's, the database's, and slow or half-open ones
+    that a webhook server must outlast until it closes them.
+    """
+    if importlib.util.find_spec("resource") is None:
+        return  # Windows has no such limit to raise
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, OPEN_FILES)
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 def _faster_event_loop() -> None:

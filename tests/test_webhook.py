@@ -6,9 +6,13 @@ the next only after the previous one was acknowledged, and again after a failed 
 
 from __future__ import annotations
 
+import asyncio
+import resource
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
@@ -19,7 +23,13 @@ from bot.telegram.webhook import run_webhook
 from storage.db import make_engine
 from storage.models import Respondent
 from tests.fakebotapi import FakeBotApi
-from tests.harness import TOKEN, bot_by_webhook_in_this_loop, start_and_consent, stored_answers
+from tests.harness import (
+    TOKEN,
+    bot_by_webhook_in_this_loop,
+    start_and_consent,
+    stored_answers,
+    tap_and_settle,
+)
 from tests.test_outbound_calls import calls_since
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -117,3 +127,55 @@ def test_webhook_mode_without_a_public_url_says_what_to_set(
     monkeypatch.delenv("WEBHOOK_URL", raising=False)
     with pytest.raises(SystemExit, match="WEBHOOK_URL"):
         run_webhook(Settings())
+
+
+async def test_an_oversized_body_is_refused_without_being_read_whole(
+    api: FakeBotApi, webhook_bot: Path
+) -> None:
+    assert api.webhook is not None
+    headers = {SECRET_HEADER: api.webhook["secret_token"]}
+    huge = b'{"update_id": 1, "message": {"text": "' + b"x" * (2 * 1024 * 1024) + b'"}}'
+
+    async def chunks() -> AsyncIterator[bytes]:  # no content-length: read until too much
+        for start in range(0, len(huge), 64 * 1024):
+            yield huge[start : start + 64 * 1024]
+
+    async with aiohttp.ClientSession() as client:
+        async with client.post(api.webhook["url"], data=huge, headers=headers) as response:
+            assert response.status == 413
+        async with client.post(api.webhook["url"], data=chunks(), headers=headers) as response:
+            assert response.status == 413
+    ida = api.user(8302, "Ida")
+    await start_and_consent(api, ida)
+    assert "Vraag 1 van" in ida.last["plain"], "the worker serves on"
+
+
+async def test_half_open_connections_are_closed_and_do_not_stop_a_person(
+    api: FakeBotApi, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hundreds of clients that connect and send half a request head, then nothing."""
+    monkeypatch.setattr("bot.telegram.webhook.REQUEST_SECONDS", 1.0)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # the test holds both ends
+    count = min(1100, (hard - 200) // 2)
+    try:
+        async for _ in bot_by_webhook_in_this_loop(api, tmp_path, database_url=database_url):
+            assert api.webhook is not None
+            url = urlsplit(api.webhook["url"])
+            streams = [await asyncio.open_connection(url.hostname, url.port) for _ in range(count)]
+            for _, writer in streams:
+                writer.write(b"POST /telegram HTTP/1.1\r\nHost: x\r\nContent-Le")
+            started = time.monotonic()
+            ida = api.user(8303, "Ida")
+            await start_and_consent(api, ida)
+            await tap_and_settle(api, ida, "👷 Medewerker")
+            assert "Vraag 2 van" in ida.last["plain"]
+            closed = await asyncio.wait_for(
+                asyncio.gather(*(reader.read() for reader, _ in streams)), 15
+            )
+            assert all(data == b"" for data in closed), "each half-open one was closed"
+            assert time.monotonic() - started < 15
+            for _, writer in streams:
+                writer.close()
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import re
-import secrets
 import socket
 from urllib.parse import urlsplit
 
@@ -25,30 +25,56 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from telegram import Update
 from telegram.error import Forbidden
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from bot.app import open_secrets
 from bot.settings import Settings
 from bot.telegram.application import build_application, set_up
 from bot.telegram.context import App, Context
 from bot.telegram.sending import WebhookReplies
 from bot.tuning import tune_process
-from storage.db import transaction
-from storage.identity import WEBHOOK_SECRET, stored_secret
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# An update is a few kB (a message is at most 4,096 characters); anything far larger is not
+# Telegram's. A connection gets this long to send a whole request, the body as long again.
+MAX_UPDATE_BYTES = 1024 * 1024
+REQUEST_SECONDS = 10.0
+# Connections served at once, beyond Telegram's own (WEBHOOK_MAX_CONNECTIONS, at most 100):
+# room for health checks; more get a 503 instead of holding a file each.
+CONNECTIONS = 200
+HEAD_BYTES = 16 * 1024
+
+
+class RequestDeadline(H11Protocol):
+    """uvicorn's HTTP/1.1 connection, closed when no whole request head came in time.
+
+    uvicorn waits for a silent or half-sent first request forever; a few hundred such
+    connections would each hold a file descriptor and a place among the connections.
+    """
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self.deadline = self.loop.call_later(REQUEST_SECONDS, self._close_if_silent)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.deadline.cancel()
+        super().connection_lost(exc)
+
+    def _close_if_silent(self) -> None:
+        if self.cycle is None:  # no request head yet: after that uvicorn's timeouts apply
+            self.transport.close()
+
+
 SECRET_FORM = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts
 
 
 def webhook_secret(settings: Settings, application: App) -> str:
-    """The secret from the settings, or the one generated once and kept with the data."""
-    if settings.webhook_secret is not None:
-        secret = settings.webhook_secret.get_secret_value()
-        if not SECRET_FORM.match(secret):
-            raise SystemExit("WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -.")
-        return secret
-    engine = application.bot_data.database.engine
-    with transaction(engine) as session:
-        return stored_secret(session, WEBHOOK_SECRET, secrets.token_urlsafe(32))
+    """The secret from the settings, or the one generated once into the key file."""
+    secret = open_secrets(settings, application.bot_data.database.engine).webhook_secret
+    if not SECRET_FORM.match(secret):
+        raise SystemExit("WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -.")
+    return secret
 
 
 async def process_now(application: App, update: Update) -> None:
@@ -86,8 +112,16 @@ def webhook_app(application: App, secret: str, path: str) -> Starlette:
         given = request.headers.get(SECRET_HEADER, "").encode("latin-1")  # as received
         if not hmac.compare_digest(given, secret.encode()):
             return Response(status_code=403)
+        if int(request.headers.get("content-length") or 0) > MAX_UPDATE_BYTES:
+            return Response(status_code=413)
         try:
-            update = Update.de_json(await request.json(), application.bot)
+            async with asyncio.timeout(REQUEST_SECONDS):
+                body = await _bounded_body(request)
+            update = Update.de_json(json.loads(body), application.bot)
+        except TimeoutError:
+            return Response(status_code=408)
+        except _TooLarge:
+            return Response(status_code=413)
         except (ValueError, KeyError, TypeError):
             return Response(status_code=400)
         await process_now(application, update)
@@ -101,6 +135,20 @@ def webhook_app(application: App, secret: str, path: str) -> Starlette:
         return PlainTextResponse("ok")
 
     return Starlette(routes=[Route(path, telegram, methods=["POST"]), Route("/healthz", health)])
+
+
+class _TooLarge(Exception):
+    """The body grew past MAX_UPDATE_BYTES."""
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The request body, read no further than MAX_UPDATE_BYTES."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_UPDATE_BYTES:
+            raise _TooLarge
+    return bytes(body)
 
 
 async def serve(
@@ -117,6 +165,10 @@ async def serve(
         log_level="warning",
         access_log=False,  # a line per tap says nothing a failure log does not
         lifespan="off",
+        http=RequestDeadline,
+        limit_concurrency=CONNECTIONS,
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=HEAD_BYTES,
     )
     server = uvicorn.Server(config)
     application.bot_data.webhook_server = server
