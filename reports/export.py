@@ -13,10 +13,19 @@ from dialogues.loader import Dialogue
 from reports import charts
 from reports.charts import Series
 from reports.hr import HrReport, phase_layers
+from storage.names import clean_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("html", "csv", "xlsx")
 HEADER = ("groep_soort", "groep", "ronde", "mensen", "model", "dimensie", "gemiddelde")
+# A cell starting with one of these is read as a formula by Excel and LibreOffice (OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: str) -> str:
+    """A name as a spreadsheet shows it: hidden characters gone, never a formula."""
+    shown = clean_name(value)
+    return f"'{shown}" if shown.startswith(FORMULA_STARTS) else shown
 
 
 def rows(report: HrReport) -> Iterator[tuple[str, str, int, str, str, str, str]]:
@@ -28,10 +37,11 @@ def rows(report: HrReport) -> Iterator[tuple[str, str, int, str, str, str, str]]
             for c in report.cells
             if (c.kind, c.group, c.wave) == (group.kind, group.group, group.wave)
         ]
+        name = as_text(group.group)
         if not cells:
-            yield group.kind, group.group, group.wave, people, "", "", ""
+            yield group.kind, name, group.wave, people, "", "", ""
         for c in sorted(cells, key=lambda c: (c.model, c.dimension)):
-            yield group.kind, group.group, group.wave, people, c.model, c.dimension, f"{c.mean:.2f}"
+            yield group.kind, name, group.wave, people, c.model, c.dimension, f"{c.mean:.2f}"
 
 
 def write_csv(report: HrReport, out: Path) -> None:
@@ -53,6 +63,9 @@ def write_xlsx(report: HrReport, out: Path) -> None:
         sheet.append(
             [group_kind, group, wave, people, model, dimension, float(mean) if mean else None]
         )
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # openpyxl reads any text starting with = as a formula
+                cell.data_type = "s"
     book.save(out)
 
 

@@ -18,11 +18,11 @@ from statemachine import Reply
 from storage import team_queries
 from storage.db import transaction
 from storage.models import Team
+from storage.names import clean_name
 
 OWN_LAYER, LEAD_LAYER = "individu", "leidinggevende"
 
 TEAM_PREFIX = "team"
-MAX_TEAM_NAME = 64
 # Phases seen of two layers this far apart (in the team's averages) are called out.
 IMBALANCE_GAP = 2.0
 
@@ -49,7 +49,7 @@ class Teams:
         A 'team_card' reply carries the team: the front end shows its link and QR code.
         """
         lead = self._pseudonym(person)
-        clean = " ".join((name or "").split())[:MAX_TEAM_NAME]
+        clean = clean_name(name)
         with transaction(self.engine) as session:
             teams = team_queries.teams_led_by(session, lead=lead)
             if clean or not teams:
@@ -64,7 +64,7 @@ class Teams:
 
         An 'organisation_card' reply carries it: the front end shows the link and QR code.
         """
-        clean = " ".join((name or "").split())[:MAX_TEAM_NAME]
+        clean = clean_name(name)
         if not clean:
             return self._outcome(person, [message("organisation_needs_name")])
         with transaction(self.engine) as session:
