@@ -84,7 +84,7 @@ def main() -> None:
         for in_thread in (False, True):
             with tempfile.TemporaryDirectory() as folder:
                 engine = make_engine(args.database_url or sqlite_url(Path(folder)))
-                conversation = Conversation(engine, default_dialogue())
+                conversation = Conversation(engine, default_dialogue(), "b" * 64)
                 rate, cpu, p50, p99 = asyncio.run(run(conversation, people, in_thread))
                 where = "thread" if in_thread else "loop"
                 print(f"{where:>7} {people:>7} {rate:>7.0f} {cpu:>11.2f} {p50:>8.1f} {p99:>8.1f}")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.console import Console
@@ -20,12 +21,25 @@ from dialogues.loader import default_dialogue
 from reports.hr import build_report
 from storage.db import make_engine
 from storage.migrate import current_revision
+from storage.secrets import Secrets, load_secrets
+
+
+def open_secrets(settings: Settings, engine: Engine) -> Secrets:
+    """The pseudonym key and webhook secret: from the environment, else from the key file."""
+    return load_secrets(
+        settings.data_dir,
+        engine,
+        pseudonym_key=settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None,
+        webhook_secret=(
+            settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        ),
+    )
 
 
 def build_conversation(settings: Settings) -> Conversation:
     """Loads and checks the dialogue, opens the database and returns the conversation service."""
     engine = make_engine(settings.effective_database_url)
-    key = settings.pseudonym_key.get_secret_value() if settings.pseudonym_key else None
+    key = open_secrets(settings, engine).pseudonym_key
     policy = Policy(
         idle_expiry=timedelta(days=settings.idle_expiry_days),
         retention=timedelta(days=settings.retention_days),

@@ -49,13 +49,18 @@ def writing(engine: Engine) -> Engine:
 
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    """WAL lets readers work during a write; NORMAL sync is crash-safe in WAL mode."""
+    """WAL lets readers work during a write; NORMAL sync is crash-safe in WAL mode.
+
+    secure_delete overwrites what a deletion frees, so a deleted person's bytes do not stay
+    in the file's free pages.
+    """
     # The driver's own BEGIN comes too late (before the first write); _begin_sqlite says it.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
@@ -74,8 +79,8 @@ def make_engine(url: str, *, migrate: bool = True) -> Engine:
     """Creates the engine and, unless told not to, upgrades the schema to the newest revision."""
     url = normalised_url(url)
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        _private_file(Path(url.removeprefix("sqlite:///")))
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
     elif url.startswith("postgresql"):
@@ -86,13 +91,39 @@ def make_engine(url: str, *, migrate: bool = True) -> Engine:
             pool_timeout=POOL_TIMEOUT_SECONDS,
             pool_recycle=POOL_RECYCLE_SECONDS,
             pool_pre_ping=True,
+            hide_parameters=True,  # a failed statement's log line never shows its values
         )
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if migrate:
         with writing(engine).begin() as connection:
             upgrade(connection)
     return engine
+
+
+def _private_file(path: Path) -> None:
+    """Makes the database file readable by its owner only, before SQLite opens it.
+
+    SQLite gives the WAL and shared-memory files the database file's mode.
+    """
+    if path.name == ":memory:" or not path.name:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.touch(mode=0o600, exist_ok=True)
+    for kept in path.parent.glob(f"{path.name}*"):
+        kept.chmod(0o600)
+
+
+def forget_freed_pages(engine: Engine) -> None:
+    """Moves SQLite's write-ahead log into the database and empties it.
+
+    After a deletion the old pages still sit in the WAL until a checkpoint; TRUNCATE leaves
+    the WAL empty. A server database keeps no such file of ours.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 @contextmanager

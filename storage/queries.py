@@ -323,7 +323,12 @@ def expire_idle_scans(session: Session, *, idle_since: datetime) -> int:
 
 
 def unlink_finished_scans(session: Session, *, finished_before: datetime) -> int:
-    """Cuts the link between old finished scans and the person; results stay for aggregates."""
+    """Past retention: the raw answers go, and the scan no longer points to the person.
+
+    What stays is the scores of the result, counted in the aggregates, tied to no one.
+    """
+    old = select(Scan.id).where(col(Scan.finished_at) < finished_before)
+    session.exec(delete(Answer).where(col(Answer.scan_id).in_(old)))
     unlinked = session.exec(
         update(Scan)
         .where(col(Scan.finished_at) < finished_before, col(Scan.respondent_id).is_not(None))

@@ -24,6 +24,7 @@ from bot.service.conversation import Conversation
 from dialogues.loader import Dialogue, default_dialogue
 from storage.db import make_engine, sqlite_url
 from tests.fakebotapi import FakeBotApi
+from tests.flow import TEST_KEY
 from tests.harness import bot_in_this_loop
 from tests.pgserver import PostgresServer, remove_server, start_server
 
@@ -192,7 +193,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def conversation(engine: Engine, dialogue: Dialogue) -> Conversation:
-    return Conversation(engine, dialogue)
+    return Conversation(engine, dialogue, TEST_KEY)
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from dialogues.loader import Dialogue
 from storage import tallies
 from storage.db import make_engine
 from storage.models import Answer, ProcessedUpdate, Respondent, Scan, TeamTally
+from tests.flow import TEST_KEY
 from tests.test_hr_report import tally_rows
 
 WORKERS = 4
@@ -33,7 +34,9 @@ UPDATE_IDS = count(9_000_000_000)  # beyond 32 bits, as Telegram's update ids ma
 @pytest.fixture
 def workers(database_url: str, dialogue: Dialogue) -> Iterator[list[Conversation]]:
     """One conversation per worker, each on its own engine (its own connections)."""
-    conversations = [Conversation(make_engine(database_url), dialogue) for _ in range(WORKERS)]
+    conversations = [
+        Conversation(make_engine(database_url), dialogue, TEST_KEY) for _ in range(WORKERS)
+    ]
     yield conversations
     for conversation in conversations:
         conversation.engine.dispose()

@@ -18,7 +18,7 @@ from dialogues.errors import DialogueError
 from dialogues.loader import CONTENT_DIR, MAX_QUESTION_WORDS, Dialogue, load_dialogue
 from placement import compute_placement
 from placement.movement import Movement
-from tests.flow import WORKER_TAPS, taps
+from tests.flow import TEST_KEY, WORKER_TAPS, taps
 from tests.personas import load_personas
 
 # The model map (shared/MODELS.md), as the questions that measure each structure.
@@ -259,7 +259,7 @@ def test_a_new_language_is_one_new_file(tmp_path: Path, engine: Engine) -> None:
     (content / "locales" / "de.yaml").write_text(german, encoding="utf-8")
 
     dialogue = load_dialogue(content)
-    conversation = Conversation(engine, dialogue)
+    conversation = Conversation(engine, dialogue, TEST_KEY)
     offered = conversation.choose_language(Person("telegram", "1", "nl")).replies[0]
     assert [params["name"] for _, params, _ in offered.data["buttons"]] == [
         "Nederlands",

@@ -11,6 +11,7 @@ from bot.service.outcome import Person, answer_data
 from dialogues.loader import Dialogue
 from storage.db import make_engine
 from storage.models import Answer, Respondent, Result, ResultScore, Scan
+from tests.flow import TEST_KEY
 from tests.harness import everything_stored
 
 ANNA = Person("telegram", "123456789", "nl")
@@ -60,7 +61,7 @@ def test_every_answer_and_position_is_stored_before_the_reply(
 def test_a_restarted_process_continues_at_the_same_question(
     database_url: str, dialogue: Dialogue
 ) -> None:
-    first = Conversation(make_engine(database_url), dialogue)
+    first = Conversation(make_engine(database_url), dialogue, TEST_KEY)
     first.start(ANNA)
     first.answer(ANNA, "toestemming", "ja")
     for _ in range(3):
@@ -68,7 +69,7 @@ def test_a_restarted_process_continues_at_the_same_question(
     where = current_question_id(first)
     first.engine.dispose()
 
-    second = Conversation(make_engine(database_url), dialogue)
+    second = Conversation(make_engine(database_url), dialogue, TEST_KEY)
     outcome = second.start(ANNA)
     assert outcome.replies[0].data["key"] == "welcome_back"
     assert outcome.replies[1].data["question"].id == where

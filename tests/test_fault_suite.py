@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import random
 import signal
@@ -35,8 +36,9 @@ from bot.service.outcome import ANSWER_PREFIX
 from dialogues.loader import default_dialogue
 from statemachine import Interview
 from storage.db import make_engine
-from storage.identity import PSEUDONYM_KEY, pseudonym
-from storage.models import Answer, AppSecret, Respondent, Result, Scan
+from storage.identity import pseudonym
+from storage.models import Answer, Respondent, Result, Scan
+from storage.secrets import KEY_FILE
 from tests.fakebotapi import FakeBotApi, FakeUser, keyboard_of
 from tests.harness import start_bot_process
 
@@ -288,16 +290,17 @@ class Stored:
     has_result: bool
 
 
-def read_storage(database_url: str, people: list[Person]) -> tuple[dict[int, Stored], int]:
+def read_storage(
+    database_url: str, data_dir: Path, people: list[Person]
+) -> tuple[dict[int, Stored], int]:
     """Per person (by Telegram id) what is stored, and the total number of scans."""
     engine = make_engine(database_url)
     stored: dict[int, Stored] = {}
     with Session(engine) as session:
-        key = session.get(AppSecret, PSEUDONYM_KEY)
-        assert key is not None, "the bot never stored its pseudonym key"
+        key = json.loads((data_dir / KEY_FILE).read_text())["pseudonym_key"]
         total_scans = len(session.exec(select(Scan)).all())
         for person in people:
-            name = pseudonym(key=key.value, channel="telegram", external_id=str(person.user.id))
+            name = pseudonym(key=key, channel="telegram", external_id=str(person.user.id))
             mine = select(Respondent).where(Respondent.pseudonym == name)
             respondent = session.exec(mine).first()
             scans = (
@@ -354,7 +357,7 @@ async def test_interviews_survive_random_sigkills(tmp_path: Path, database_url: 
         rejected = list(api.rejected)
         unanswered = api.unanswered_callback_queries()
 
-    stored, total_scans = read_storage(database_url, people)
+    stored, total_scans = read_storage(database_url, tmp_path, people)
     expected = sum(len(p.intent) for p in people)
     lost = sum(
         1
@@ -454,7 +457,7 @@ async def test_a_kill_between_the_last_answer_and_the_summary(
         chat = [str(m.get("plain", "")) for m in eva.user.messages]
         rejected = list(api.rejected)
 
-    stored, _ = read_storage(database_url, [eva])
+    stored, _ = read_storage(database_url, tmp_path, [eva])
     mine = stored[eva.user.id]
     assert mine.finished and mine.has_result and mine.answers == eva.intent  # nothing lost
     assert rejected == []

@@ -25,6 +25,7 @@ from storage.migrate import (
     head_revision,
 )
 from storage.models import Respondent, Result
+from tests.flow import TEST_KEY
 from tests.harness import REPO
 from tests.test_conversation import answer_current
 from tests.test_hr_report import tally_rows
@@ -137,7 +138,7 @@ def test_results_stored_before_the_tallies_are_counted_when_they_arrive(
     database_url: str, dialogue: Dialogue
 ) -> None:
     engine = make_engine(database_url)
-    conversation = Conversation(engine, dialogue)
+    conversation = Conversation(engine, dialogue, TEST_KEY)
     for n in range(3):
         person = Person("telegram", str(61_000 + n), "nl")
         conversation.start(person)

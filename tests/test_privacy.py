@@ -165,7 +165,27 @@ def test_after_the_retention_period_a_result_no_longer_points_to_anyone(
         assert scan.respondent_id is None
         assert session.exec(select(Respondent)).all() == []
         assert session.exec(select(Result)).one() is not None  # team figures stay right
+        assert session.exec(select(Answer)).all() == [], "no raw answer outlives retention"
     assert [r.data["key"] for r in conversation.my_data(VERA).replies] == ["no_data"]
+
+
+def test_after_deletion_no_byte_of_the_person_is_left_in_the_database_files(
+    conversation: Conversation, database_url: str
+) -> None:
+    """SQLite's files (database, WAL, shared memory) or every PostgreSQL row, read raw."""
+    conversation.start(VERA)
+    answer_current(conversation, option_index=0, person=VERA)  # consent
+    for _ in range(3):
+        answer_current(conversation, option_index=1, person=VERA)
+    name = conversation.pseudonym_of(VERA).encode()
+    before = everything_stored(database_url)
+    assert name in before and b"toestemming" in before  # the check can see them
+
+    conversation.forget(VERA, confirmed=True)
+    after = everything_stored(database_url)
+    assert name not in after
+    assert name[:16] not in after  # not even the short code /mijngegevens shows
+    assert b"toestemming" not in after, "an answer row (its question id) was left"
 
 
 async def test_database_and_logs_hold_no_telegram_id_answer_or_token(

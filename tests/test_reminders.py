@@ -24,6 +24,7 @@ from storage.db import transaction
 from storage.models import Reminder, as_utc
 from storage.reminder_queries import reminder_due
 from tests.fakebotapi import FakeBotApi, FakeUser
+from tests.flow import TEST_KEY
 from tests.harness import bot_by_webhook_in_this_loop, bot_in_this_loop, tap_and_settle
 
 REMINDER_TEXT = "Je was bezig met de leercultuurscan"
@@ -55,7 +56,10 @@ def test_a_reminder_is_offered_only_where_one_can_be_sent(conversation: Conversa
 
 def test_a_due_reminder_is_taken_once_and_only_while_paused(conversation: Conversation) -> None:
     conversation = Conversation(
-        conversation.engine, conversation.dialogue, policy=Policy(reminder_after=timedelta(0))
+        conversation.engine,
+        conversation.dialogue,
+        TEST_KEY,
+        policy=Policy(reminder_after=timedelta(0)),
     )
     waiting, carried_on, deleted = (telegram_person(n) for n in (1, 2, 3))
     for person in (waiting, carried_on, deleted):
@@ -77,7 +81,10 @@ def test_reminders_are_handed_out_spaced_and_no_further_ahead_than_the_horizon(
     conversation: Conversation,
 ) -> None:
     conversation = Conversation(
-        conversation.engine, conversation.dialogue, policy=Policy(reminder_after=timedelta(0))
+        conversation.engine,
+        conversation.dialogue,
+        TEST_KEY,
+        policy=Policy(reminder_after=timedelta(0)),
     )
     for n in range(1, 151):
         pause_with_reminder(conversation, telegram_person(n))

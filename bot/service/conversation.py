@@ -27,7 +27,7 @@ class Conversation:
         self,
         engine: Engine,
         dialogue: Dialogue,
-        key: str | None = None,
+        key: str,
         policy: Policy | None = None,
     ) -> None:
         self.engine = engine

@@ -20,7 +20,7 @@ from statemachine import DONE, Interview, Reply
 from statemachine.interview import DECLINED
 from storage import queries
 from storage.db import transaction
-from storage.identity import pseudonym, stored_key
+from storage.identity import pseudonym
 from storage.models import as_utc, utcnow
 from storage.queries import StoredRespondent, StoredScan
 
@@ -43,16 +43,11 @@ class Loaded:
 class People:
     """Pseudonyms, languages and loading; the rest of the service works on `Loaded`."""
 
-    def __init__(
-        self, engine: Engine, dialogue: Dialogue, policy: Policy, key: str | None = None
-    ) -> None:
+    def __init__(self, engine: Engine, dialogue: Dialogue, policy: Policy, key: str) -> None:
         self.engine = engine
         self.dialogue = dialogue
         self.policy = policy
-        if key is None:
-            with transaction(engine) as session:
-                key = stored_key(session)
-        self._key = key
+        self._key = key  # from the environment or the key file, never from the database
 
     def pseudonym_of(self, person: Person) -> str:
         """The keyed hash that stands for this person in storage."""

@@ -11,7 +11,7 @@ from bot.service.outcome import Outcome, Person, Tidied, message
 from bot.service.people import Loaded, People
 from statemachine import Reply
 from storage import queries, reminder_queries, team_queries
-from storage.db import transaction
+from storage.db import forget_freed_pages, transaction
 from storage.models import Scan, Team, utcnow
 
 
@@ -28,17 +28,23 @@ class Privacy:
         return self.people.turn(person, self._everything)
 
     def forget(self, person: Person, *, confirmed: bool = False) -> Outcome:
-        """Asks to confirm, then deletes everything stored about the person."""
+        """Asks to confirm, then deletes everything stored about the person, for good."""
+        deleted = False
 
         def delete(session: Session, loaded: Loaded) -> Outcome:
+            nonlocal deleted
             if loaded.respondent is None:
                 return loaded.outcome([message("no_data")])
             if not confirmed:
                 return loaded.outcome([message("forget_confirm", "forget_yes", "keep_data")])
             queries.delete_respondent(session, respondent=loaded.respondent)
+            deleted = True
             return loaded.outcome([message("forgotten")])
 
-        return self.people.turn(person, delete)
+        outcome = self.people.turn(person, delete)
+        if deleted:  # committed: now out of the write-ahead log too
+            forget_freed_pages(self.people.engine)
+        return outcome
 
     def keep_data(self, person: Person) -> Outcome:
         """Closes the delete question without deleting."""
@@ -57,6 +63,7 @@ class Privacy:
             )
             team_queries.forget_wrong_codes(session, before=now - self.policy.wrong_code_window)
             team_queries.forget_unused_hr_invites(session, before=now - self.policy.hr_invite_valid)
+        forget_freed_pages(self.people.engine)
         return Tidied(expired=expired, unlinked=unlinked)
 
     def _everything(self, session: Session, loaded: Loaded) -> Outcome:
