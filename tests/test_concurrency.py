@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from itertools import count
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -23,6 +24,7 @@ from dialogues.loader import Dialogue
 from storage import tallies
 from storage.db import make_engine
 from storage.models import Answer, ProcessedUpdate, Respondent, Scan, TeamTally
+from storage.secrets import load_secrets
 from tests.flow import TEST_KEY
 from tests.test_hr_report import tally_rows
 
@@ -77,13 +79,14 @@ def stored(conversation: Conversation) -> tuple[dict[str, str], int, int, int]:
     return {row.question_id: row.value for row in rows}, len(rows), scans, people
 
 
-def test_workers_starting_together_on_a_new_database_share_one_pseudonym_key(
-    database_url: str, dialogue: Dialogue
+def test_workers_starting_together_on_one_machine_share_one_pseudonym_key(
+    database_url: str, tmp_path: Path
 ) -> None:
+    """Each makes the key file if there is none: one wins, every worker reads its key."""
     engines = [make_engine(database_url) for _ in range(WORKERS)]
-    conversations = at_once([partial(Conversation, engine, dialogue) for engine in engines])
-    names = {c.pseudonym_of(Person("telegram", "500")) for c in conversations}
-    assert len(names) == 1  # one key: the same person is the same respondent on every worker
+    made = at_once([partial(load_secrets, tmp_path / "data", engine) for engine in engines])
+    assert len({secrets.pseudonym_key for secrets in made}) == 1  # one person, one respondent
+    assert len({secrets.webhook_secret for secrets in made}) == 1
     for engine in engines:
         engine.dispose()
 

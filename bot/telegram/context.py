@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -23,21 +24,22 @@ if TYPE_CHECKING:
     from bot.telegram.sending import WebhookReplies
 
 
+@dataclass(eq=False)
 class BotData:
     """What the handlers share, set once when the application is built.
 
     PTB makes this object itself (with no arguments); `build_application` fills it in.
     """
 
-    conversation: Conversation
-    teams: Teams
-    database: Database
-    renderer: Renderer
-    painter: Painter
-    hr_overview: HrOverview
-    hr_ids: frozenset[str]
-    admin_ids: frozenset[str]
-    reminder_spacing: timedelta
+    conversation: Conversation = field(init=False)
+    teams: Teams = field(init=False)
+    database: Database = field(init=False)
+    renderer: Renderer = field(init=False)
+    painter: Painter = field(init=False)
+    hr_overview: HrOverview = field(init=False)
+    hr_ids: frozenset[str] = field(init=False)
+    admin_ids: frozenset[str] = field(init=False)
+    reminder_spacing: timedelta = field(init=False)
     # Webhook mode only: calls that ride on the HTTP response, and the server (to stop it).
     webhook_replies: WebhookReplies | None = None
     webhook_server: uvicorn.Server | None = None
