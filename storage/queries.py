@@ -269,37 +269,30 @@ def save_result(
     preference: str | None,
     scores: dict[tuple[str, str], float | None],
 ) -> None:
-    """Stores the placement of a finished scan, replacing an earlier one, and counts it."""
-    earlier = _counted(session, scan=scan)
-    session.exec(delete(ResultScore).where(col(ResultScore.scan_id) == scan.id))
-    session.exec(delete(Result).where(col(Result.scan_id) == scan.id))
-    tallies.add(session, [*earlier, tallies.Counted(scan.team_id, scan.wave, role, scores)])
-    session.add(
-        Result(
-            scan_id=scan.id,
-            role=role,
-            strongest=strongest,
-            weakest=weakest,
-            resilience=resilience,
-            preference=preference,
+    """Stores the placement of a finished scan, replacing an earlier one, and counts it.
+
+    People, not scans: this scan takes the place of the person's earlier finished one in the
+    same team and wave (and organisation and wave) in the tallies, in this transaction.
+    """
+    with tallies.recounting(session, tallies.same_person_as(session, scan.id)):
+        session.exec(delete(ResultScore).where(col(ResultScore.scan_id) == scan.id))
+        session.exec(delete(Result).where(col(Result.scan_id) == scan.id))
+        session.add(
+            Result(
+                scan_id=scan.id,
+                role=role,
+                strongest=strongest,
+                weakest=weakest,
+                resilience=resilience,
+                preference=preference,
+            )
         )
-    )
-    for (model, dimension), score in scores.items():
-        session.add(ResultScore(scan_id=scan.id, model=model, dimension=dimension, score=score))
-    scan.finished_at = utcnow()
-    session.connection().execute(
-        _UPDATE_SCAN, {"scan_id": scan.id, "finished_at": scan.finished_at}
-    )
-
-
-def _counted(session: Session, *, scan: StoredScan | Scan) -> list[tallies.Counted]:
-    """A stored result, to take out of the tallies before it is replaced or deleted."""
-    result = scan_result(session, scan_id=scan.id or 0)
-    if result is None:
-        return []
-    rows = session.exec(select(ResultScore).where(ResultScore.scan_id == scan.id))
-    scores = {(row.model, row.dimension): row.score for row in rows}
-    return [tallies.Counted(scan.team_id, scan.wave, result.role, scores, sign=-1)]
+        for (model, dimension), score in scores.items():
+            session.add(ResultScore(scan_id=scan.id, model=model, dimension=dimension, score=score))
+        scan.finished_at = utcnow()
+        session.connection().execute(
+            _UPDATE_SCAN, {"scan_id": scan.id, "finished_at": scan.finished_at}
+        )
 
 
 def expire_scan(session: Session, *, scan_id: int) -> None:
@@ -355,12 +348,12 @@ def scan_result(session: Session, *, scan_id: int) -> Result | None:
 def delete_respondent(session: Session, *, respondent: StoredRespondent) -> int:
     """Deletes a person with every scan, answer and result; returns the number of scans."""
     scans = respondent_scans(session, respondent_id=respondent.id)
-    # The aggregates stay right without this person.
-    tallies.add(session, [counted for scan in scans for counted in _counted(session, scan=scan)])
     scan_ids = [s.id for s in scans]
-    for table in (Answer, ResultScore, Result):
-        session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))
-    session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))
+    # The aggregates stay right without this person: what they counted for is taken out.
+    with tallies.recounting(session, tallies.of_person(respondent.id)):
+        for table in (Answer, ResultScore, Result):
+            session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))
+        session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))
     name = respondent.pseudonym
     reminder_queries.drop_reminder(session, respondent_id=respondent.id)
     for by_person in (OrganisationLead, HrGrant):

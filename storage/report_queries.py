@@ -11,12 +11,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, TypeVar
 
-from sqlalchemy import ColumnClause, ColumnElement, Select, func, literal_column
+from sqlalchemy import ColumnClause, ColumnElement, Select, and_, func, literal_column, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from storage import tallies
 from storage.models import Result, RoleTally, Scan, Team, TeamTally
 
 GroupKind = Literal["team", "role", "all"]
+
+
+GroupId = int | str  # what tells a group apart from the others of its kind; see group_key
+
+
+def group_key(group: str, team_id: int | None) -> GroupId:
+    """A team group is known by its team's id, so two teams with one name stay two groups.
+
+    The other groups (a role, everyone, the scans without a team) are known by their name.
+    """
+    return team_id if team_id is not None else group
 
 
 class Cell(NamedTuple):
@@ -30,14 +43,24 @@ class Cell(NamedTuple):
     people: int  # finished scans in the group
     known: int  # of them, how many gave a usable answer for this dimension
     mean: float | None  # None when fewer than the minimum gave one
+    team_id: int | None = None  # a team group's team; None for roles, everyone and no team
+
+    @property
+    def key(self) -> GroupId:
+        return group_key(self.group, self.team_id)
 
 
 @dataclass(frozen=True)
 class GroupSize:
     kind: GroupKind
-    group: str
+    group: str  # the name, as in Cell
     wave: int
     people: int
+    team_id: int | None = None
+
+    @property
+    def key(self) -> GroupId:
+        return group_key(self.group, self.team_id)
 
 
 # Constants are written into the SQL, not bound: PostgreSQL only matches a GROUP BY expression
@@ -50,10 +73,6 @@ _Statement = TypeVar("_Statement", bound=Select[*tuple[Any, ...]])
 
 def _wave() -> ColumnElement[int]:
     return func.coalesce(Scan.wave, ONE)
-
-
-def _finished() -> ColumnElement[bool]:
-    return col(Scan.finished_at).is_not(None)
 
 
 def _group_column(kind: GroupKind) -> ColumnElement[str]:
@@ -85,7 +104,12 @@ def _joined(statement: _Statement, kind: GroupKind, organisation_id: int | None)
 def group_sizes(
     session: Session, *, kind: GroupKind, organisation_id: int | None = None
 ) -> list[GroupSize]:
-    """How many finished scans each group has per wave; sizes are no one's answers."""
+    """How many people finished in each group per wave (each once); sizes are no one's answers.
+
+    Teams are counted per team id (None: no team), never per name.
+    """
+    if kind == "team":
+        return _team_sizes(session, organisation_id)
     group = _group_column(kind)
     statement = _joined(
         select(group, _wave(), func.count(col(Scan.id))).select_from(Scan),
@@ -93,8 +117,23 @@ def group_sizes(
         organisation_id,
     )
     keys = _keys(kind, group, _wave())
-    rows = session.connection().execute(statement.where(_finished()).group_by(*keys)).all()
+    counted = col(Scan.id).in_(tallies.counted_in_roles())
+    rows = session.connection().execute(statement.where(counted).group_by(*keys)).all()
     return [GroupSize(kind, name, wave, people) for name, wave, people in rows]
+
+
+def _team_sizes(session: Session, organisation_id: int | None) -> list[GroupSize]:
+    """People per team (by id, with its name to show) and wave; None: no team."""
+    keys = (col(Scan.team_id), _group_column("team"), _wave())
+    statement = _joined(
+        select(*keys, func.count(col(Scan.id))).select_from(Scan), "team", organisation_id
+    )
+    counted = or_(
+        col(Scan.id).in_(tallies.counted_in_teams()),
+        and_(col(Scan.team_id).is_(None), col(Scan.id).in_(tallies.counted_in_roles())),
+    )
+    rows = session.connection().execute(statement.where(counted).group_by(*keys)).all()
+    return [GroupSize("team", name, wave, people, team) for team, name, wave, people in rows]
 
 
 def team_cells(
@@ -102,19 +141,28 @@ def team_cells(
 ) -> list[Cell]:
     """Means per team, wave and measure, from the tallies, for teams of at least `min_group`.
 
+    Each team is its own group, known by its id: two teams with one name are never added up.
     Cells with fewer usable answers than the minimum have no mean to show and are left out.
     """
     name = func.coalesce(Team.name, EMPTY)
-    measure = (name, col(TeamTally.wave), col(TeamTally.model), col(TeamTally.dimension))
-    statement = select(*measure, *_sums(TeamTally)).outerjoin(
-        Team, col(Team.id) == TeamTally.team_id
-    )
+    team_id = col(TeamTally.team_id)
+    measure = (team_id, name, col(TeamTally.wave), col(TeamTally.model), col(TeamTally.dimension))
+    # SQLAlchemy's select: SQLModel's is typed for at most four columns.
+    statement = sa_select(*measure, *_sums(TeamTally)).outerjoin(Team, col(Team.id) == team_id)
     if organisation_id is not None:
         statement = statement.where(col(Team.organisation_id) == organisation_id)
     statement = statement.group_by(*measure).having(
         func.sum(TeamTally.people) >= min_group, func.sum(TeamTally.known) >= min_group
     )
-    return _cells(session, "team", statement, min_group)
+    rows = session.connection().execute(statement).all()  # one fetch, not one call per row
+    # One (name, id) pair per team, shared by all its cells rather than copied into each.
+    teams: dict[int, tuple[str, int | None]] = {}
+    cells: list[Cell] = []
+    for tally_team, team_name, wave, model, dimension, n, k, t in rows:
+        shared, team = teams.setdefault(tally_team, (team_name, tally_team or None))
+        mean = _mean(t, k, min_group)
+        cells.append(Cell("team", shared, wave, model, dimension, int(n), int(k), mean, team))
+    return cells
 
 
 def role_and_total_cells(

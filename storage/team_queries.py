@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, delete, select
 
 from storage import tallies
@@ -26,6 +26,7 @@ from storage.models import (
     as_utc,
     utcnow,
 )
+from storage.names import MAX_NAME, clean_name
 
 # 72 bits from the OS's random source, URL-safe, fits a deep link (1-64 of A-Z a-z 0-9 _ -).
 CODE_BYTES = 9
@@ -43,6 +44,69 @@ def create_team(session: Session, *, name: str, lead: str) -> Team:
     session.add(team)
     session.flush()
     return team
+
+
+def folded(name: str) -> str:
+    """A team name as names are compared: cleaned, case ignored (two names are one if equal)."""
+    return clean_name(name).casefold()
+
+
+def _names_in_scope(
+    session: Session, *, organisation_id: int | None, lead: str
+) -> list[tuple[int, str]]:
+    """(id, name) of the teams a new name must differ from.
+
+    Those are the organisation's teams, or outside any organisation the lead's own. Names
+    are compared in Python (see `folded`): SQLite's lower() knows only ASCII letters.
+    """
+    statement = select(Team.id, Team.name).order_by(col(Team.id))
+    if organisation_id is None:
+        statement = statement.where(col(Team.lead) == lead, col(Team.organisation_id).is_(None))
+    else:
+        # The organisation's row is locked (PostgreSQL; SQLite writes one at a time anyway),
+        # so two leads naming a team at once are checked one after the other.
+        lock = select(Organisation.id).where(col(Organisation.id) == organisation_id)
+        session.exec(lock.with_for_update()).first()
+        statement = statement.where(col(Team.organisation_id) == organisation_id)
+    return [(team_id or 0, name) for team_id, name in session.exec(statement)]
+
+
+def _lead_scope(session: Session, lead: str) -> int | None:
+    """The organisation the lead's new teams go into (see create_team), if any."""
+    membership = session.get(OrganisationLead, lead)
+    return membership.organisation_id if membership else None
+
+
+def team_named(session: Session, *, name: str, lead: str) -> Team | None:
+    """The team a new team of this lead by this name would be mistaken for, if there is one.
+
+    A team name is unique within its organisation; a lead outside any organisation keeps
+    their own teams' names apart.
+    """
+    in_scope = _names_in_scope(session, organisation_id=_lead_scope(session, lead), lead=lead)
+    wanted = folded(name)
+    found = next((team_id for team_id, other in in_scope if folded(other) == wanted), None)
+    return session.get(Team, found) if found is not None else None
+
+
+def free_name(name: str, taken: set[str]) -> str:
+    """`name`, or else `name (2)`, `name (3)`, ...: the first not in `taken` (folded names)."""
+    candidate, n = name, 1
+    while folded(candidate) in taken:
+        n += 1
+        suffix = f" ({n})"
+        candidate = name[: MAX_NAME - len(suffix)] + suffix
+    return candidate
+
+
+def free_default_name(session: Session, *, lead: str, first: int) -> str:
+    """'Team n' for the first n from `first` on that no team in the lead's scope has."""
+    in_scope = _names_in_scope(session, organisation_id=_lead_scope(session, lead), lead=lead)
+    taken = {folded(name) for _, name in in_scope}
+    n = first
+    while f"team {n}" in taken:
+        n += 1
+    return f"Team {n}"
 
 
 def create_hr_invite(session: Session) -> HrGrant:
@@ -106,18 +170,35 @@ def organisation_by_code(session: Session, *, code: str) -> Organisation | None:
     return session.exec(select(Organisation).where(Organisation.code == code)).first()
 
 
-def join_organisation(session: Session, *, pseudonym: str, organisation: Organisation) -> None:
-    """Makes the person a lead in the organisation; their teams without one move along."""
+def join_organisation(
+    session: Session, *, pseudonym: str, organisation: Organisation
+) -> list[tuple[str, Team]]:
+    """Makes the person a lead in the organisation; their teams without one move along.
+
+    A moving team whose name the organisation already has gets a number after it, as names
+    are unique within an organisation: those come back as (old name, team).
+    """
     membership = session.get(OrganisationLead, pseudonym)
     if membership is None:
         membership = OrganisationLead(pseudonym=pseudonym, organisation_id=organisation.id or 0)
     membership.organisation_id = organisation.id or 0
     session.add(membership)
-    for team in teams_led_by(session, lead=pseudonym):
-        if team.organisation_id is None:
-            tallies.move_team(session, team=team, organisation_id=organisation.id or 0)
-            team.organisation_id = organisation.id
-            session.add(team)
+    moving = [t for t in teams_led_by(session, lead=pseudonym) if t.organisation_id is None]
+    if not moving:
+        return []
+    in_scope = _names_in_scope(session, organisation_id=organisation.id, lead=pseudonym)
+    taken = {folded(name) for _, name in in_scope}
+    renamed: list[tuple[str, Team]] = []
+    for team in moving:
+        tallies.move_team(session, team=team, organisation_id=organisation.id or 0)
+        team.organisation_id = organisation.id
+        name = free_name(team.name, taken)
+        if name != team.name:
+            renamed.append((team.name, team))
+            team.name = name
+        taken.add(folded(name))
+        session.add(team)
+    return renamed
 
 
 def team_by_code(session: Session, *, code: str) -> Team | None:
@@ -128,13 +209,19 @@ def teams_led_by(session: Session, *, lead: str) -> list[Team]:
     return list(session.exec(select(Team).where(Team.lead == lead).order_by(col(Team.id))))
 
 
-def record_wrong_code(session: Session, *, pseudonym: str) -> None:
-    session.add(CodeAttempt(pseudonym=pseudonym))
+def record_wrong_code(session: Session, *, guesser: str) -> None:
+    """Notes a code that matched nothing, tried by `guesser`.
+
+    `guesser` is a keyed hash of its own (People.code_guesser_of), never the person's
+    pseudonym: without the key these rows cannot be joined to the respondents. The column
+    kept its old name, `pseudonym`.
+    """
+    session.add(CodeAttempt(pseudonym=guesser))
 
 
-def wrong_codes_since(session: Session, *, pseudonym: str, since: datetime) -> int:
+def wrong_codes_since(session: Session, *, guesser: str, since: datetime) -> int:
     statement = select(func.count()).where(
-        CodeAttempt.pseudonym == pseudonym, col(CodeAttempt.tried_at) >= since
+        CodeAttempt.pseudonym == guesser, col(CodeAttempt.tried_at) >= since
     )
     return int(session.exec(statement).one())
 
@@ -171,24 +258,27 @@ def own_phase(session: Session, *, pseudonym: str, layer: str) -> float | None:
     return session.exec(statement).first()
 
 
+def _in_team(team_id: int, wave: int) -> tuple[ColumnElement[bool], ...]:
+    return col(Scan.team_id) == team_id, col(Scan.wave) == wave
+
+
 def finished_in_team(session: Session, *, team_id: int, wave: int) -> int:
-    statement = select(func.count()).where(
-        Scan.team_id == team_id, Scan.wave == wave, col(Scan.finished_at).is_not(None)
-    )
-    return int(session.exec(statement).one())
+    """How many people finished in the team's wave: each once, the team's lead not at all."""
+    counted = tallies.counted_in_teams(*_in_team(team_id, wave)).subquery()
+    return int(session.exec(select(func.count()).select_from(counted)).one())
 
 
 def team_figures(session: Session, *, team_id: int, wave: int) -> TeamFigures:
-    """Counts per score and means per dimension over the team's finished scans of one wave."""
+    """Counts per score and means per dimension over the team's people in one wave.
+
+    Each person counts once, with their latest finished scan in the wave; the lead's own
+    scans do not count (storage.tallies says who counts, for the HR tallies too).
+    """
+    counted = tallies.counted_in_teams(*_in_team(team_id, wave))
     finished = finished_in_team(session, team_id=team_id, wave=wave)
-    in_team = (
-        select(Scan.id)
-        .where(Scan.team_id == team_id, Scan.wave == wave, col(Scan.finished_at).is_not(None))
-        .scalar_subquery()
-    )
     rows = session.exec(
         select(ResultScore.model, ResultScore.dimension, ResultScore.score, func.count())
-        .where(col(ResultScore.scan_id).in_(in_team))
+        .where(col(ResultScore.scan_id).in_(counted))
         .group_by(ResultScore.model, ResultScore.dimension, col(ResultScore.score))
     ).all()
     figures = TeamFigures(finished=finished)
