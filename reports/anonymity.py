@@ -5,6 +5,9 @@ Complementary suppression then hides more, because a hidden group can be recover
 subtracting the shown groups from the total: whatever stays hidden must add up to nobody
 or to at least the minimum. Waves never overlap (each scan belongs to one wave), so a
 difference between waves is itself a group of its own size.
+
+Groups are told apart by their key (storage.report_queries.group_key): a team by its id, so
+two teams that share a name are two groups here, each judged on its own size.
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from storage.report_queries import Cell, GroupSize
+from storage.report_queries import Cell, GroupId, GroupSize
 
-GroupKey = tuple[str, int]  # (group, wave)
+GroupKey = tuple[GroupId, int]  # (the group's key, wave)
+
+
+def _smallest_first(size: GroupSize) -> tuple[int, str, str]:
+    return size.people, size.group, str(size.key)
 
 
 def hidden_groups(sizes: Iterable[GroupSize], min_group: int) -> set[GroupKey]:
@@ -24,13 +31,13 @@ def hidden_groups(sizes: Iterable[GroupSize], min_group: int) -> set[GroupKey]:
         by_wave[size.wave].append(size)
     hidden: set[GroupKey] = set()
     for wave, groups in by_wave.items():
-        hide = {g.group for g in groups if g.people < min_group}
-        while 0 < sum(g.people for g in groups if g.group in hide) < min_group:
-            shown = sorted((g.people, g.group) for g in groups if g.group not in hide)
+        hide = {g.key for g in groups if g.people < min_group}
+        while 0 < sum(g.people for g in groups if g.key in hide) < min_group:
+            shown = sorted((g for g in groups if g.key not in hide), key=_smallest_first)
             if not shown:
                 break
-            hide.add(shown[0][1])
-        hidden |= {(group, wave) for group in hide}
+            hide.add(shown[0].key)
+        hidden |= {(key, wave) for key in hide}
     return hidden
 
 
@@ -39,7 +46,7 @@ def shown_cells(
 ) -> list[Cell]:
     """The cells that may be shown, given the everyone-in-the-wave totals they add up to."""
     hidden = hidden_groups(sizes, min_group)
-    candidates = [c for c in cells if (c.group, c.wave) not in hidden and c.mean is not None]
+    candidates = [c for c in cells if (c.key, c.wave) not in hidden and c.mean is not None]
     known_total = {(t.wave, t.model, t.dimension): t.known for t in totals}
     by_measure: dict[tuple[int, str, str], list[Cell]] = defaultdict(list)
     for cell in candidates:

@@ -14,10 +14,21 @@ from reports import charts
 from reports.charts import Series
 from reports.hr import HrReport, phase_layers
 from storage.names import clean_name
+from storage.report_queries import Cell, GroupId
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("html", "csv", "xlsx")
-HEADER = ("groep_soort", "groep", "ronde", "mensen", "model", "dimensie", "gemiddelde")
+# groep_id: a team's id, so two teams with one name (in two organisations) stay apart.
+HEADER = (
+    "groep_soort",
+    "groep",
+    "groep_id",
+    "ronde",
+    "mensen",
+    "model",
+    "dimensie",
+    "gemiddelde",
+)
 # A cell starting with one of these is read as a formula by Excel and LibreOffice (OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -28,20 +39,21 @@ def as_text(value: str) -> str:
     return f"'{shown}" if shown.startswith(FORMULA_STARTS) else shown
 
 
-def rows(report: HrReport) -> Iterator[tuple[str, str, int, str, str, str, str]]:
+def rows(report: HrReport) -> Iterator[tuple[str, str, str, int, str, str, str, str]]:
     """One row per shown cell; hidden groups appear with their size hidden and no figures."""
+    by_group: dict[tuple[str, GroupId, int], list[Cell]] = {}
+    for c in report.cells:  # once, rather than every cell for every group
+        by_group.setdefault((c.kind, c.key, c.wave), []).append(c)
     for group in report.groups:
         people = str(group.people) if group.people is not None else "verborgen"
-        cells = [
-            c
-            for c in report.cells
-            if (c.kind, c.group, c.wave) == (group.kind, group.group, group.wave)
-        ]
+        cells = by_group.get((group.kind, group.key, group.wave), [])
         name = as_text(group.group)
+        team_id = str(group.team_id) if group.team_id is not None else ""
+        first = (group.kind, name, team_id, group.wave, people)
         if not cells:
-            yield group.kind, name, group.wave, people, "", "", ""
+            yield *first, "", "", ""
         for c in sorted(cells, key=lambda c: (c.model, c.dimension)):
-            yield group.kind, name, group.wave, people, c.model, c.dimension, f"{c.mean:.2f}"
+            yield *first, c.model, c.dimension, f"{c.mean:.2f}"
 
 
 def write_csv(report: HrReport, out: Path) -> None:
@@ -59,9 +71,18 @@ def write_xlsx(report: HrReport, out: Path) -> None:
     assert sheet is not None
     sheet.title = "cijfers"
     sheet.append(HEADER)
-    for group_kind, group, wave, people, model, dimension, mean in rows(report):
+    for group_kind, group, team_id, wave, people, model, dimension, mean in rows(report):
         sheet.append(
-            [group_kind, group, wave, people, model, dimension, float(mean) if mean else None]
+            [
+                group_kind,
+                group,
+                int(team_id) if team_id else None,
+                wave,
+                people,
+                model,
+                dimension,
+                float(mean) if mean else None,
+            ]
         )
         for cell in sheet[sheet.max_row]:
             if cell.data_type == "f":  # openpyxl reads any text starting with = as a formula
@@ -109,7 +130,7 @@ def _heatmap(report: HrReport, layers: list[str], words: dict[str, str], wave: i
         rows=[
             Series(
                 g.group or words["report_no_team"],
-                [report.cell("team", g.group, g.wave, "groeimodel", layer) for layer in layers],
+                [report.cell("team", g.key, g.wave, "groeimodel", layer) for layer in layers],
             )
             for g in report.groups_of("team", wave)
         ],
@@ -124,7 +145,7 @@ def _path_grid(report: HrReport, dialogue: Dialogue, wave: int) -> bytes:
     processes = [p.process for p in dialogue.scoring.path.processes]
     counts = [[0] * len(processes) for _ in rings]
     for group in report.groups_of("team", wave):
-        place = report.path(dialogue, "team", group.group, group.wave)
+        place = report.path(dialogue, "team", group.key, group.wave)
         if group.people is not None and place.ring and place.process:
             counts[rings.index(place.ring)][processes.index(place.process)] += 1
     everyone = report.path(dialogue, "all", "", wave)

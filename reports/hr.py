@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from dialogues.loader import Dialogue
 from placement.team import GroupPlace, group_place
-from reports.anonymity import hidden_groups, shown_cells
+from reports.anonymity import GroupKey, hidden_groups, shown_cells
 from storage import report_queries, team_queries
-from storage.report_queries import Cell, GroupKind, GroupSize
+from storage.report_queries import Cell, GroupId, GroupKind, GroupSize, group_key
 
 ROLE_DIMENSION = "eigen_laag"  # the question that asks from which layer someone answers
 # Role values that are also layers others are asked about, and the role of frontline workers.
@@ -27,9 +27,15 @@ class UnknownOrganisation(LookupError):
 @dataclass(frozen=True)
 class GroupRow:
     kind: GroupKind
-    group: str
+    group: str  # the name shown: a team's name, a role, or "" (everyone, no team)
     wave: int
     people: int | None  # None: fewer than the minimum, or hidden so others stay hidden
+    team_id: int | None = None  # a team group's team: two teams may share a name
+
+    @property
+    def key(self) -> GroupId:
+        """What `HrReport.cell` and `HrReport.path` know the group by."""
+        return group_key(self.group, self.team_id)
 
 
 @dataclass
@@ -37,8 +43,8 @@ class HrReport:
     min_group: int
     groups: list[GroupRow] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
-    # Cells by (kind, group, wave, model, dimension), rebuilt whenever `cells` is replaced or grows.
-    _index: dict[tuple[str, str, int, str, str], Cell] = field(default_factory=dict, repr=False)
+    # Cells by (kind, key, wave, model, dimension), rebuilt whenever `cells` is replaced or grows.
+    _index: dict[tuple[str, GroupId, int, str, str], Cell] = field(default_factory=dict, repr=False)
     _indexed: tuple[int, int] = field(default=(0, 0), repr=False)
 
     @property
@@ -46,16 +52,16 @@ class HrReport:
         return sorted({row.wave for row in self.groups})
 
     def cell(
-        self, kind: GroupKind, group: str, wave: int, model: str, dimension: str
+        self, kind: GroupKind, group: GroupId, wave: int, model: str, dimension: str
     ) -> float | None:
-        """The mean for one cell, or None when it is not shown."""
+        """The mean for one cell, or None when it is not shown; `group` is the group's key."""
         if self._indexed != (id(self.cells), len(self.cells)):
-            self._index = {(c.kind, c.group, c.wave, c.model, c.dimension): c for c in self.cells}
+            self._index = {(c.kind, c.key, c.wave, c.model, c.dimension): c for c in self.cells}
             self._indexed = (id(self.cells), len(self.cells))
         found = self._index.get((kind, group, wave, model, dimension))
         return found.mean if found else None
 
-    def path(self, dialogue: Dialogue, kind: GroupKind, group: str, wave: int) -> GroupPlace:
+    def path(self, dialogue: Dialogue, kind: GroupKind, group: GroupId, wave: int) -> GroupPlace:
         """A group's place on the path, from its shown means (unknown when they are hidden)."""
         measures = [
             *(("eigen_regie", f) for f in dialogue.model("eigen_regie").dimensions),
@@ -127,7 +133,7 @@ def build_report(
         hidden = hidden_groups(sizes, min_group)
         report.groups.extend(_rows(sizes, min_group, hidden))
         report.cells.extend(shown_cells(group_cells, sizes, totals, min_group))
-    if team is not None:
+    if team is not None:  # by name: every team of that name, each its own group
         report.groups = [g for g in report.groups if g.kind != "team" or g.group == team]
         report.cells = [c for c in report.cells if c.kind != "team" or c.group == team]
     if wave is not None:
@@ -136,13 +142,14 @@ def build_report(
     return report
 
 
-def _rows(sizes: list[GroupSize], min_group: int, hidden: set[tuple[str, int]]) -> list[GroupRow]:
+def _rows(sizes: list[GroupSize], min_group: int, hidden: set[GroupKey]) -> list[GroupRow]:
     return [
         GroupRow(
             s.kind,
             s.group,
             s.wave,
-            None if s.people < min_group or (s.group, s.wave) in hidden else s.people,
+            None if s.people < min_group or (s.key, s.wave) in hidden else s.people,
+            s.team_id,
         )
-        for s in sorted(sizes, key=lambda s: (s.wave, s.group))
+        for s in sorted(sizes, key=lambda s: (s.wave, s.group, s.team_id or 0))
     ]

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.service.conversation import Conversation
 from bot.service.outcome import Person
@@ -33,6 +33,7 @@ from storage.models import Respondent, ResultScore, RoleTally, Scan, Team, TeamT
 from storage.report_queries import Cell, GroupSize
 from tests.fakebotapi import FakeBotApi
 from tests.harness import REPO, answer_all, bot_in_this_loop
+from tests.test_conversation import answer_current
 from tests.test_teams import LEAD, finish
 
 MIN = 5
@@ -152,9 +153,15 @@ def test_exports_hold_no_identity_and_no_hidden_figures(
     assert not any(p in text or p[:8] in text for p in pseudonyms)
     assert not any(code in text for code in organisation.values())
     if fmt != "html":
+        assert lines[0][:4] == ["groep_soort", "groep", "groep_id", "ronde"]
         klein = [line for line in lines if "Klein" in line]
-        assert klein and all(line[4:] == ["", "", ""] for line in klein)
-        assert all(line[3] == "verborgen" for line in klein)
+        assert klein and all(line[5:] == ["", "", ""] for line in klein)
+        assert all(line[4] == "verborgen" for line in klein)
+        with Session(engine) as session:
+            ids = {team.name: str(team.id) for team in session.exec(select(Team))}
+        teams = [line for line in lines[1:] if line[0] == "team"]
+        assert teams and all(line[2] == ids[line[1]] for line in teams)  # each team its own id
+        assert all(line[2] == "" for line in lines[1:] if line[0] != "team")
     else:
         assert "Klein" in text and "verborgen" in text
 
@@ -384,18 +391,63 @@ def tally_rows(engine: Engine) -> set[tuple[object, ...]]:
         }
 
 
+def finish_again(conversation: Conversation, person: Person, option_index: int) -> None:
+    """/opnieuw after a finished scan, then every question: the same team and wave again."""
+    conversation.restart(person, confirmed=True)
+    while conversation.current(person).replies[-1].template == "question":
+        answer_current(conversation, option_index=option_index, person=person)
+
+
 def test_the_tallies_kept_while_people_finish_leave_and_move_equal_a_recount(
     organisation: dict[str, str], conversation: Conversation, engine: Engine
 ) -> None:
+    midden, klein = people(2, 5), people(3, 2)
+    finish_again(conversation, midden[0], option_index=4)  # counts once, with these answers
+    finish_again(conversation, midden[1], option_index=1)
+    conversation.forget(midden[1], confirmed=True)  # finished twice, then leaves: gone once
+    conversation.start(klein[0], organisation["Midden"])  # in a second team of the same round
+    finish(conversation, klein[0], option_index=3)
+    conversation.start(LEAD, organisation["Groot"])  # the lead in their own team: not counted
+    finish(conversation, LEAD, option_index=4)
+    finish_again(conversation, LEAD, option_index=1)
     conversation.forget(people(1, 6)[0], confirmed=True)  # one of team Groot leaves
     teams = Teams(conversation.people, min_group=MIN)
     code = teams.organisation(LEAD, "Zorggroep").replies[0].data["organisation"].code
     conversation.start(LEAD, code)  # the lead joins: the lead's teams move into it
+    finish_again(conversation, people(4, 3)[0], option_index=3)  # again, after the move
     kept = tally_rows(engine)
     with Session(engine) as session:
         tallies.rebuild(session)
         session.commit()
     assert kept == tally_rows(engine) and len(kept) > 0
+    ids = {name: team_id(engine, code) for name, code in organisation.items()}
+    with Session(engine) as session:
+        in_teams = session.exec(
+            select(TeamTally.team_id, TeamTally.wave, TeamTally.people).where(
+                TeamTally.model == "groeimodel", TeamTally.dimension == "individu"
+            )
+        ).all()
+        in_roles = session.exec(
+            select(RoleTally.wave, func.sum(RoleTally.people))
+            .where(RoleTally.model == "groeimodel", RoleTally.dimension == "individu")
+            .group_by(RoleTally.wave)
+        ).all()
+        moved = session.exec(select(Team.organisation_id).where(Team.lead != "")).all()
+    assert None not in moved
+    people_in = {(team, wave): n for team, wave, n in in_teams}
+    assert people_in[(ids["Midden"], 1)] == 5  # 5, one left, one came from Klein as well
+    assert people_in[(ids["Klein"], 1)] == 2
+    assert people_in[(ids["Groot"], 1)] == 5  # 6, one left
+    assert people_in[(ids["Groot"], 2)] == 3  # the lead's two scans not among them
+    # Round 1: 13 people, two left, the one in two teams once. Round 2: three and the lead.
+    assert dict(in_roles) == {1: 11, 2: 4}
+
+
+def team_id(engine: Engine, code: str) -> int:
+    with Session(engine) as session:
+        found = session.exec(select(Team.id).where(Team.code == code)).one()
+        assert found is not None
+        return found
 
 
 def test_the_report_means_are_the_means_of_the_stored_scores(
@@ -417,7 +469,8 @@ def test_the_report_means_are_the_means_of_the_stored_scores(
     known = [score for score in rows if score is not None]
     assert len(rows) == 6
     expected = sum(known) / len(known) if len(known) >= MIN else None
-    assert report.cell("team", "Groot", 1, "groeimodel", "individu") == expected
+    groot = next(g for g in report.groups_of("team", 1) if g.group == "Groot")
+    assert report.cell("team", groot.key, 1, "groeimodel", "individu") == expected
 
 
 def test_the_html_report_places_everyone_and_each_shown_team_on_the_path(

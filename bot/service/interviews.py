@@ -40,8 +40,11 @@ class Interviews:
         """
 
         def begin(session: Session, loaded: Loaded) -> Outcome:
-            linked = follow_link(session, loaded, payload, self.policy) if payload else None
-            team, notes = linked or (None, [])
+            team: Team | None = None
+            notes: list[Reply] = []
+            if payload:
+                guesser = self.people.code_guesser_of(person)  # not the pseudonym; see links
+                team, notes = follow_link(session, loaded, payload, self.policy, guesser=guesser)
             interview, scan = loaded.interview, loaded.scan
             if interview is None or interview.state == DECLINED or _new_wave(scan, team):
                 interview = self._new_scan(session, loaded, team)

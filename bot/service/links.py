@@ -13,17 +13,18 @@ from storage.models import Team, utcnow
 
 
 def follow_link(
-    session: Session, loaded: Loaded, code: str, policy: Policy
+    session: Session, loaded: Loaded, code: str, policy: Policy, *, guesser: str
 ) -> tuple[Team | None, list[Reply]]:
     """The team the scan counts for, if any, and a word about the link.
 
-    Someone guessing codes is slowed down.
+    Someone guessing codes is slowed down. Wrong codes are counted by `guesser`
+    (People.code_guesser_of), never by the pseudonym, so they do not point to the respondent.
     """
     assert loaded.respondent is not None
     name = loaded.respondent.pseudonym
     since = utcnow() - policy.wrong_code_window
     if (
-        team_queries.wrong_codes_since(session, pseudonym=name, since=since)
+        team_queries.wrong_codes_since(session, guesser=guesser, since=since)
         >= policy.wrong_codes_allowed
     ):
         return None, [message("code_wait")]
@@ -32,10 +33,11 @@ def follow_link(
         return team, [message("team_joined", team=team.name)]
     organisation = team_queries.organisation_by_code(session, code=code)
     if organisation is not None:  # a lead link: this person makes teams in it
-        team_queries.join_organisation(session, pseudonym=name, organisation=organisation)
-        return None, [message("organisation_joined", organisation=organisation.name)]
+        renamed = team_queries.join_organisation(session, pseudonym=name, organisation=organisation)
+        notes = [message("team_renamed", old=old, team=team.name) for old, team in renamed]
+        return None, [message("organisation_joined", organisation=organisation.name), *notes]
     invites_since = utcnow() - policy.hr_invite_valid
     if team_queries.use_hr_invite(session, code=code, pseudonym=name, since=invites_since):
         return None, [message("hr_granted")]
-    team_queries.record_wrong_code(session, pseudonym=name)
+    team_queries.record_wrong_code(session, guesser=guesser)
     return None, [message("code_unknown")]

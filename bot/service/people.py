@@ -6,6 +6,8 @@ Every call of the service is one `turn`: one transaction that first claims the i
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +54,15 @@ class People:
     def pseudonym_of(self, person: Person) -> str:
         """The keyed hash that stands for this person in storage."""
         return pseudonym(key=self._key, channel=person.channel, external_id=person.external_id)
+
+    def code_guesser_of(self, person: Person) -> str:
+        """Who tried a wrong team code, as the attempts table knows them: not the pseudonym.
+
+        A keyed hash of its own (same key, another message), so a stolen database does not
+        link wrong codes to respondents; without the key the two cannot be matched.
+        """
+        message = f"wrong-code:{person.channel}:{person.external_id}".encode()
+        return hmac.new(self._key.encode(), message, hashlib.sha256).hexdigest()
 
     def turn(
         self,

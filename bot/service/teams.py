@@ -46,18 +46,30 @@ class Teams:
     def team(self, person: Person, name: str | None) -> Outcome:
         """Makes a team to share; without a name, shows the person's teams again if they have any.
 
-        A 'team_card' reply carries the team: the front end shows its link and QR code.
+        A 'team_card' reply carries the team: the front end shows its link and QR code. A name
+        is unique within the organisation (outside one, among the lead's own teams), ignoring
+        case: a taken name makes no second team, and shows the lead their own team again.
         """
         lead = self._pseudonym(person)
         clean = clean_name(name)
         with transaction(self.engine) as session:
             teams = team_queries.teams_led_by(session, lead=lead)
-            if clean or not teams:
-                name = clean or f"Team {len(teams) + 1}"
+            notes: list[Reply] = []
+            if clean:
+                taken = team_queries.team_named(session, name=clean, lead=lead)
+                if taken is None:
+                    teams = [team_queries.create_team(session, name=clean, lead=lead)]
+                elif taken.lead == lead:  # their own: its card again
+                    notes, teams = [message("team_name_yours", team=taken.name)], [taken]
+                else:
+                    notes, teams = [message("team_name_taken", team=taken.name)], []
+            elif not teams:
+                name = team_queries.free_default_name(session, lead=lead, first=1)
                 teams = [team_queries.create_team(session, name=name, lead=lead)]
             for team in teams:
                 session.expunge(team)
-        return self._outcome(person, [Reply("team_card", {"team": team}) for team in teams])
+        cards = [Reply("team_card", {"team": team}) for team in teams]
+        return self._outcome(person, [*notes, *cards])
 
     def organisation(self, person: Person, name: str | None) -> Outcome:
         """Sets up an organisation (or finds it by name) and returns its link for team leads.
