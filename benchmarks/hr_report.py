@@ -3,7 +3,8 @@
     .venv/bin/python -m benchmarks.hr_report [--people 10000 100000] [--database-url URL]
 
 Respondents are written straight into the tables (finished scans with scores and a role), in
-teams of 3 to 15 people over two rounds, so some teams fall below the minimum group size.
+teams of 3 to 15 people of one organisation over two closed rounds, so some teams fall below
+the minimum group size.
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ from sqlmodel import Session
 from dialogues.loader import default_dialogue
 from placement import compute_placement, stored_scores
 from reports.hr import build_report, role_question
-from storage import tallies
+from storage import rounds
 from storage.db import make_engine, sqlite_url
-from storage.models import Answer, Result, ResultScore, Scan, Team, utcnow
+from storage.models import Answer, Organisation, Result, ResultScore, Scan, Team, utcnow
+
+ORGANISATION = "Benchmark BV"
+# The organisation's open round: rounds 1 and 2 are closed, so the report shows them.
+OPEN_ROUND = 3
 
 BATCH = 5_000
 
@@ -38,13 +43,21 @@ def generate(engine: Engine, people: int, seed: int = 7) -> None:
     roles = [o.value for o in dialogue.question(role_question(dialogue)).options]
     now = utcnow()
     with Session(engine) as session:
+        session.execute(
+            insert(Organisation).values(id=1, code="bench", name=ORGANISATION, wave=OPEN_ROUND)
+        )
         scans: list[dict[str, object]] = []
         team_id, made = 0, 0
         while made < people:
             team_id += 1
             session.execute(
                 insert(Team).values(
-                    id=team_id, code=f"bench{team_id}", name=f"Team {team_id}", lead="x"
+                    id=team_id,
+                    code=f"bench{team_id}",
+                    name=f"Team {team_id}",
+                    lead="x",
+                    organisation_id=1,
+                    wave=OPEN_ROUND,
                 )
             )
             size = min(rng.randint(3, 15), people - made)
@@ -91,7 +104,7 @@ def generate(engine: Engine, people: int, seed: int = 7) -> None:
                 {"scan_id": a["scan_id"], "role": a["value"], "created_at": now} for a in answers
             ]
             session.execute(insert(Result), results)
-        tallies.rebuild(session)  # what the bot keeps up to date as people finish
+        rounds.count_old_rounds(session)  # what closing each team round counts
         session.commit()
 
 
@@ -111,7 +124,7 @@ def main() -> None:
             generated = time.perf_counter() - started
             started = time.perf_counter()
             with Session(engine) as session:
-                report = build_report(session, min_group=5)
+                report = build_report(session, min_group=5, organisation=ORGANISATION)
             took = time.perf_counter() - started
             shown = sum(1 for g in report.groups if g.people is not None)
             hidden = sum(1 for g in report.groups if g.people is None)

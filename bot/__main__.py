@@ -6,9 +6,9 @@ token is set.
 `python -m bot migrate` brings the database schema up to date and exits (a release step);
 the other commands do that too before they start.
 
-`python -m bot report --format html|csv|xlsx --out FILE [--organisation NAME] [--team NAME]
-[--wave N]` writes the
-HR report: figures over groups of at least MIN_GROUP_SIZE people, never over one person.
+`python -m bot report --organisation NAME --format html|csv|xlsx --out FILE [--team NAME]
+[--wave N]` writes an organisation's HR report: its closed rounds, figures over groups of at
+least MIN_GROUP_SIZE people, never over one person; no figure spans two organisations.
 """
 
 from __future__ import annotations
@@ -31,12 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     report = parser.add_argument_group("report")
     report.add_argument("--format", choices=["html", "csv", "xlsx"], default="html")
     report.add_argument("--out", help="file to write the report to")
-    report.add_argument("--organisation", help="only this organisation (by name)")
+    report.add_argument("--organisation", help="the organisation (by name) to report on")
     report.add_argument("--team", help="only this team (by name)")
     report.add_argument("--wave", type=int, help="only this round")
     args = parser.parse_args(argv)
     if args.command == "report" and not args.out:
         parser.error("report needs --out FILE")
+    if args.command == "report" and not args.organisation:
+        parser.error("report needs --organisation NAME: no figure spans two organisations")
     try:
         settings = Settings()
     except ValidationError as error:  # a wrong value in the environment or .env

@@ -43,6 +43,7 @@ def build_conversation(settings: Settings) -> Conversation:
     policy = Policy(
         idle_expiry=timedelta(days=settings.idle_expiry_days),
         retention=timedelta(days=settings.retention_days),
+        round_length=timedelta(days=settings.round_days),
         reminder_after=timedelta(hours=settings.reminder_after_hours),
         time_zone=ZoneInfo(settings.time_zone),
     )
@@ -72,7 +73,7 @@ def report_main(
     *,
     team: str | None = None,
     wave: int | None = None,
-    organisation: str | None = None,
+    organisation: str,
 ) -> int:
     """Writes the HR report, saying on stderr what it is doing while it works."""
     from reports.export import write  # openpyxl and the charts: only the report needs them

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     min_group_size: int = Field(default=5, ge=3)
     idle_expiry_days: int = Field(default=_POLICY.idle_expiry.days, ge=1)
     retention_days: int = Field(default=_POLICY.retention.days, ge=30)
+    # A team's round closes by itself this many days after it opened; its lead may close it
+    # sooner. Only closed rounds show figures.
+    round_days: int = Field(default=_POLICY.round_length.days, ge=1, le=366)
     # The clock people read times in (a reminder's moment, a scan's date); stored in UTC.
     time_zone: str = _POLICY.time_zone.key
     # A reminder someone asks for when pausing comes this many hours later.

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from dialogues.loader import Dialogue
 from placement.team import GroupPlace, group_place
-from reports.anonymity import GroupKey, hidden_groups, shown_cells
+from reports.anonymity import GroupKey, hidden_groups, hidden_roles_by_crossing, shown_cells
 from storage import report_queries, team_queries
 from storage.report_queries import Cell, GroupId, GroupKind, GroupSize, group_key
 
@@ -41,6 +41,8 @@ class GroupRow:
 @dataclass
 class HrReport:
     min_group: int
+    organisation: str = ""
+    waves_closed: int = 0  # the organisation's rounds 1..this are closed; only they show
     groups: list[GroupRow] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
     # Cells by (kind, key, wave, model, dimension), rebuilt whenever `cells` is replaced or grows.
@@ -98,41 +100,46 @@ def build_report(
     session: Session,
     *,
     min_group: int,
+    organisation: str,
     team: str | None = None,
     wave: int | None = None,
-    organisation: str | None = None,
     progress: Progress = lambda _step: None,
 ) -> HrReport:
-    """Collects the figures, hides what must stay hidden, then applies the filters.
+    """Collects one organisation's closed rounds, hides what must stay hidden, then filters.
 
-    An organisation scopes everything: its total is everyone in its teams. The other filters
-    come last: hiding is decided over the whole, so a filtered report never shows what the
-    full one hides.
+    One rule for every scope: small groups are hidden, then as many more as it takes so that
+    no shown figure minus others (another team, a role, everyone) leaves fewer than the
+    minimum; the figures are frozen with their rounds, so two moments never differ by one
+    person; and no figure spans two organisations. The filters come last: hiding is decided
+    over the whole, so a filtered report never shows what the full one hides.
     """
-    report = HrReport(min_group=min_group)
-    organisation_id = None
-    if organisation is not None:
-        found = team_queries.organisation_named(session, name=organisation)
-        if found is None:
-            raise UnknownOrganisation(organisation)
-        organisation_id = found.id
+    found = team_queries.organisation_named(session, name=organisation)
+    if found is None:
+        raise UnknownOrganisation(organisation)
+    organisation_id = found.id or 0
+    report = HrReport(min_group=min_group, organisation=found.name, waves_closed=found.wave - 1)
     progress("roles and totals")
     role_cells, totals = report_queries.role_and_total_cells(
         session, min_group=min_group, organisation_id=organisation_id
     )
     report.cells.extend(c for c in totals if c.mean is not None)
-    everyone = report_queries.group_sizes(session, kind="all", organisation_id=organisation_id)
-    report.groups.extend(_rows(everyone, min_group, hidden=set()))
+    sizes = {
+        kind: report_queries.group_sizes(session, kind=kind, organisation_id=organisation_id)
+        for kind in ("all", "team", "role")
+    }
+    everyone = {size.wave: size.people for size in sizes["all"]}
+    report.groups.extend(_rows(sizes["all"], min_group, hidden=set()))
     progress("teams")
     team_cells = report_queries.team_cells(
         session, min_group=min_group, organisation_id=organisation_id
     )
-    by_kind: tuple[tuple[GroupKind, list[Cell]], ...] = (("team", team_cells), ("role", role_cells))
-    for kind, group_cells in by_kind:
-        sizes = report_queries.group_sizes(session, kind=kind, organisation_id=organisation_id)
-        hidden = hidden_groups(sizes, min_group)
-        report.groups.extend(_rows(sizes, min_group, hidden))
-        report.cells.extend(shown_cells(group_cells, sizes, totals, min_group))
+    hidden = hidden_groups(sizes["team"], min_group, everyone)
+    hidden |= hidden_groups(sizes["role"], min_group, everyone)
+    crossings = report_queries.crossings(session, organisation_id=organisation_id)
+    hidden = hidden_roles_by_crossing(sizes["team"], sizes["role"], crossings, hidden, min_group)
+    for kind, group_cells in (("team", team_cells), ("role", role_cells)):
+        report.groups.extend(_rows(sizes[kind], min_group, hidden))
+        report.cells.extend(shown_cells(group_cells, hidden, totals, min_group))
     if team is not None:  # by name: every team of that name, each its own group
         report.groups = [g for g in report.groups if g.kind != "team" or g.group == team]
         report.cells = [c for c in report.cells if c.kind != "team" or c.group == team]

@@ -20,9 +20,9 @@ class HrOverview:
         self.dialogue = dialogue
         self.min_group = min_group
 
-    def reply(self) -> Reply:
+    def reply(self, organisation: str) -> Reply:
         with Session(self.engine) as session:  # a read: it takes no write lock
-            report = build_report(session, min_group=self.min_group)
+            report = build_report(session, min_group=self.min_group, organisation=organisation)
         shown = [g for g in report.groups if g.kind == "all" and g.people is not None]
         if not shown:
             return Reply("message", {"key": "report_no_data", "actions": []})
@@ -43,5 +43,6 @@ class HrOverview:
             "teams_shown": sum(1 for g in teams if g.people is not None),
             "teams_hidden": sum(1 for g in teams if g.people is None),
             "min_group": self.min_group,
+            "organisation": report.organisation,
         }
         return Reply("hr_overview", data)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, Table, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -45,6 +46,8 @@ class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, index=True, max_length=32)  # unguessable, in the lead link
     name: str = Field(unique=True, max_length=64)
+    # The open organisation round: HR sees the rounds before it, each frozen when it closed.
+    wave: int = 1
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -61,6 +64,8 @@ class HrGrant(SQLModel, table=True):
 
     code: str = Field(primary_key=True, max_length=32)  # unguessable, in the link
     pseudonym: str | None = Field(default=None, index=True, max_length=64)  # None: not used yet
+    # The organisation the access is for: HR sees that organisation's figures and no other's.
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     created_at: datetime = Field(default_factory=utcnow)
     used_at: datetime | None = None
 
@@ -73,8 +78,30 @@ class Team(SQLModel, table=True):
     name: str = Field(max_length=64)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     lead: str = Field(index=True, max_length=64)  # the lead's pseudonym, never their id
-    wave: int = 1  # a new wave starts the team's picture afresh, the old one is kept
+    wave: int = 1  # the open round; the rounds before it are closed and frozen (TeamRound)
+    round_ends_at: datetime | None = None  # the open round closes by itself then
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class TeamRound(SQLModel, table=True):
+    """A team's closed round: what its people's answers added up to when it closed.
+
+    Frozen: people who finish later count in the next round, and a person who deletes their
+    data later is still in these sums (their own answers are gone). `counts` holds, per
+    measure and score, how many people gave it; it is only kept for a round big enough to be
+    shown (`people` of at least the minimum group size at closing).
+    """
+
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    wave: int = Field(primary_key=True)
+    # The organisation the team was in when the round closed: its figures belong there for
+    # good, even if the team moves (a round closed outside an organisation stays outside).
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    closed_at: datetime = Field(default_factory=utcnow)
+    people: int = 0
+    counts: list[Any] | None = Field(default=None, sa_column=Column(JSON))  # [model, dim, score, n]
+    # How many of its people answered from each role: HR's suppression needs the crossings.
+    roles: dict[str, int] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class CodeAttempt(SQLModel, table=True):
@@ -139,7 +166,10 @@ class ResultScore(SQLModel, table=True):
 
 
 class TeamTally(SQLModel, table=True):
-    """Sums of one measure over a team's finished scans in a wave (team 0: no team)."""
+    """Sums of one measure over the people of a team's closed round, written when it closed.
+
+    Never changed after: later finishes count in the next round, deletions leave it as it was.
+    """
 
     team_id: int = Field(primary_key=True)
     wave: int = Field(primary_key=True)
@@ -151,7 +181,10 @@ class TeamTally(SQLModel, table=True):
 
 
 class RoleTally(SQLModel, table=True):
-    """Sums of one measure over the finished scans of a role in an organisation (0: none)."""
+    """Sums of one measure over a role's people in closed team rounds of an organisation.
+
+    Organisation 0: teams outside any organisation. Written as each team round closes.
+    """
 
     organisation_id: int = Field(primary_key=True)
     role: str = Field(primary_key=True, max_length=32)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert
 from sqlalchemy import select as select_columns
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, delete, select, update
 
-from storage import reminder_queries, tallies
+from storage import reminder_queries
 from storage.inserts import insert_or_replace, insert_unless_present, upsert_rows
 from storage.models import (
     Answer,
@@ -269,30 +270,34 @@ def save_result(
     preference: str | None,
     scores: dict[tuple[str, str], float | None],
 ) -> None:
-    """Stores the placement of a finished scan, replacing an earlier one, and counts it.
+    """Stores the placement of a finished scan, replacing an earlier one.
 
-    People, not scans: this scan takes the place of the person's earlier finished one in the
-    same team and wave (and organisation and wave) in the tallies, in this transaction.
+    A team scan counts in the team's open round: if its round closed while the person was
+    answering, it moves to the next one (storage.rounds counts it when that one closes).
     """
-    with tallies.recounting(session, tallies.same_person_as(session, scan.id)):
-        session.exec(delete(ResultScore).where(col(ResultScore.scan_id) == scan.id))
-        session.exec(delete(Result).where(col(Result.scan_id) == scan.id))
-        session.add(
-            Result(
-                scan_id=scan.id,
-                role=role,
-                strongest=strongest,
-                weakest=weakest,
-                resilience=resilience,
-                preference=preference,
-            )
+    session.exec(delete(ResultScore).where(col(ResultScore.scan_id) == scan.id))
+    session.exec(delete(Result).where(col(Result.scan_id) == scan.id))
+    session.add(
+        Result(
+            scan_id=scan.id,
+            role=role,
+            strongest=strongest,
+            weakest=weakest,
+            resilience=resilience,
+            preference=preference,
         )
-        for (model, dimension), score in scores.items():
-            session.add(ResultScore(scan_id=scan.id, model=model, dimension=dimension, score=score))
-        scan.finished_at = utcnow()
-        session.connection().execute(
-            _UPDATE_SCAN, {"scan_id": scan.id, "finished_at": scan.finished_at}
-        )
+    )
+    for (model, dimension), score in scores.items():
+        session.add(ResultScore(scan_id=scan.id, model=model, dimension=dimension, score=score))
+    scan.finished_at = utcnow()
+    values: dict[str, Any] = {"scan_id": scan.id, "finished_at": scan.finished_at}
+    if scan.team_id is not None:
+        # Read under a share lock: a round closing now either sees this finish or is seen.
+        open_round = select(Team.wave).where(col(Team.id) == scan.team_id)
+        wave = session.exec(open_round.with_for_update(read=True)).first()
+        scan.wave = wave if wave is not None else scan.wave
+        values["wave"] = scan.wave
+    session.connection().execute(_UPDATE_SCAN, values)
 
 
 def expire_scan(session: Session, *, scan_id: int) -> None:
@@ -349,11 +354,10 @@ def delete_respondent(session: Session, *, respondent: StoredRespondent) -> int:
     """Deletes a person with every scan, answer and result; returns the number of scans."""
     scans = respondent_scans(session, respondent_id=respondent.id)
     scan_ids = [s.id for s in scans]
-    # The aggregates stay right without this person: what they counted for is taken out.
-    with tallies.recounting(session, tallies.of_person(respondent.id)):
-        for table in (Answer, ResultScore, Result):
-            session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))
-        session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))
+    # Closed rounds keep their frozen sums; an open round simply no longer has this person.
+    for table in (Answer, ResultScore, Result):
+        session.exec(delete(table).where(col(table.scan_id).in_(scan_ids)))
+    session.exec(delete(Scan).where(col(Scan.id).in_(scan_ids)))
     name = respondent.pseudonym
     reminder_queries.drop_reminder(session, respondent_id=respondent.id)
     for by_person in (OrganisationLead, HrGrant):

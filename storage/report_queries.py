@@ -1,22 +1,22 @@
 """Figures over many people for HR: counts and means per group, computed in SQL.
 
-Only finished scans count. A row is one cell: a group (a team, or everyone answering from
-one role), a wave, and one scored dimension. Cells of groups below the minimum size never
-leave this module: SQL drops them (HAVING), so no caller can print them by mistake. What
-is left may still need complementary suppression; see reports.anonymity.
+Only an organisation's closed rounds count, from the tallies frozen when each team round
+closed; no figure spans two organisations. A row is one cell: a group (a team, or everyone
+answering from one role), a wave, and one scored dimension. Cells of groups below the
+minimum size never leave this module: SQL drops them (HAVING), so no caller can print them
+by mistake. What is left may still need complementary suppression; see reports.anonymity.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import ColumnClause, ColumnElement, Select, and_, func, literal_column, or_
+from sqlalchemy import ColumnClause, ColumnElement, func, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from storage import tallies
-from storage.models import Result, RoleTally, Scan, Team, TeamTally
+from storage.models import Organisation, RoleTally, Team, TeamRound, TeamTally
 
 GroupKind = Literal["team", "role", "all"]
 
@@ -65,80 +65,69 @@ class GroupSize:
 
 # Constants are written into the SQL, not bound: PostgreSQL only matches a GROUP BY expression
 # to the selected one when both read the same, and two bound parameters never do.
-ONE: ColumnClause[int] = literal_column("1")
 EMPTY: ColumnClause[str] = literal_column("''")
 
-_Statement = TypeVar("_Statement", bound=Select[*tuple[Any, ...]])
 
+def group_sizes(session: Session, *, kind: GroupKind, organisation_id: int) -> list[GroupSize]:
+    """How many people each group of the organisation's closed rounds has, from the tallies.
 
-def _wave() -> ColumnElement[int]:
-    return func.coalesce(Scan.wave, ONE)
-
-
-def _group_column(kind: GroupKind) -> ColumnElement[str]:
-    if kind == "team":
-        return func.coalesce(Team.name, EMPTY)
-    if kind == "role":
-        return func.coalesce(Result.role, EMPTY)
-    return EMPTY
-
-
-def _keys(kind: GroupKind, *columns: ColumnElement[Any]) -> list[ColumnElement[Any]]:
-    """What to group by: everyone is one group, and PostgreSQL refuses a constant there."""
-    return list(columns[1:]) if kind == "all" else list(columns)
-
-
-def _joined(statement: _Statement, kind: GroupKind, organisation_id: int | None) -> _Statement:
-    """Joins what the grouping needs; within one organisation only its teams' scans count."""
-    if organisation_id is not None:
-        statement = statement.join(Team, col(Team.id) == Scan.team_id).where(
-            col(Team.organisation_id) == organisation_id
-        )
-    elif kind == "team":
-        statement = statement.outerjoin(Team, col(Team.id) == Scan.team_id)
-    if kind == "role":
-        return statement.outerjoin(Result, col(Result.scan_id) == Scan.id)
-    return statement
-
-
-def group_sizes(
-    session: Session, *, kind: GroupKind, organisation_id: int | None = None
-) -> list[GroupSize]:
-    """How many people finished in each group per wave (each once); sizes are no one's answers.
-
-    Teams are counted per team id (None: no team), never per name.
+    Sizes are no one's answers; they are frozen with the rounds, like the figures. Teams are
+    known by id; everyone in a round is the sum of its roles (a lead counts in a role only).
     """
     if kind == "team":
-        return _team_sizes(session, organisation_id)
-    group = _group_column(kind)
-    statement = _joined(
-        select(group, _wave(), func.count(col(Scan.id))).select_from(Scan),
-        kind,
-        organisation_id,
+        people = func.max(TeamTally.people)
+        team_statement = (
+            select(TeamTally.team_id, Team.name, TeamTally.wave, people)
+            .join(Team, col(Team.id) == TeamTally.team_id)
+            .where(_closed_in(organisation_id), _closed(TeamTally, organisation_id))
+            .group_by(col(TeamTally.team_id), col(Team.name), col(TeamTally.wave))
+        )
+        return [
+            GroupSize("team", name, wave, int(n), team_id)
+            for team_id, name, wave, n in session.exec(team_statement)
+        ]
+    role_statement = (
+        select(RoleTally.role, RoleTally.wave, func.max(RoleTally.people))
+        .where(RoleTally.organisation_id == organisation_id, _closed(RoleTally, organisation_id))
+        .group_by(col(RoleTally.role), col(RoleTally.wave))
     )
-    keys = _keys(kind, group, _wave())
-    counted = col(Scan.id).in_(tallies.counted_in_roles())
-    rows = session.connection().execute(statement.where(counted).group_by(*keys)).all()
-    return [GroupSize(kind, name, wave, people) for name, wave, people in rows]
+    roles = [
+        GroupSize("role", role, wave, int(n)) for role, wave, n in session.exec(role_statement)
+    ]
+    if kind == "role":
+        return roles
+    everyone: dict[int, int] = {}
+    for size in roles:
+        everyone[size.wave] = everyone.get(size.wave, 0) + size.people
+    return [GroupSize("all", "", wave, n) for wave, n in sorted(everyone.items())]
 
 
-def _team_sizes(session: Session, organisation_id: int | None) -> list[GroupSize]:
-    """People per team (by id, with its name to show) and wave; None: no team."""
-    keys = (col(Scan.team_id), _group_column("team"), _wave())
-    statement = _joined(
-        select(*keys, func.count(col(Scan.id))).select_from(Scan), "team", organisation_id
+def _closed(
+    tally: type[TeamTally] | type[RoleTally] | type[TeamRound], organisation_id: int
+) -> ColumnElement[bool]:
+    """Only the organisation's closed rounds: its open one is still being filled."""
+    open_round = select(Organisation.wave).where(col(Organisation.id) == organisation_id)
+    return col(tally.wave) < open_round.scalar_subquery()
+
+
+def _closed_in(organisation_id: int) -> ColumnElement[bool]:
+    """A team tally of a round closed while the team was in this organisation.
+
+    By the round, not the team's organisation now: a round a team closed before it moved
+    into an organisation stays outside it (its people are in no role of the organisation).
+    """
+    return (
+        select(TeamRound.team_id)
+        .where(
+            TeamRound.team_id == TeamTally.team_id,
+            TeamRound.wave == TeamTally.wave,
+            TeamRound.organisation_id == organisation_id,
+        )
+        .exists()
     )
-    counted = or_(
-        col(Scan.id).in_(tallies.counted_in_teams()),
-        and_(col(Scan.team_id).is_(None), col(Scan.id).in_(tallies.counted_in_roles())),
-    )
-    rows = session.connection().execute(statement.where(counted).group_by(*keys)).all()
-    return [GroupSize("team", name, wave, people, team) for team, name, wave, people in rows]
 
 
-def team_cells(
-    session: Session, *, min_group: int, organisation_id: int | None = None
-) -> list[Cell]:
+def team_cells(session: Session, *, min_group: int, organisation_id: int) -> list[Cell]:
     """Means per team, wave and measure, from the tallies, for teams of at least `min_group`.
 
     Each team is its own group, known by its id: two teams with one name are never added up.
@@ -148,9 +137,11 @@ def team_cells(
     team_id = col(TeamTally.team_id)
     measure = (team_id, name, col(TeamTally.wave), col(TeamTally.model), col(TeamTally.dimension))
     # SQLAlchemy's select: SQLModel's is typed for at most four columns.
-    statement = sa_select(*measure, *_sums(TeamTally)).outerjoin(Team, col(Team.id) == team_id)
-    if organisation_id is not None:
-        statement = statement.where(col(Team.organisation_id) == organisation_id)
+    statement = (
+        sa_select(*measure, *_sums(TeamTally))
+        .join(Team, col(Team.id) == team_id)
+        .where(_closed_in(organisation_id), _closed(TeamTally, organisation_id))
+    )
     statement = statement.group_by(*measure).having(
         func.sum(TeamTally.people) >= min_group, func.sum(TeamTally.known) >= min_group
     )
@@ -166,12 +157,12 @@ def team_cells(
 
 
 def role_and_total_cells(
-    session: Session, *, min_group: int, organisation_id: int | None = None
+    session: Session, *, min_group: int, organisation_id: int
 ) -> tuple[list[Cell], list[Cell]]:
     """Means per role and for everyone, from the tallies; both cut at `min_group` in SQL."""
-    scoped = select(RoleTally)
-    if organisation_id is not None:
-        scoped = scoped.where(RoleTally.organisation_id == organisation_id)
+    scoped = select(RoleTally).where(
+        RoleTally.organisation_id == organisation_id, _closed(RoleTally, organisation_id)
+    )
     tally = scoped.subquery()
     enough = func.sum(tally.c.people) >= min_group
     measure = (tally.c.wave, tally.c.model, tally.c.dimension)
@@ -201,3 +192,15 @@ def _cells(session: Session, kind: GroupKind, statement: Any, min_group: int) ->
 
 def _mean(total: Any, known: Any, min_group: int) -> float | None:
     return float(total) / int(known) if known >= min_group else None
+
+
+def crossings(
+    session: Session, *, organisation_id: int
+) -> dict[tuple[GroupId, int], dict[str, int]]:
+    """People per role in each closed team round of the organisation, as kept at closing."""
+    statement = (
+        select(TeamRound.team_id, TeamRound.wave, TeamRound.roles)
+        .join(Team, col(Team.id) == TeamRound.team_id)
+        .where(TeamRound.organisation_id == organisation_id, _closed(TeamRound, organisation_id))
+    )
+    return {(team_id, wave): dict(roles or {}) for team_id, wave, roles in session.exec(statement)}

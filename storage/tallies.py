@@ -1,26 +1,22 @@
-"""Running sums of every finished placement per team and per role, kept for the HR report.
+"""Sums of every closed round per team and per role, written once, when the round closes.
 
-Summing millions of score rows on every report is slow; these tallies hold, per group, wave and
-measure, how many people there are, how many gave a usable answer and the sum of their scores.
+Summing millions of score rows on every report is slow, and a figure that moves each time one
+more person finishes (or deletes their data) gives that person away to anyone who compares two
+moments. So the tallies hold, per group, round (wave) and measure, how many people there are,
+how many gave a usable answer and the sum of their scores, over closed rounds only, frozen.
 
-People, not scans: a person counts once in a team and wave, with their latest finished scan
-there, and a team lead's own scans never count in a team they lead. In the role tallies (and
-so in everyone's total) a person counts once per organisation and wave, again with their latest
-finished scan there, their own teams included. A scan whose person was unlinked after the
-retention period is a person of its own. `ranked` says this in SQL, once, for everything that
-counts: the tallies, the team's view (storage.team_queries) and `rebuild`.
-
-The tallies change in the same transaction as what they sum: `recounting` takes out what a
-change's people counted for and puts back what they count for after it, so a second finished
-scan replaces the first one in the sums instead of adding to them. `rebuild` recomputes them
-from the results themselves.
+People, not scans: a person counts once in a team round, with their latest finished scan
+there, and a team lead's own scans never count in a team they lead (they do count in their
+role). Within an organisation a person counts in one team round per round number: the first
+of their teams to close. `ranked` says this in SQL, once, for the tallies and for the open
+round's count in the team's view (storage.team_queries).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +27,6 @@ from sqlalchemy import (
     case,
     delete,
     func,
-    insert,
     literal_column,
     or_,
     select,
@@ -46,6 +41,7 @@ from storage.models import (
     RoleTally,
     Scan,
     Team,
+    TeamRound,
     TeamTally,
     table_of,
 )
@@ -58,11 +54,12 @@ _NOTHING = 1e-9
 
 _scans, _teams, _respondents = table_of(Scan), table_of(Team), table_of(Respondent)
 _results, _scores = table_of(Result), table_of(ResultScore)
+_rounds = table_of(TeamRound)
 
 
 @dataclass(frozen=True)
 class Counted:
-    """One finished placement as the tallies count it; sign -1 takes it out again.
+    """One finished placement as the tallies count it.
 
     `in_team`: it counts in its team's tally (the person's latest there, and not the team's
     lead); `in_role`: it counts in its role's tally (the person's latest in the organisation
@@ -76,7 +73,6 @@ class Counted:
     scores: Scores
     in_team: bool
     in_role: bool
-    sign: int = 1
 
 
 def ranked(*where: ColumnElement[bool], teams: bool = True, roles: bool = True) -> Subquery:
@@ -139,36 +135,41 @@ def counted_in_teams(*where: ColumnElement[bool]) -> Select[int]:
     return select(scans.c.scan_id).where(_in_team(scans))
 
 
-def counted_in_roles(*where: ColumnElement[bool]) -> Select[int]:
-    """Ids of the finished scans that count in their role and in everyone's total."""
-    scans = ranked(*where, teams=False)
-    return select(scans.c.scan_id).where(_in_role(scans))
+def closed_round(
+    team_id: int, wave: int, organisation_id: int | None, closed_before: datetime | None = None
+) -> ColumnElement[bool]:
+    """The scans a team round counts from when it closes: its people's, once each.
 
-
-def of_person(respondent_id: int) -> ColumnElement[bool]:
-    """Every scan of one person."""
-    return _scans.c.respondent_id == respondent_id
-
-
-def same_person_as(session: Session, scan_id: int) -> ColumnElement[bool]:
-    """Every scan of the person whose scan this is (itself, if it has no person)."""
-    owner = select(_scans.c.respondent_id).where(_scans.c.id == scan_id)
-    respondent_id = session.connection().execute(owner).scalar()
-    return _scans.c.id == scan_id if respondent_id is None else of_person(respondent_id)
-
-
-def people_in_teams(team_ids: list[int]) -> ColumnElement[bool]:
-    """Every scan of everyone with a scan in these teams (their unlinked scans included)."""
-    member = _scans.alias("member")
-    members = select(member.c.respondent_id).where(
-        member.c.team_id.in_(team_ids), member.c.respondent_id.is_not(None)
+    In an organisation, people already counted in another team's closed round of the same
+    number (closed before `closed_before`; None: at all) are left out, so that no person is
+    in two groups of one partition: the teams would then add up to more than everyone.
+    """
+    in_round = and_(_scans.c.team_id == team_id, _scans.c.wave == wave)
+    if organisation_id is None:
+        return in_round
+    # Aliases: the outer query has the scan and team tables too, and must not correlate.
+    other, other_team, other_round = _scans.alias("other"), _teams.alias("o"), _rounds.alias("r")
+    closed = and_(
+        other_round.c.team_id == other.c.team_id,
+        other_round.c.wave == wave,
+        other_round.c.team_id != team_id,
+        other_team.c.id == other.c.team_id,
+        other_team.c.organisation_id == organisation_id,
     )
-    unlinked = and_(_scans.c.respondent_id.is_(None), _scans.c.team_id.in_(team_ids))
-    return or_(_scans.c.respondent_id.in_(members), unlinked)
+    if closed_before is not None:
+        closed = and_(closed, other_round.c.closed_at < closed_before)
+    counted_elsewhere = select(other.c.respondent_id).where(
+        closed,
+        other.c.wave == wave,
+        other.c.finished_at.is_not(None),
+        other.c.respondent_id.is_not(None),
+    )
+    elsewhere = _scans.c.respondent_id.in_(counted_elsewhere)
+    return and_(in_round, or_(_scans.c.respondent_id.is_(None), ~elsewhere))
 
 
-def counted(session: Session, scans: ColumnElement[bool], *, sign: int = 1) -> list[Counted]:
-    """What the chosen people's finished scans count for now (`scans` chooses whole people)."""
+def counted(session: Session, scans: ColumnElement[bool]) -> list[Counted]:
+    """What the chosen people's finished scans count for (`scans` chooses whole people)."""
     chosen = ranked(scans)
     in_team, in_role = _in_team(chosen), _in_role(chosen)
     statement = (
@@ -195,60 +196,11 @@ def counted(session: Session, scans: ColumnElement[bool], *, sign: int = 1) -> l
         placement = placements.get(scan_id)
         if placement is None:
             placement = Counted(
-                int(team_id), int(organisation), int(wave), role, {}, bool(team), bool(role_), sign
+                int(team_id), int(organisation), int(wave), role, {}, bool(team), bool(role_)
             )
             placements[scan_id] = placement
         placement.scores[(model, dimension)] = score
     return list(placements.values())
-
-
-@contextmanager
-def recounting(
-    session: Session, scans: ColumnElement[bool], *, exclusive: bool = False
-) -> Iterator[None]:
-    """Keeps the tallies right through a change to whole people's finished scans or teams.
-
-    What the chosen people (`scans` must keep or drop whole people) count for is taken out
-    before the change and put back as they count after it, in one write: a new scan that
-    replaces the person's earlier one in a team moves the sums by the difference. Their teams
-    are locked first (shared; `exclusive` for a change to the teams themselves), so a change
-    that moves a team between organisations and one that counts a scan in it take turns.
-    """
-    _lock_teams(session, scans, exclusive=exclusive)
-    before = counted(session, scans, sign=-1)
-    yield
-    session.flush()
-    add(session, [*before, *counted(session, scans)])
-
-
-def move_team(session: Session, *, team: Team, organisation_id: int) -> None:
-    """Moves a team to another organisation (it sets `team.organisation_id`), recounted.
-
-    Everyone with a scan in the team is counted again in the role tallies: a person counts
-    once per organisation and wave, so a scan that moves in may take another's place there.
-    """
-    with recounting(session, people_in_teams([team.id or 0]), exclusive=True):
-        team.organisation_id = organisation_id if organisation_id != NO_ORGANISATION else None
-        session.add(team)
-
-
-def _lock_teams(session: Session, scans: ColumnElement[bool], *, exclusive: bool) -> None:
-    """Locks the teams of the chosen scans in id order (SQLite: the write lock already does).
-
-    Shared is FOR KEY SHARE: finishing scans in a team do not wait for each other, nor for a
-    new round (a plain UPDATE); only moving a team (FOR UPDATE here first) waits for them.
-    """
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        return
-    theirs = select(_scans.c.team_id).where(scans, _scans.c.team_id.is_not(None))
-    statement = (
-        select(_teams.c.id)
-        .where(_teams.c.id.in_(theirs))
-        .order_by(_teams.c.id)
-        .with_for_update(read=not exclusive, key_share=not exclusive)
-    )
-    connection.execute(statement).all()
 
 
 def add(session: Session, placements: Iterable[Counted]) -> None:
@@ -260,12 +212,11 @@ def add(session: Session, placements: Iterable[Counted]) -> None:
     team_rows: Rows = {}
     role_rows: Rows = {}
     for placement in placements:
-        sign = placement.sign
         for (model, dimension), score in placement.scores.items():
             counts = {
-                "people": sign,
-                "known": sign if score is not None else 0,
-                "total": sign * score if score is not None else 0.0,
+                "people": 1,
+                "known": 1 if score is not None else 0,
+                "total": score if score is not None else 0.0,
             }
             measure = {"wave": placement.wave, "model": model, "dimension": dimension}
             if placement.in_team:
@@ -306,36 +257,17 @@ def _sum_into(
 
 
 def rebuild(session: Session) -> None:
-    """Recomputes every tally from the stored results (after a migration, or to check them)."""
+    """Recounts every closed team round from the stored results, in the order they closed.
+
+    For a migration and to check the sums: a person who deleted their data after a round
+    closed is missing from the recount, though the frozen sums keep them.
+    """
     session.exec(delete(TeamTally))
     session.exec(delete(RoleTally))
-    scans = ranked(roles=False)
-    team_keys = (scans.c.team_id, scans.c.wave)
-    by_team = _sums(scans, *team_keys).where(_in_team(scans))
-    session.exec(
-        insert(TeamTally).from_select(
-            ["team_id", "wave", "model", "dimension", "people", "known", "total"],
-            by_team.group_by(*team_keys, _scores.c.model, _scores.c.dimension),
-        )
+    rounds = session.connection().execute(
+        select(_rounds.c.team_id, _rounds.c.wave, _teams.c.organisation_id, _rounds.c.closed_at)
+        .join(_teams, _teams.c.id == _rounds.c.team_id)
+        .order_by(_rounds.c.closed_at, _rounds.c.team_id)
     )
-    scans = ranked(teams=False)
-    role_keys = (scans.c.organisation_id, scans.c.role, scans.c.wave)
-    by_role = _sums(scans, *role_keys).where(_in_role(scans))
-    columns = ["organisation_id", "role", "wave", "model", "dimension", "people", "known", "total"]
-    session.exec(
-        insert(RoleTally).from_select(
-            columns, by_role.group_by(*role_keys, _scores.c.model, _scores.c.dimension)
-        )
-    )
-
-
-def _sums(scans: Subquery, *keys: ColumnElement[Any]) -> Select[*tuple[Any, ...]]:
-    """Per-measure sums over the ranked scans, led by the grouping columns."""
-    return select(
-        *keys,
-        _scores.c.model,
-        _scores.c.dimension,
-        func.count(_scores.c.id),
-        func.count(_scores.c.score),
-        func.coalesce(func.sum(_scores.c.score), literal_column("0.0")),
-    ).select_from(scans.join(_scores, _scores.c.scan_id == scans.c.scan_id))
+    for team_id, wave, organisation_id, closed_at in rounds.all():
+        add(session, counted(session, closed_round(team_id, wave, organisation_id, closed_at)))

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, delete, select
 
-from storage import tallies
+from storage import rounds, tallies
 from storage.models import (
     CodeAttempt,
     HrGrant,
@@ -23,6 +23,7 @@ from storage.models import (
     ResultScore,
     Scan,
     Team,
+    TeamRound,
     as_utc,
     utcnow,
 )
@@ -36,11 +37,21 @@ def new_team_code() -> str:
     return secrets.token_urlsafe(CODE_BYTES)
 
 
-def create_team(session: Session, *, name: str, lead: str) -> Team:
-    """A new team, in the organisation whose lead link the lead opened (if any)."""
+def create_team(session: Session, *, name: str, lead: str, round_ends_at: datetime) -> Team:
+    """A new team, in the organisation whose lead link the lead opened (if any).
+
+    Its first round is the organisation's open round, and closes by itself at `round_ends_at`.
+    """
     membership = session.get(OrganisationLead, lead)
     organisation_id = membership.organisation_id if membership else None
-    team = Team(code=new_team_code(), name=name, lead=lead, organisation_id=organisation_id)
+    team = Team(
+        code=new_team_code(),
+        name=name,
+        lead=lead,
+        organisation_id=organisation_id,
+        wave=rounds.open_round_for(session, organisation_id=organisation_id),
+        round_ends_at=round_ends_at,
+    )
     session.add(team)
     session.flush()
     return team
@@ -109,8 +120,9 @@ def free_default_name(session: Session, *, lead: str, first: int) -> str:
     return f"Team {n}"
 
 
-def create_hr_invite(session: Session) -> HrGrant:
-    invite = HrGrant(code=new_team_code())
+def create_hr_invite(session: Session, *, organisation_id: int) -> HrGrant:
+    """A one-time HR link for one organisation: its opener sees that organisation only."""
+    invite = HrGrant(code=new_team_code(), organisation_id=organisation_id)
     session.add(invite)
     session.flush()
     return invite
@@ -128,6 +140,18 @@ def use_hr_invite(session: Session, *, code: str, pseudonym: str, since: datetim
 
 def has_hr_grant(session: Session, *, pseudonym: str) -> bool:
     return session.exec(select(HrGrant).where(HrGrant.pseudonym == pseudonym)).first() is not None
+
+
+def granted_organisations(session: Session, *, pseudonym: str) -> list[int]:
+    """The organisations HR links opened by this person were made for."""
+    statement = select(HrGrant.organisation_id).where(
+        HrGrant.pseudonym == pseudonym, col(HrGrant.organisation_id).is_not(None)
+    )
+    return sorted({o for o in session.exec(statement) if o is not None})
+
+
+def organisations(session: Session) -> list[Organisation]:
+    return list(session.exec(select(Organisation).order_by(col(Organisation.name))))
 
 
 def revoke_hr_grants(session: Session) -> int:
@@ -171,12 +195,19 @@ def organisation_by_code(session: Session, *, code: str) -> Organisation | None:
 
 
 def join_organisation(
-    session: Session, *, pseudonym: str, organisation: Organisation
+    session: Session,
+    *,
+    pseudonym: str,
+    organisation: Organisation,
+    now: datetime,
+    round_length: timedelta,
 ) -> list[tuple[str, Team]]:
     """Makes the person a lead in the organisation; their teams without one move along.
 
-    A moving team whose name the organisation already has gets a number after it, as names
-    are unique within an organisation: those come back as (old name, team).
+    A moving team's open round closes first (it belongs to the time before the move) when
+    anyone finished in it, and the team goes on in the organisation's open round. A moving
+    team whose name the organisation already has gets a number after it, as names are
+    unique within an organisation: those come back as (old name, team).
     """
     membership = session.get(OrganisationLead, pseudonym)
     if membership is None:
@@ -190,8 +221,12 @@ def join_organisation(
     taken = {folded(name) for _, name in in_scope}
     renamed: list[tuple[str, Team]] = []
     for team in moving:
-        tallies.move_team(session, team=team, organisation_id=organisation.id or 0)
+        locked = rounds.lock_team(session, team_id=team.id or 0)
+        assert locked is team, "the session hands back the team it already holds"
+        if finished_in_team(session, team_id=team.id or 0, wave=team.wave):
+            rounds.close_team_round(session, team=team, round_length=round_length, now=now)
         team.organisation_id = organisation.id
+        team.wave = max(team.wave, organisation.wave)
         name = free_name(team.name, taken)
         if name != team.name:
             renamed.append((team.name, team))
@@ -232,13 +267,30 @@ def forget_wrong_codes(session: Session, *, before: datetime) -> None:
 
 @dataclass
 class TeamFigures:
-    """What a team's finished scans add up to; no row in it belongs to one person."""
+    """What a closed team round's people added up to; no row in it belongs to one person."""
 
     finished: int
     # (model, dimension) -> score -> number of people; None counts 'unknown'.
     distributions: dict[tuple[str, str], dict[float | None, int]] = field(default_factory=dict)
     # (model, dimension) -> mean over the people with a known score, and how many they are.
     means: dict[tuple[str, str], tuple[float, int]] = field(default_factory=dict)
+
+    @classmethod
+    def of_round(cls, closed: TeamRound) -> TeamFigures:
+        """The figures kept when the round closed (storage.rounds)."""
+        figures = cls(finished=closed.people)
+        totals: dict[tuple[str, str], tuple[float, int]] = {}
+        for model, dimension, score, count in closed.counts or []:
+            key = (model, dimension)
+            figures.distributions.setdefault(key, {})[score] = count
+            if score is not None:
+                total, n = totals.get(key, (0.0, 0))
+                totals[key] = (total + score * count, n + count)
+        figures.means = {key: (total / n, n) for key, (total, n) in totals.items() if n}
+        return figures
+
+    def mean(self, model: str, dimension: str) -> float | None:
+        return self.means.get((model, dimension), (None, 0))[0]
 
 
 def own_phase(session: Session, *, pseudonym: str, layer: str) -> float | None:
@@ -263,31 +315,6 @@ def _in_team(team_id: int, wave: int) -> tuple[ColumnElement[bool], ...]:
 
 
 def finished_in_team(session: Session, *, team_id: int, wave: int) -> int:
-    """How many people finished in the team's wave: each once, the team's lead not at all."""
+    """How many people finished in the team's round so far: each once, the lead not at all."""
     counted = tallies.counted_in_teams(*_in_team(team_id, wave)).subquery()
     return int(session.exec(select(func.count()).select_from(counted)).one())
-
-
-def team_figures(session: Session, *, team_id: int, wave: int) -> TeamFigures:
-    """Counts per score and means per dimension over the team's people in one wave.
-
-    Each person counts once, with their latest finished scan in the wave; the lead's own
-    scans do not count (storage.tallies says who counts, for the HR tallies too).
-    """
-    counted = tallies.counted_in_teams(*_in_team(team_id, wave))
-    finished = finished_in_team(session, team_id=team_id, wave=wave)
-    rows = session.exec(
-        select(ResultScore.model, ResultScore.dimension, ResultScore.score, func.count())
-        .where(col(ResultScore.scan_id).in_(counted))
-        .group_by(ResultScore.model, ResultScore.dimension, col(ResultScore.score))
-    ).all()
-    figures = TeamFigures(finished=finished)
-    totals: dict[tuple[str, str], tuple[float, int]] = {}
-    for model, dimension, score, count in rows:
-        key = (model, dimension)
-        figures.distributions.setdefault(key, {})[score] = count
-        if score is not None:
-            total, n = totals.get(key, (0.0, 0))
-            totals[key] = (total + score * count, n + count)
-    figures.means = {key: (total / n, n) for key, (total, n) in totals.items() if n}
-    return figures

@@ -19,11 +19,11 @@ from sqlmodel import Session, func, select
 
 from bot.service.conversation import Conversation
 from bot.service.outcome import Person
-from bot.service.teams import Teams
+from bot.service.teams import Teams, team_data
 from dialogues.loader import Dialogue
-from storage import tallies
+from storage import rounds, tallies, team_queries
 from storage.db import make_engine
-from storage.models import Answer, ProcessedUpdate, Respondent, Scan, TeamTally
+from storage.models import Answer, ProcessedUpdate, Respondent, Scan, Team
 from storage.secrets import load_secrets
 from tests.flow import TEST_KEY
 from tests.test_hr_report import tally_rows
@@ -170,29 +170,28 @@ def test_taps_of_two_people_on_two_workers_do_not_wait_for_or_mix_with_each_othe
             assert {row.question_id: row.value for row in rows} == given[person]
 
 
-def test_people_finishing_and_leaving_at_once_keep_the_team_tallies_exact(
+def test_people_finishing_while_their_rounds_close_count_exactly_once(
     workers: list[Conversation],
 ) -> None:
-    teams = Teams(workers[0].people, min_group=3)
+    """Last taps on every worker while the lead closes both rounds: each finish counts once."""
     lead = Person("telegram", "3100", "nl")
-    codes = [teams.team(lead, name).replies[0].data["team"].code for name in ("Noord", "Zuid")]
+    teams = [Teams(worker.people, min_group=3) for worker in workers]
+    codes = [teams[0].team(lead, name).replies[0].data["team"].code for name in ("Noord", "Zuid")]
     people = [str(3200 + n) for n in range(WORKERS)]
     for n, external_id in enumerate(people):  # each one tap from the end, in two teams
         person = Person("telegram", external_id, "nl")
         workers[0].start(person, codes[n % 2])
         while (asked := workers[0].current(person).replies[-1].data)["number"] < asked["total"]:
             workers[0].answer(person, *current_question(workers[0], external_id))
-    leaver = Person("telegram", people[0], "nl")
-    workers[0].answer(leaver, *current_question(workers[0], people[0]))  # finished earlier
 
     def last_tap(worker: Conversation, external_id: str) -> object:
         return worker.answer(update(external_id), *current_question(worker, external_id))
 
     calls: list[Callable[[], object]] = [
         partial(last_tap, worker, external_id)
-        for worker, external_id in zip(workers[1:], people[1:], strict=True)
+        for worker, external_id in zip(workers, people, strict=True)
     ]
-    calls.append(partial(workers[0].forget, update(people[0]), confirmed=True))
+    calls += [partial(teams[n + 1].press, lead, team_data("close_yes", codes[n])) for n in (0, 1)]
     at_once(calls)
 
     kept = tally_rows(workers[0].engine)
@@ -201,7 +200,9 @@ def test_people_finishing_and_leaving_at_once_keep_the_team_tallies_exact(
         session.commit()
     assert tally_rows(workers[0].engine) == kept
     with Session(workers[0].engine) as session:
-        one_measure = select(TeamTally.people).where(
-            TeamTally.model == "groeimodel", TeamTally.dimension == "individu"
-        )
-        assert sorted(session.exec(one_measure)) == [1, 2]  # Noord lost one, Zuid has both
+        for n, code in enumerate(codes):
+            team = session.exec(select(Team).where(Team.code == code)).one()
+            closed = rounds.closed_rounds(session, team_id=team.id or 0)
+            assert [r.wave for r in closed] == [1] and team.wave == 2
+            later = team_queries.finished_in_team(session, team_id=team.id or 0, wave=2)
+            assert closed[0].people + later == len(people[n::2])  # in round 1 or 2, never both

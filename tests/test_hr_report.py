@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import numpy
@@ -21,15 +22,26 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from bot.service.conversation import Conversation
+from bot.service.hr import Hr, hr_data
 from bot.service.outcome import Person
 from bot.service.teams import Teams, team_data
 from dialogues.loader import Dialogue
 from reports.anonymity import hidden_groups, shown_cells
 from reports.export import write
 from reports.hr import GroupRow, HrReport, build_report, phase_layers
-from storage import tallies
+from reports.overview import HrOverview
+from storage import rounds, tallies
 from storage.db import make_engine
-from storage.models import Respondent, ResultScore, RoleTally, Scan, Team, TeamTally
+from storage.models import (
+    Organisation,
+    Respondent,
+    ResultScore,
+    RoleTally,
+    Scan,
+    Team,
+    TeamTally,
+    utcnow,
+)
 from storage.report_queries import Cell, GroupSize
 from tests.fakebotapi import FakeBotApi
 from tests.harness import REPO, answer_all, bot_in_this_loop
@@ -43,24 +55,54 @@ def people(prefix: int, n: int) -> list[Person]:
     return [Person("telegram", str(48_310_000 + prefix * 1000 + i), "nl") for i in range(n)]
 
 
-@pytest.fixture
-def organisation(conversation: Conversation) -> dict[str, str]:
-    """Team Groot (6 people), Team Midden (5) and Team Klein (2) in round 1; Groot again (3)."""
+ORGANISATION = "Zorggroep"
+ADMIN = Person("telegram", "48309999", "nl")
+
+
+def close_organisation_round(engine: Engine, name: str = ORGANISATION) -> None:
+    """HR closes the organisation's open round, for every team in it."""
+    with Session(engine) as session:
+        found = session.exec(select(Organisation).where(Organisation.name == name)).one()
+        rounds.close_organisation_round(
+            session, organisation=found, round_length=timedelta(days=42), now=utcnow()
+        )
+        session.commit()
+
+
+def lead_in(conversation: Conversation, name: str = ORGANISATION, lead: Person = LEAD) -> Teams:
+    """Sets up the organisation (or finds it) and makes `lead` a lead there, by its lead link.
+
+    The teams the lead makes from then on are the organisation's: only they reach HR.
+    """
     teams = Teams(conversation.people, min_group=MIN)
+    card = teams.organisation(ADMIN, name).replies[0]
+    conversation.start(lead, card.data["organisation"].code)
+    return teams
+
+
+@pytest.fixture
+def organisation(conversation: Conversation, engine: Engine) -> dict[str, str]:
+    """In one organisation, round 1: Groot (6 people), Midden (5), Klein (2); round 2: Groot (3).
+
+    Both organisation rounds are closed: HR sees closed rounds only.
+    """
+    teams = lead_in(conversation)
     codes = {}
     for name, size, prefix in (("Groot", 6, 1), ("Midden", 5, 2), ("Klein", 2, 3)):
         codes[name] = teams.team(LEAD, name).replies[0].data["team"].code
         for n, person in enumerate(people(prefix, size)):
             conversation.start(person, codes[name])
             finish(conversation, person, option_index=(n + prefix) % 4 + 1)
-    teams.press(LEAD, team_data("wave", codes["Groot"]))
+    close_organisation_round(engine)
     for person in people(4, 3):
         conversation.start(person, codes["Groot"])
         finish(conversation, person, option_index=2)
+    close_organisation_round(engine)
     return codes
 
 
 def report_of(engine: Engine, dialogue: Dialogue, **filters: str | int) -> HrReport:
+    filters.setdefault("organisation", ORGANISATION)
     with Session(engine) as session:
         return build_report(session, min_group=MIN, **filters)  # type: ignore[arg-type]
 
@@ -117,13 +159,25 @@ def test_a_cell_few_people_could_answer_is_not_given_away_by_the_total() -> None
         return Cell("team", group, 1, "groeimodel", "hr", 6, known, 3.0 if known >= MIN else None)
 
     total = [Cell("all", "", 1, "groeimodel", "hr", 12, 9, 3.0)]
-    sizes = [GroupSize("team", "a", 1, 6), GroupSize("team", "b", 1, 6)]
-    assert shown_cells([cell("a", 6), cell("b", 3)], sizes, total, MIN) == []
+    assert shown_cells([cell("a", 6), cell("b", 3)], set(), total, MIN) == []
     total = [Cell("all", "", 1, "groeimodel", "hr", 12, 12, 3.0)]
-    assert shown_cells([cell("a", 6), cell("b", 6)], sizes, total, MIN) == [
+    assert shown_cells([cell("a", 6), cell("b", 6)], set(), total, MIN) == [
         cell("a", 6),
         cell("b", 6),
     ]
+    # A hidden group's cells are never shown, and what they leave out is judged as hidden.
+    assert shown_cells([cell("a", 6), cell("b", 6)], {("b", 1)}, total, MIN) == [cell("a", 6)]
+    total = [Cell("all", "", 1, "groeimodel", "hr", 14, 14, 3.0)]  # 2 more in no group
+    assert shown_cells([cell("a", 6), cell("b", 6)], set(), total, MIN) == [cell("b", 6)]
+
+
+def test_people_in_no_team_count_in_the_hidden_remainder() -> None:
+    """Leads in their own team (and anyone in no team) are everyone minus the shown teams."""
+    sizes = [GroupSize("team", name, 1, n) for name, n in (("a", 9), ("b", 6))]
+    assert hidden_groups(sizes, MIN, everyone={1: 15}) == set()
+    # Two leads answered too: everyone minus a and b would be those two.
+    assert hidden_groups(sizes, MIN, everyone={1: 17}) == {("b", 1)}
+    assert hidden_groups(sizes, MIN, everyone={1: 20}) == set()  # five outside: a group
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "html"])
@@ -166,6 +220,9 @@ def test_exports_hold_no_identity_and_no_hidden_figures(
         assert "Klein" in text and "verborgen" in text
 
 
+HTML = ("--format", "html", "--out")
+
+
 def test_the_report_command_writes_a_file_and_shows_progress(
     organisation: dict[str, str], database_url: str, tmp_path: Path
 ) -> None:
@@ -173,7 +230,7 @@ def test_the_report_command_writes_a_file_and_shows_progress(
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(REPO)}
     env.pop("TELEGRAM_BOT_TOKEN", None)
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "report", "--format", "html", "--out", str(out)],
+        [sys.executable, "-m", "bot", "report", *("--organisation", ORGANISATION), *HTML, str(out)],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -199,8 +256,9 @@ async def test_only_hr_gets_the_overview_in_the_bot(
             await hr.send("/hr")
             await api.settle()
     assert "alleen voor HR" in worker.last["plain"]
-    overview = hr.last["plain"]
-    assert "Overzicht voor HR, ronde 1: 13 mensen" in overview
+    overview = hr.messages[-2]["plain"]
+    assert "Zorggroep: overzicht voor HR, ronde 1: 13 mensen" in overview
+    assert "Ronde 3 van de organisatie loopt nog" in hr.last["plain"]
     assert (
         "Teams met cijfers: 1. Verborgen (te klein, of om een klein team te beschermen): 2."
         in overview
@@ -255,12 +313,15 @@ def test_the_html_report_renders_in_chromium(
 def test_perception_gaps_compare_workers_view_with_the_layers_own_view(
     conversation: Conversation, engine: Engine, dialogue: Dialogue
 ) -> None:
+    code = lead_in(conversation).team(LEAD, "Alle").replies[0].data["team"].code
     for person in people(5, 6):  # workers who see their leads low
-        conversation.start(person, None)
+        conversation.start(person, code)
         answers = {"rol": "medewerker", "fase_leiding": "selectie", "fase_individu": "actie"}
         finish_with(conversation, person, answers)
     for person in people(6, 5):  # leads who see themselves high
+        conversation.start(person, code)
         finish_with(conversation, person, {"rol": "leidinggevende", "fase_individu": "toepassing"})
+    close_organisation_round(engine)
     gaps = {layer: (out, own) for layer, out, own in report_of(engine, dialogue).perception(1)}
     assert gaps["leidinggevende"] == (2.0, 4.0)
     assert gaps["hr"][1] is None  # no HR people answered: nothing to compare
@@ -304,12 +365,16 @@ async def test_an_admin_sets_up_an_organisation_and_its_report_holds_only_its_te
                 await api.settle()
                 await answer_all(api, member, pick=2)
     engine = make_engine(database_url)
-    everything = report_of(engine, dialogue)
+    assert report_of(engine, dialogue, organisation="Zorggroep Noord").groups == []  # open
+    close_organisation_round(engine, "Zorggroep Noord")
+    zorggroep = report_of(engine, dialogue)
     scoped = report_of(engine, dialogue, organisation="Zorggroep Noord")
     sizes = {(g.kind, g.group, g.wave): g.people for g in scoped.groups}
     assert sizes[("all", "", 1)] == MIN  # only the organisation's own people
     assert {g.group for g in scoped.groups if g.kind == "team"} == {"Keuken"}
-    assert {g.group for g in everything.groups if g.kind == "team"} >= {"Keuken", "Groot"}
+    # No figure spans two organisations: each report holds its own teams only.
+    assert "Keuken" not in {g.group for g in zorggroep.groups if g.kind == "team"}
+    assert "Groot" in {g.group for g in zorggroep.groups if g.kind == "team"}
     with pytest.raises(LookupError):
         report_of(engine, dialogue, organisation="Bestaat Niet")
     assert api.rejected == []
@@ -333,6 +398,21 @@ def test_the_report_command_names_an_unknown_organisation(
     assert "no organisation named Nergens" in done.stderr
 
 
+def test_the_report_command_needs_an_organisation(tmp_path: Path) -> None:
+    """No report of the whole database: no figure spans two organisations."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "report", *HTML, str(tmp_path / "r.html")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO), "DATABASE_URL": "sqlite:///unused.db"},
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "report needs --organisation NAME" in done.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
 async def test_an_admin_hands_out_hr_access_by_a_one_time_link_and_takes_it_back(
     organisation: dict[str, str], tmp_path: Path, database_url: str
 ) -> None:
@@ -340,10 +420,13 @@ async def test_an_admin_hands_out_hr_access_by_a_one_time_link_and_takes_it_back
         admin, hanna, wim = api.user(4600, "Ada"), api.user(4601, "Hanna"), api.user(4602, "Wim")
         bot = bot_in_this_loop(api, tmp_path, database_url=database_url, admin_telegram_ids="4600")
         async for _ in bot:
-            await hanna.send("/hrtoegang")  # only admins hand out access
+            await hanna.send("/hrtoegang Zorggroep")  # only admins hand out access
             await api.settle()
             assert "alleen voor beheerders" in hanna.last["plain"]
-            await admin.send("/hrtoegang")
+            await admin.send("/hrtoegang")  # for which organisation?
+            await api.settle()
+            assert "Voor welke organisatie" in admin.last["plain"]
+            await admin.send("/hrtoegang Zorggroep")
             await api.settle()
             assert admin.last["photo"]["file"]
             code = admin.last["plain"].split("?start=")[1].split()[0]
@@ -354,7 +437,7 @@ async def test_an_admin_hands_out_hr_access_by_a_one_time_link_and_takes_it_back
             assert "Je mag nu het HR-overzicht zien" in hanna.messages[before]["plain"]
             await hanna.send("/hr")
             await api.settle()
-            assert "Overzicht voor HR, ronde 1: 13 mensen" in hanna.last["plain"]
+            assert "Zorggroep: overzicht voor HR, ronde 1: 13 mensen" in hanna.messages[-2]["plain"]
             await wim.send(f"/start {code}")  # the link works once
             await api.settle()
             await wim.send("/hr")
@@ -374,7 +457,7 @@ async def test_an_admin_hands_out_hr_access_by_a_one_time_link_and_takes_it_back
             assert "alleen voor HR" in hanna.last["plain"]
             await admin.send("/hr")  # admins are HR too
             await api.settle()
-            assert "Overzicht voor HR" in admin.last["plain"]
+            assert "overzicht voor HR" in admin.messages[-2]["plain"]
     assert api.rejected == []
 
 
@@ -398,28 +481,28 @@ def finish_again(conversation: Conversation, person: Person, option_index: int) 
         answer_current(conversation, option_index=option_index, person=person)
 
 
-def test_the_tallies_kept_while_people_finish_leave_and_move_equal_a_recount(
+def test_closed_rounds_stay_as_they_were_while_people_finish_leave_and_pad(
     organisation: dict[str, str], conversation: Conversation, engine: Engine
 ) -> None:
+    frozen = tally_rows(engine)
+    with Session(engine) as session:
+        tallies.rebuild(session)  # a recount of the closed rounds, in the order they closed
+        session.commit()
+    assert tally_rows(engine) == frozen and frozen
     midden, klein = people(2, 5), people(3, 2)
-    finish_again(conversation, midden[0], option_index=4)  # counts once, with these answers
+    finish_again(conversation, midden[0], option_index=4)  # round 3, twice: counts once
+    finish_again(conversation, midden[0], option_index=2)
     finish_again(conversation, midden[1], option_index=1)
-    conversation.forget(midden[1], confirmed=True)  # finished twice, then leaves: gone once
-    conversation.start(klein[0], organisation["Midden"])  # in a second team of the same round
+    conversation.forget(midden[1], confirmed=True)  # leaves: the closed round keeps them
+    finish_again(conversation, klein[0], option_index=3)  # round 3 in Klein ...
+    conversation.start(klein[0], organisation["Midden"])  # ... and in Midden as well
     finish(conversation, klein[0], option_index=3)
-    conversation.start(LEAD, organisation["Groot"])  # the lead in their own team: not counted
+    conversation.start(LEAD, organisation["Groot"])  # the lead in their own team, twice
     finish(conversation, LEAD, option_index=4)
     finish_again(conversation, LEAD, option_index=1)
     conversation.forget(people(1, 6)[0], confirmed=True)  # one of team Groot leaves
-    teams = Teams(conversation.people, min_group=MIN)
-    code = teams.organisation(LEAD, "Zorggroep").replies[0].data["organisation"].code
-    conversation.start(LEAD, code)  # the lead joins: the lead's teams move into it
-    finish_again(conversation, people(4, 3)[0], option_index=3)  # again, after the move
-    kept = tally_rows(engine)
-    with Session(engine) as session:
-        tallies.rebuild(session)
-        session.commit()
-    assert kept == tally_rows(engine) and len(kept) > 0
+    assert tally_rows(engine) == frozen  # nothing shown before can be compared to find them
+    close_organisation_round(engine)  # round 3 closes: counted once, as it stands now
     ids = {name: team_id(engine, code) for name, code in organisation.items()}
     with Session(engine) as session:
         in_teams = session.exec(
@@ -432,15 +515,17 @@ def test_the_tallies_kept_while_people_finish_leave_and_move_equal_a_recount(
             .where(RoleTally.model == "groeimodel", RoleTally.dimension == "individu")
             .group_by(RoleTally.wave)
         ).all()
-        moved = session.exec(select(Team.organisation_id).where(Team.lead != "")).all()
-    assert None not in moved
-    people_in = {(team, wave): n for team, wave, n in in_teams}
-    assert people_in[(ids["Midden"], 1)] == 5  # 5, one left, one came from Klein as well
+    people_in = {(team, wave): n for team, wave, n in in_teams if n}
+    assert people_in[(ids["Midden"], 1)] == 5  # as closed: the one who left is still counted
     assert people_in[(ids["Klein"], 1)] == 2
-    assert people_in[(ids["Groot"], 1)] == 5  # 6, one left
-    assert people_in[(ids["Groot"], 2)] == 3  # the lead's two scans not among them
-    # Round 1: 13 people, two left, the one in two teams once. Round 2: three and the lead.
-    assert dict(in_roles) == {1: 11, 2: 4}
+    assert people_in[(ids["Groot"], 1)] == 6
+    assert people_in[(ids["Groot"], 2)] == 3
+    # Round 3: the one in two teams counts in the team that closed first (Midden), once; the
+    # one who left is gone; the lead's own scans never count in their own team.
+    assert people_in[(ids["Midden"], 3)] == 2
+    assert (ids["Klein"], 3) not in people_in and (ids["Groot"], 3) not in people_in
+    # Everyone as the rounds closed; round 3: Midden's two and the lead (in their role).
+    assert dict(in_roles) == {1: 13, 2: 3, 3: 3}
 
 
 def team_id(engine: Engine, code: str) -> int:
@@ -571,3 +656,164 @@ def test_the_charts_do_not_load_matplotlib() -> None:
         check=True,
     )
     assert done.stdout.strip() == "[]"
+
+
+# Attacks: HR (or anyone with two looks) subtracting figures to isolate one person ----------
+
+
+def figures(report: HrReport) -> tuple[list[GroupRow], list[Cell]]:
+    """Everything a report shows, in a fixed order: two looks compare equal or they differ."""
+    return sorted(report.groups, key=repr), sorted(report.cells, key=repr)
+
+
+def test_live_differencing_attack_figures_move_only_when_the_organisation_round_closes(
+    organisation: dict[str, str], conversation: Conversation, engine: Engine, dialogue: Dialogue
+) -> None:
+    """HR looks before and after each finish, and after a /verwijder: nothing moves.
+
+    Live figures would give each person away: the difference of two looks is their answers.
+    """
+    before = figures(report_of(engine, dialogue))
+    newcomers = people(7, MIN)
+    for person in newcomers:  # round 3 of the organisation is open
+        conversation.start(person, organisation["Groot"])
+        finish(conversation, person, option_index=4)
+        assert figures(report_of(engine, dialogue)) == before
+    # The lead closes the team's round: still the organisation's open round for HR.
+    Teams(conversation.people, min_group=MIN).press(
+        LEAD, team_data("close_yes", organisation["Groot"])
+    )
+    late = people(8, 1)[0]
+    conversation.start(late, organisation["Groot"])  # Groot's round 4
+    finish(conversation, late, option_index=1)
+    assert figures(report_of(engine, dialogue)) == before
+
+    close_organisation_round(engine)  # now round 3 shows, frozen
+    report = report_of(engine, dialogue)
+    closed = figures(report)
+    sizes = {(g.kind, g.group, g.wave): g.people for g in report.groups}
+    assert sizes[("all", "", 3)] == MIN and sizes[("team", "Groot", 3)] == MIN
+    assert report.cell("all", "", 3, "groeimodel", "individu") is not None
+    assert ("all", "", 4) not in sizes  # the late one is in the open round
+    conversation.forget(newcomers[0], confirmed=True)  # /verwijder after the close
+    assert figures(report_of(engine, dialogue)) == closed
+    conversation.forget(people(1, 6)[1], confirmed=True)  # and one of round 1
+    assert figures(report_of(engine, dialogue)) == closed
+
+
+def test_organisation_minus_team_attack_no_report_spans_two_organisations(
+    organisation: dict[str, str], conversation: Conversation, engine: Engine, dialogue: Dialogue
+) -> None:
+    """A second organisation of two: 'everyone minus Zorggroep' would be those two people."""
+    alone = figures(report_of(engine, dialogue))
+    other_lead = Person("telegram", "48319999", "nl")
+    card = lead_in(conversation, "Thuiszorg", other_lead).team(other_lead, "Wijk").replies[0]
+    wijk = card.data["team"]
+    for person in people(9, 2):
+        conversation.start(person, wijk.code)
+        finish(conversation, person, option_index=2)
+    close_organisation_round(engine, "Thuiszorg")
+
+    ours = report_of(engine, dialogue)
+    assert figures(ours) == alone  # not a team, a person or a figure of Thuiszorg in it
+    assert not [g for g in ours.groups if g.team_id == wijk.id or g.group == "Wijk"]
+    assert {g.people for g in ours.groups if g.kind == "all"} == {13, None}
+    theirs = report_of(engine, dialogue, organisation="Thuiszorg")
+    assert {(g.kind, g.group) for g in theirs.groups} >= {("all", ""), ("team", "Wijk")}
+    assert all(g.people is None for g in theirs.groups) and theirs.cells == []
+    with Session(engine) as session, pytest.raises(TypeError):
+        build_report(session, min_group=MIN)  # type: ignore[call-arg]  # no report of both
+
+    # In the chat: an HR link for Zorggroep shows Zorggroep, whichever name is asked for, and
+    # closes no other organisation's round; HR in the settings is asked which one.
+    hr = Hr(conversation.people, HrOverview(engine, dialogue, MIN))
+    invite = Teams(conversation.people, min_group=MIN).hr_access(ADMIN, ORGANISATION)
+    hanna = Person("telegram", "48319998", "nl")
+    conversation.start(hanna, invite.replies[0].data["invite"].code)
+    shown = hr.overview(hanna, "Thuiszorg", deployment=False).replies[0]
+    assert shown.template == "hr_overview" and shown.data["organisation"] == ORGANISATION
+    with Session(engine) as session:
+        thuiszorg = session.exec(select(Organisation).where(Organisation.name == "Thuiszorg"))
+        other = thuiszorg.one()
+    refused = hr.press(hanna, hr_data("close_yes", other.id or 0), deployment=False)
+    assert refused.replies[0].data["key"] == "hr_only"
+    assert report_of(engine, dialogue, organisation="Thuiszorg").waves_closed == 1
+    asked = hr.overview(ADMIN, None, deployment=True).replies[0]
+    assert asked.data["key"] == "hr_choose_organisation"
+
+
+def test_role_across_a_team_attack_a_lone_role_in_a_team_is_hidden(
+    conversation: Conversation, engine: Engine, dialogue: Dialogue
+) -> None:
+    """Team Zorg: five workers and one who answered as a lead; team Staf: five leads.
+
+    With both teams and both roles shown, 'leads minus Staf' is the one lead in Zorg, and so
+    is 'Zorg minus workers' (all five in Zorg): that crossing of one may not be worked out.
+    """
+    teams = lead_in(conversation)
+    zorg = teams.team(LEAD, "Zorg").replies[0].data["team"].code
+    staf = teams.team(LEAD, "Staf").replies[0].data["team"].code
+    for n, person in enumerate(people(10, 6)):
+        conversation.start(person, zorg)
+        finish_with(conversation, person, {"rol": "medewerker" if n < 5 else "leidinggevende"})
+    for person in people(11, 5):
+        conversation.start(person, staf)
+        finish_with(conversation, person, {"rol": "leidinggevende"})
+    close_organisation_round(engine)
+
+    report = report_of(engine, dialogue)
+    sizes = {(g.kind, g.group): g.people for g in report.groups}
+    assert sizes[("all", "")] == 11
+    assert sizes[("team", "Zorg")] == 6 and sizes[("team", "Staf")] == 5  # teams still show
+    assert sizes[("role", "leidinggevende")] is None
+    assert sizes[("role", "medewerker")] is None
+    assert [c for c in report.cells if c.kind == "role"] == []
+    assert report.perception(1)[0] == ("leidinggevende", None, None)
+
+
+def test_moved_team_attack_a_round_closed_outside_the_organisation_stays_outside(
+    conversation: Conversation, engine: Engine, dialogue: Dialogue
+) -> None:
+    """Team B closes its round outside the organisation when its lead joins: never in HR's view.
+
+    Counted by the team's organisation now, B's round would show as a team while its people
+    are in no role of the organisation: the teams would add up to more than everyone, and the
+    one HR person of team A would be 'hr role minus team C'.
+    """
+    teams = Teams(conversation.people, min_group=MIN)
+    numbers = iter(range(48_390_000, 48_391_000))
+
+    def member(code: str, role: str) -> None:
+        person = Person("telegram", str(next(numbers)), "nl")
+        conversation.start(person, code)
+        finish_with(conversation, person, {"rol": role})
+
+    lead_b = Person("telegram", "48389998", "nl")
+    code_b = teams.team(lead_b, "B").replies[0].data["team"].code
+    for role in ["medewerker"] * 3 + ["hr"] * 2:
+        member(code_b, role)
+    lead_in(conversation, ORGANISATION, LEAD)
+    code_a = teams.team(LEAD, "A").replies[0].data["team"].code
+    code_c = teams.team(LEAD, "C").replies[0].data["team"].code
+    for role in ["medewerker"] * 5 + ["hr"]:
+        member(code_a, role)
+    for role in ["hr"] * 5:
+        member(code_c, role)
+    organisation_code = session_organisation_code(engine)
+    conversation.start(lead_b, organisation_code)  # B moves in; its open round closes outside
+    close_organisation_round(engine)
+
+    report = report_of(engine, dialogue)
+    shown_teams = {g.group for g in report.groups_of("team", 1) if g.people is not None}
+    assert "B" not in {g.group for g in report.groups_of("team", 1)}
+    everyone = next(g.people for g in report.groups_of("all", 1))
+    assert everyone == 11
+    assert shown_teams == {"A", "C"}
+    assert report.cell("role", "hr", 1, "groeimodel", "individu") is None  # A's lone HR person
+
+
+def session_organisation_code(engine: Engine) -> str:
+    with Session(engine) as session:
+        return session.exec(
+            select(Organisation.code).where(Organisation.name == ORGANISATION)
+        ).one()

@@ -24,6 +24,7 @@ from reports.hr import build_report
 from storage.models import Team
 from storage.names import clean_name
 from tests.fakebotapi import FakeBotApi
+from tests.test_hr_report import close_organisation_round
 from tests.test_teams import LEAD, finish
 
 FORMULA = '=HYPERLINK("http://x?"&A1,"klik")'
@@ -46,10 +47,16 @@ def test_hidden_characters_are_stripped_from_names() -> None:
     assert len(clean_name("x" * 500)) == 64
 
 
+ORGANISATION = "Zorggroep"
+
+
 @pytest.fixture
-def hostile_teams(conversation: Conversation) -> list[str]:
-    """One team per payload, each with five people who finished (a shown group)."""
+def hostile_teams(conversation: Conversation, engine: Engine) -> list[str]:
+    """One team per payload in an organisation, each with five people who finished (a shown
+    group); the organisation's round is closed, so HR's report shows them."""
     teams = Teams(conversation.people, min_group=5)
+    card = teams.organisation(Person("telegram", "61999999", "nl"), ORGANISATION).replies[0]
+    conversation.start(LEAD, card.data["organisation"].code)  # the lead link
     names = []
     for t, payload in enumerate(PAYLOADS):
         team = teams.team(LEAD, payload).replies[0].data["team"]
@@ -58,6 +65,7 @@ def hostile_teams(conversation: Conversation) -> list[str]:
             person = Person("telegram", str(61_000_000 + t * 100 + n), "nl")
             conversation.start(person, team.code)
             finish(conversation, person, option_index=n % 4 + 1)
+    close_organisation_round(engine, ORGANISATION)
     return names
 
 
@@ -65,7 +73,8 @@ def test_no_spreadsheet_cell_is_a_formula_and_the_report_holds_every_name(
     hostile_teams: list[str], engine: Engine, dialogue: Dialogue, tmp_path: Path
 ) -> None:
     with Session(engine) as session:
-        report = build_report(session, min_group=5)
+        report = build_report(session, min_group=5, organisation=ORGANISATION)
+    assert {g.group for g in report.groups if g.kind == "team" and g.people} == set(hostile_teams)
     for fmt in ("csv", "xlsx", "html"):
         write(report, dialogue, fmt, tmp_path / f"report.{fmt}")
 

@@ -32,7 +32,7 @@ def test_the_scan_finds_the_keys_it_should() -> None:
     assert {
         "not_understood",
         "welcome_back",
-        "team_waiting",
+        "team_round_open",
         "cmd_verwijder",
         "report_title",
     } <= keys

@@ -1,26 +1,54 @@
 """People, not scans: a team's figures and the HR sums count each person once.
 
-A person counts once in a team and wave, with their latest finished scan there; a team lead's
+A person counts once in a team round, with their latest finished scan there; a team lead's
 own scans never count in a team they lead. Without this, a lead who joins their own team and
 finishes again and again with /opnieuw pads the team up to the minimum, and the one real
-member's answers can be read off the team's picture ("padding").
+member's answers can be read off the team's picture ("padding"). Figures appear for closed
+rounds only, so each test closes the round it looks at.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from bot.service.conversation import Conversation
 from bot.service.outcome import Person
-from bot.service.teams import Teams
+from bot.service.teams import Teams, team_data
 from reports.hr import HrReport, build_report
-from storage import tallies, team_queries
-from storage.models import RoleTally, Scan, Team, TeamTally
+from storage import rounds, tallies, team_queries
+from storage.models import Organisation, RoleTally, Scan, Team, TeamTally, utcnow
 from tests.test_hr_report import finish_again, tally_rows
 from tests.test_teams import LEAD, finish, new_team
 
 MIN = 5
+ORGANISATION = "Bouw Noord"
+
+
+def in_organisation(conversation: Conversation, teams: Teams) -> None:
+    """LEAD opens the organisation's lead link, so their teams are in it (HR sees them)."""
+    card = teams.organisation(person(999), ORGANISATION).replies[0]
+    conversation.start(LEAD, card.data["organisation"].code)
+
+
+def close(teams: Teams, code: str) -> None:
+    """The lead closes the team's round, confirmed."""
+    teams.press(LEAD, team_data("close_yes", code))
+
+
+def close_organisation(engine: Engine) -> None:
+    with Session(engine) as session:
+        found = session.exec(select(Organisation).where(Organisation.name == ORGANISATION)).one()
+        rounds.close_organisation_round(
+            session, organisation=found, round_length=teams_round(), now=utcnow()
+        )
+        session.commit()
+
+
+def teams_round() -> timedelta:
+    return timedelta(days=42)
 
 
 def person(n: int) -> Person:
@@ -68,7 +96,7 @@ def role_tally_people(engine: Engine, wave: int = 1) -> int:
 
 def report(engine: Engine, min_group: int) -> HrReport:
     with Session(engine) as session:
-        return build_report(session, min_group=min_group)
+        return build_report(session, min_group=min_group, organisation=ORGANISATION)
 
 
 def assert_the_tallies_equal_a_recount(engine: Engine) -> None:
@@ -83,6 +111,7 @@ def test_the_padding_attack_a_lead_finishing_four_times_in_their_own_team_counts
     conversation: Conversation, engine: Engine
 ) -> None:
     teams = Teams(conversation.people, min_group=MIN)
+    in_organisation(conversation, teams)
     code = new_team(teams, "Magazijn")
     team_id = team_id_of(engine, code)
     join_and_finish(conversation, LEAD, code, option_index=4)  # the lead joins their own team
@@ -94,11 +123,16 @@ def test_the_padding_attack_a_lead_finishing_four_times_in_their_own_team_counts
 
     shown = teams.results(LEAD, code).replies
     assert [reply.template for reply in shown] == ["message"]  # the count only: no picture
-    assert shown[0].data["key"] == "team_waiting"
+    assert shown[0].data["key"] == "team_round_open"
     assert shown[0].data["params"]["finished"] == 1
-    assert "phases" not in shown[0].data and "phases" not in shown[0].data["params"]
     with Session(engine) as session:
         assert team_queries.finished_in_team(session, team_id=team_id, wave=1) == 1
+    close(teams, code)
+    shown = teams.results(LEAD, code).replies
+    assert [reply.data["key"] for reply in shown] == ["team_round_too_small", "team_round_open"]
+    assert shown[0].data["params"]["finished"] == 1
+    assert all("phases" not in reply.data for reply in shown)
+    close_organisation(engine)
 
     # HR: one person in the team's tallies, the lead once in the roles, no team cell at all.
     assert team_tally_people(engine, team_id) == {1}
@@ -114,6 +148,7 @@ def test_a_member_finishing_twice_counts_once_with_their_latest_answers(
     """Team A: the first member finishes with 1 and then again with 4. Team B: only with 4."""
     small = 3
     teams = Teams(conversation.people, min_group=small)
+    in_organisation(conversation, teams)
     code_a, code_b = new_team(teams, "A"), new_team(teams, "B")
     a, b = [person(10 + n) for n in range(3)], [person(20 + n) for n in range(3)]
     join_and_finish(conversation, a[0], code_a, option_index=1)
@@ -125,9 +160,11 @@ def test_a_member_finishing_twice_counts_once_with_their_latest_answers(
     team_a, team_b = team_id_of(engine, code_a), team_id_of(engine, code_b)
     assert finished_scans(engine, team_a) == 4
 
+    close(teams, code_a)
+    close(teams, code_b)
     with Session(engine) as session:
-        figures_a = team_queries.team_figures(session, team_id=team_a, wave=1)
-        figures_b = team_queries.team_figures(session, team_id=team_b, wave=1)
+        round_a, round_b = (rounds.closed_rounds(session, team_id=t)[0] for t in (team_a, team_b))
+    figures_a, figures_b = (team_queries.TeamFigures.of_round(r) for r in (round_a, round_b))
     assert figures_a.finished == figures_b.finished == small
     assert figures_a.distributions == figures_b.distributions  # the latest answers only
     assert figures_a.means == figures_b.means
@@ -138,6 +175,7 @@ def test_a_member_finishing_twice_counts_once_with_their_latest_answers(
 
     assert team_tally_people(engine, team_a) == {small}
     assert role_tally_people(engine) == 2 * small
+    close_organisation(engine)
     hr = report(engine, small)
     cells = {(c.group, c.model, c.dimension): c for c in hr.cells if c.kind == "team"}
     a_cells = {key[1:]: cell for key, cell in cells.items() if key[0] == "A"}
@@ -155,11 +193,13 @@ def test_the_hr_group_sizes_count_a_member_who_finished_twice_once(
 ) -> None:
     small = 3
     teams = Teams(conversation.people, min_group=small)
+    in_organisation(conversation, teams)
     code = new_team(teams, "A")
     members = [person(30 + n) for n in range(small)]
     for n, member in enumerate(members):
         join_and_finish(conversation, member, code, option_index=n + 1)
     finish_again(conversation, members[0], option_index=4)
+    close_organisation(engine)
     sizes = {(g.kind, g.group, g.wave): g.people for g in report(engine, small).groups}
     assert sizes[("team", "A", 1)] == small
     assert sizes[("all", "", 1)] == small
@@ -170,12 +210,14 @@ def test_a_leads_own_scan_in_their_own_team_is_not_counted(
 ) -> None:
     small = 3
     teams = Teams(conversation.people, min_group=small)
+    in_organisation(conversation, teams)
     code = new_team(teams, "Zorg")
     team_id = team_id_of(engine, code)
     join_and_finish(conversation, LEAD, code, option_index=4)  # the lead: the highest phase
     members = [person(40 + n) for n in range(small)]
     for member in members:
         join_and_finish(conversation, member, code, option_index=1)  # everyone else: one lower
+    close(teams, code)
 
     shown = teams.results(LEAD, code).replies[0].data
     assert shown["finished"] == small
@@ -186,7 +228,7 @@ def test_a_leads_own_scan_in_their_own_team_is_not_counted(
 
     assert team_tally_people(engine, team_id) == {small}
     assert role_tally_people(engine) == small + 1  # the lead counts as a lead, once
-    finish_again(conversation, LEAD, option_index=3)
+    finish_again(conversation, LEAD, option_index=3)  # after the close: the next round
     assert teams.results(LEAD, code).replies[0].data["finished"] == small
     assert team_tally_people(engine, team_id) == {small}
     assert role_tally_people(engine) == small + 1
@@ -199,5 +241,5 @@ def test_a_leads_own_scan_in_their_own_team_is_not_counted(
     with Session(engine) as session:
         keuken = team_id_of(engine, other)
         assert team_queries.finished_in_team(session, team_id=keuken, wave=1) == 1
-    assert role_tally_people(engine) == small + 1  # still once per organisation and wave
+    assert role_tally_people(engine) == small + 1  # an open round counts nowhere yet
     assert_the_tallies_equal_a_recount(engine)

@@ -231,7 +231,7 @@ def test_deleting_also_forgets_the_person_as_lead_and_as_hr(
     teams = Teams(conversation.people, min_group=3)
     lead = Person("telegram", "5550001", "nl")
     org_code = teams.organisation(lead, "Zorggroep").replies[0].data["organisation"].code
-    hr_code = teams.hr_access(lead).replies[0].data["invite"].code
+    hr_code = teams.hr_access(lead, "Zorggroep").replies[0].data["invite"].code
     conversation.start(lead, org_code)
     conversation.start(lead, hr_code)
     teams.team(lead, "Keuken")

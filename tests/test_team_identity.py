@@ -4,7 +4,7 @@ Three findings of an anonymity review. A stolen database must not link wrong-cod
 respondents; a lead cannot make a second team of the same name where it would be mistaken
 for the first; and two teams that share a name are two groups in the HR report, each judged
 on its own size (the 'same-name' attack: two small teams named alike would otherwise add up
-to one group big enough to show).
+to one group big enough to show). Teams of two organisations never meet in one report.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -22,9 +23,10 @@ from bot.service.teams import Teams
 from dialogues.loader import Dialogue
 from reports.anonymity import hidden_groups
 from reports.export import write
-from reports.hr import build_report
+from reports.hr import HrReport, build_report
 from storage.models import CodeAttempt, Respondent, Team
 from storage.report_queries import GroupSize
+from tests.test_hr_report import close_organisation_round
 from tests.test_teams import finish
 
 MIN = 5
@@ -163,24 +165,46 @@ def test_a_team_moving_into_an_organisation_that_has_its_name_is_renamed(
 # 3. Teams by id in the report -----------------------------------------------------------------
 
 
+def rename(engine: Engine, code: str, name: str) -> None:
+    """Renames a team in the database: what a database from before names were unique holds."""
+    with Session(engine) as session:
+        team = session.exec(select(Team).where(Team.code == code)).one()
+        team.name = name
+        session.add(team)
+        session.commit()
+
+
+def report_of(engine: Engine, organisation: str, min_group: int = MIN) -> HrReport:
+    with Session(engine) as session:
+        return build_report(session, min_group=min_group, organisation=organisation)
+
+
+def team_ids(engine: Engine) -> dict[str, int | None]:
+    with Session(engine) as session:
+        return {t.code: t.id for t in session.exec(select(Team))}
+
+
 def test_same_name_attack_two_small_teams_named_alike_are_two_hidden_groups(
     conversation: Conversation, engine: Engine, dialogue: Dialogue, tmp_path: Path
 ) -> None:
-    """'Team 1' of 3 people in one organisation and 'Team 1' of 2 in another: never one
-    shown group of 5."""
+    """'Team 1' of 3 people and 'Team 1' of 2 in one organisation: never one shown group of 5.
+
+    Names are unique within an organisation now, but a database from before may hold two.
+    """
     teams = Teams(conversation.people, min_group=MIN)
     codes = []
-    for n, (organisation, size) in enumerate((("Noord", 3), ("Zuid", 2))):
+    for n, size in enumerate((3, 2)):
         lead = person(50 + n)
-        lead_in(conversation, teams, organisation, lead)
-        codes.append(teams.team(lead, "Team 1").replies[0].data["team"].code)
+        lead_in(conversation, teams, "Noord", lead)
+        codes.append(teams.team(lead, f"Team {n + 1}").replies[0].data["team"].code)
         for m in range(size):
             member = person(100 + 10 * n + m)
             conversation.start(member, codes[-1])
             finish(conversation, member, option_index=m % 4 + 1)
-    with Session(engine) as session:
-        report = build_report(session, min_group=MIN)
-        ids = {t.code: t.id for t in session.exec(select(Team))}
+    rename(engine, codes[1], "Team 1")
+    close_organisation_round(engine, "Noord")
+    report = report_of(engine, "Noord")
+    ids = team_ids(engine)
 
     named = [g for g in report.groups if g.kind == "team" and g.group == "Team 1"]
     assert len(named) == 2 and all(g.people is None for g in named)
@@ -206,6 +230,31 @@ def test_same_name_attack_two_small_teams_named_alike_are_two_hidden_groups(
     assert sorted(r[2] for r in rows[1:] if r[0] == "team") == sorted(ids[c] for c in codes)
 
 
+def test_same_named_teams_of_two_organisations_never_meet_in_one_report(
+    conversation: Conversation, engine: Engine
+) -> None:
+    """'Team 1' of 3 in Noord and 'Team 1' of 2 in Zuid: each report has its own, hidden."""
+    teams = Teams(conversation.people, min_group=MIN)
+    codes = {}
+    for n, (organisation, size) in enumerate((("Noord", 3), ("Zuid", 2))):
+        lead = person(55 + n)
+        lead_in(conversation, teams, organisation, lead)
+        codes[organisation] = teams.team(lead, "Team 1").replies[0].data["team"].code
+        for m in range(size):
+            member = person(150 + 10 * n + m)
+            conversation.start(member, codes[organisation])
+            finish(conversation, member, option_index=m % 4 + 1)
+        close_organisation_round(engine, organisation)
+    ids = team_ids(engine)
+    for organisation, code in codes.items():
+        report = report_of(engine, organisation)
+        named = [g for g in report.groups if g.kind == "team"]
+        assert [(g.group, g.team_id, g.people) for g in named] == [("Team 1", ids[code], None)]
+        assert all(g.people is None for g in report.groups) and report.cells == []
+    with Session(engine) as session, pytest.raises(TypeError):
+        build_report(session, min_group=MIN)  # type: ignore[call-arg]  # not both together
+
+
 def test_same_named_teams_are_judged_apart_by_complementary_suppression() -> None:
     sizes = [GroupSize("team", "Team 1", 1, 3, team_id=7), GroupSize("team", "Team 1", 1, 2, 8)]
     assert hidden_groups(sizes, MIN) == {(7, 1), (8, 1)}
@@ -229,9 +278,14 @@ def test_a_shown_team_is_found_by_its_id_not_its_name(
             member = person(200 + 10 * n + m)
             conversation.start(member, code)
             finish(conversation, member, option_index=1 + 3 * n)  # Noord low, Zuid high
-    with Session(engine) as session:
-        report = build_report(session, min_group=small)
-    shown = [g for g in report.groups if g.kind == "team"]
-    assert len(shown) == 2 and all(g.people == small for g in shown)
-    low, high = (report.cell("team", g.key, 1, "groeimodel", "individu") for g in shown)
+        close_organisation_round(engine, organisation)
+    means = []
+    for organisation in ("Noord", "Zuid"):  # each organisation's report: its own Team 1
+        report = report_of(engine, organisation, min_group=small)
+        shown = [g for g in report.groups if g.kind == "team"]
+        assert len(shown) == 1 and shown[0].people == small
+        assert shown[0].key == shown[0].team_id  # found by its id, not its name
+        means.append(report.cell("team", shown[0].key, 1, "groeimodel", "individu"))
+        assert report.cell("team", "Team 1", 1, "groeimodel", "individu") is None
+    low, high = means
     assert low is not None and high is not None and low < high  # not one mean of both

@@ -76,7 +76,14 @@ def test_guessing_codes_is_slowed_down_and_forgotten_later(
     assert conversation.start(guesser, code).replies[0].data["key"] == "team_joined"
 
 
-def test_the_picture_appears_only_at_the_minimum_group_size(conversation: Conversation) -> None:
+def close(teams: Teams, code: str) -> None:
+    """The lead closes the team's open round, confirmed."""
+    teams.press(LEAD, team_data("close_yes", code))
+
+
+def test_the_picture_appears_for_a_closed_round_of_at_least_the_minimum(
+    conversation: Conversation,
+) -> None:
     teams = Teams(conversation.people, min_group=5)
     code = new_team(teams)
     people = members(5)
@@ -84,10 +91,14 @@ def test_the_picture_appears_only_at_the_minimum_group_size(conversation: Conver
         conversation.start(person, code)
         finish(conversation, person, option_index=n % 2 + 2)
     waiting = teams.overview(LEAD).replies[0]
-    assert waiting.data["key"] == "team_waiting" and waiting.data["params"]["finished"] == 4
+    assert waiting.data["key"] == "team_round_open" and waiting.data["params"]["finished"] == 4
     conversation.start(people[4], code)
     finish(conversation, people[4], option_index=4)
+    still_open = teams.overview(LEAD).replies
+    assert [r.data.get("key") for r in still_open] == ["team_round_open"]  # five, but open
+    assert still_open[0].data["params"]["finished"] == 5
 
+    close(teams, code)
     result = teams.overview(LEAD).replies[0]
     assert result.template == "team_result" and result.data["finished"] == 5
     own = result.data["phases"]["individu"]
@@ -100,11 +111,11 @@ def test_only_the_lead_sees_the_team(conversation: Conversation) -> None:
     code = new_team(teams)
     outsider = members(1)[0]
     assert teams.overview(outsider).replies[0].data["key"] == "no_team"
-    for data in (team_data("show", code), team_data("wave", code)):
+    for data in (team_data("show", code), team_data("close", code), team_data("close_yes", code)):
         assert teams.press(outsider, data).replies[0].data["key"] == "not_your_team"
 
 
-def test_a_new_wave_starts_a_fresh_picture_and_asks_members_again(
+def test_closing_a_round_asks_first_freezes_the_picture_and_asks_members_again(
     conversation: Conversation, engine: Engine
 ) -> None:
     teams = Teams(conversation.people, min_group=3)
@@ -113,10 +124,20 @@ def test_a_new_wave_starts_a_fresh_picture_and_asks_members_again(
     for person in people:
         conversation.start(person, code)
         finish(conversation, person, option_index=3)
-    assert teams.overview(LEAD).replies[0].template == "team_result"
-    started = teams.press(LEAD, team_data("wave", code)).replies
-    assert [r.template for r in started] == ["message", "team_card"]
-    assert teams.overview(LEAD).replies[0].data["params"]["finished"] == 0
+    asked = teams.press(LEAD, team_data("close", code)).replies
+    assert asked[0].data["key"] == "team_close_confirm"  # nothing closed by one tap
+    assert [b[2] for b in asked[0].data["buttons"]] == [
+        team_data("close_yes", code),
+        team_data("show", code),
+    ]
+    assert teams.overview(LEAD).replies[0].data["key"] == "team_round_open"
+    closed = teams.press(LEAD, team_data("close_yes", code)).replies
+    assert [r.data.get("key", r.template) for r in closed] == [
+        "team_round_closed",
+        "team_result",
+        "team_round_open",
+    ]
+    assert closed[-1].data["params"]["finished"] == 0 and closed[-1].data["params"]["wave"] == 2
     again = conversation.start(people[0], code)  # the same link, the new round
     assert [r.template for r in again.replies][-2:] == ["welcome", "question"]
     with Session(engine) as session:
@@ -144,7 +165,7 @@ async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
         await answer_all(api, person, pick=n % 3 + 1)
     await lead.send("/teamresultaat")
     await api.settle()
-    assert "4 van de 5 mensen" in lead.last["plain"]
+    assert "4 mensen hebben de scan al af" in lead.last["plain"]
     assert "Ikzelf" not in lead.last["plain"]
 
     await people[4].send(f"/start {code}")
@@ -152,8 +173,16 @@ async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
     await answer_all(api, people[4], pick=2)
     await lead.send("/teamresultaat")
     await api.settle()
-    result = lead.last["plain"]
-    assert lead.messages[-2]["photo"]  # the team's picture comes with it
+    assert "5 mensen hebben de scan al af" in lead.last["plain"]  # open: the count only
+    await tap_and_settle(api, lead, "🔒 Ronde 1 nu sluiten")
+    assert "Ronde 1 van team 'Zorg Noord' nu sluiten?" in lead.last["plain"]
+    before = len(lead.messages)
+    await tap_and_settle(api, lead, "✅ Ja, sluit ronde 1")
+    after = lead.messages[before:]
+    texts = [m["plain"] for m in after]
+    assert any("Ronde 1 van team 'Zorg Noord' is gesloten" in t for t in texts), texts
+    result = next(t for t in texts if "Teamuitslag" in t)
+    assert any(m.get("photo") for m in after)  # the team's picture comes with it
     assert "Teamuitslag 'Zorg Noord', ronde 1" in result
     assert "5 mensen deden mee." in result
     assert "Jullie plek op het pad naar een sterke leercultuur" in result
@@ -164,11 +193,11 @@ async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
     await people[0].send("/teamresultaat")  # a member is no lead
     await api.settle()
     assert "Je hebt nog geen team" in people[0].last["plain"]
-    await tap_and_settle(api, lead, "🔁 Nieuwe ronde")
-    assert "Ronde 2" in lead.messages[-2]["plain"] and lead.last["photo"]
+    assert "ronde 2 loopt" in lead.last["plain"]
     await lead.send("/teamresultaat")
     await api.settle()
-    assert "0 van de 5 mensen" in lead.last["plain"]
+    assert "Teamuitslag 'Zorg Noord', ronde 1" in "".join(m["plain"] for m in lead.messages[-3:])
+    assert "0 mensen hebben de scan al af" in lead.last["plain"]
     assert api.rejected == []
 
 
@@ -182,15 +211,17 @@ def test_the_lead_sees_their_own_view_beside_the_team_and_the_last_round(
     for person in members(3):
         conversation.start(person, code)
         finish(conversation, person, option_index=1)
+    close(teams, code)
     first = teams.overview(LEAD).replies[0].data
     assert first["lead_self"] == 5.0
     assert first["team_on_lead"] is not None and first["team_on_lead"] < 5.0
     assert first["phases"]["individu"]["before"] is None
 
-    teams.press(LEAD, team_data("wave", code))
+    close(teams, code)
     for person in members(3):
         conversation.start(person, code)
         finish(conversation, person, option_index=3)
+    close(teams, code)
     second = teams.overview(LEAD).replies[0].data
     before = second["phases"]["individu"]["before"]
     assert before is not None and before < second["phases"]["individu"]["mean"]
@@ -206,6 +237,7 @@ def test_the_team_gets_its_place_on_the_path_and_three_interventions_for_its_lea
         for person in members(3) if code == low else members(6)[3:]:
             conversation.start(person, code)
             finish(conversation, person, option_index=option)
+        close(teams, code)
         pictures[code] = teams.results(LEAD, code).replies[0].data["advice"]
     rings = [band.ring for band in dialogue.scoring.path.rings]
     assert pictures[low].ring == rings[0] and pictures[high].ring == rings[-1]

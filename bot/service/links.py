@@ -33,7 +33,13 @@ def follow_link(
         return team, [message("team_joined", team=team.name)]
     organisation = team_queries.organisation_by_code(session, code=code)
     if organisation is not None:  # a lead link: this person makes teams in it
-        renamed = team_queries.join_organisation(session, pseudonym=name, organisation=organisation)
+        renamed = team_queries.join_organisation(
+            session,
+            pseudonym=name,
+            organisation=organisation,
+            now=utcnow(),
+            round_length=policy.round_length,
+        )
         notes = [message("team_renamed", old=old, team=team.name) for old, team in renamed]
         return None, [message("organisation_joined", organisation=organisation.name), *notes]
     invites_since = utcnow() - policy.hr_invite_valid

@@ -23,6 +23,8 @@ class Policy:
     wrong_code_window: timedelta = timedelta(minutes=15)
     # An HR link an admin made works once, within this time.
     hr_invite_valid: timedelta = timedelta(days=7)
+    # A team's round closes by itself this long after it opened (its lead may close it sooner).
+    round_length: timedelta = timedelta(days=42)
     # A reminder asked for when pausing comes this long after.
     reminder_after: timedelta = timedelta(days=1)
     # Times are stored in UTC and shown to people on their organisation's clock.

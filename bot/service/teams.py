@@ -1,4 +1,4 @@
-"""Teams for team leads: a code to share, and the team's picture once enough people answered.
+"""Teams for team leads: a code to share, and the team's picture of each closed round.
 
 Like the rest of the service this knows nothing of any channel: it returns what to say. Who
 may see a team is checked on every call: only the lead who made it, known by pseudonym.
@@ -6,6 +6,7 @@ may see a team is checked on every call: only the lead who made it, known by pse
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -15,10 +16,11 @@ from bot.service.people import People
 from placement.team import team_advice
 from reports.hr import phase_layers
 from statemachine import Reply
-from storage import team_queries
+from storage import rounds, team_queries
 from storage.db import transaction
-from storage.models import Team
+from storage.models import Team, TeamRound, as_utc, utcnow
 from storage.names import clean_name
+from storage.team_queries import TeamFigures
 
 OWN_LAYER, LEAD_LAYER = "individu", "leidinggevende"
 
@@ -41,6 +43,7 @@ class Teams:
         self.dialogue = people.dialogue
         self._pseudonym = people.pseudonym_of
         self._language = people.language_of
+        self._local = people.local
         self.min_group = min_group
 
     def team(self, person: Person, name: str | None) -> Outcome:
@@ -58,18 +61,22 @@ class Teams:
             if clean:
                 taken = team_queries.team_named(session, name=clean, lead=lead)
                 if taken is None:
-                    teams = [team_queries.create_team(session, name=clean, lead=lead)]
+                    teams = [self._create(session, clean, lead)]
                 elif taken.lead == lead:  # their own: its card again
                     notes, teams = [message("team_name_yours", team=taken.name)], [taken]
                 else:
                     notes, teams = [message("team_name_taken", team=taken.name)], []
             elif not teams:
                 name = team_queries.free_default_name(session, lead=lead, first=1)
-                teams = [team_queries.create_team(session, name=name, lead=lead)]
+                teams = [self._create(session, name, lead)]
             for team in teams:
                 session.expunge(team)
         cards = [Reply("team_card", {"team": team}) for team in teams]
         return self._outcome(person, [*notes, *cards])
+
+    def _create(self, session: Session, name: str, lead: str) -> Team:
+        ends = utcnow() + self.policy.round_length
+        return team_queries.create_team(session, name=name, lead=lead, round_ends_at=ends)
 
     def organisation(self, person: Person, name: str | None) -> Outcome:
         """Sets up an organisation (or finds it by name) and returns its link for team leads.
@@ -86,16 +93,25 @@ class Teams:
             session.expunge(organisation)
         return self._outcome(person, [Reply("organisation_card", {"organisation": organisation})])
 
-    def hr_access(self, person: Person, revoke: bool = False) -> Outcome:
-        """Makes a one-time HR link for an admin to hand out, or takes all such access back."""
+    def hr_access(self, person: Person, name: str | None, revoke: bool = False) -> Outcome:
+        """Makes a one-time HR link for one organisation, or takes all such access back."""
+        clean = clean_name(name)
         with transaction(self.engine) as session:
             if revoke:
                 revoked = team_queries.revoke_hr_grants(session)
                 return self._outcome(person, [message("hr_revoked", revoked=revoked)])
-            invite = team_queries.create_hr_invite(session)
+            if not clean:
+                return self._outcome(person, [message("hr_access_needs_organisation")])
+            organisation = team_queries.organisation_named(session, name=clean)
+            if organisation is None:
+                unknown = message("hr_no_such_organisation", name=clean)
+                return self._outcome(person, [unknown])
+            invite = team_queries.create_hr_invite(session, organisation_id=organisation.id or 0)
             session.expunge(invite)
+            name = organisation.name
         days = self.policy.hr_invite_valid.days
-        return self._outcome(person, [Reply("hr_invite", {"invite": invite, "days": days})])
+        data = {"invite": invite, "days": days, "organisation": name}
+        return self._outcome(person, [Reply("hr_invite", data)])
 
     def has_hr_access(self, person: Person) -> bool:
         """True when an admin's HR link was opened by this person and not taken back."""
@@ -103,11 +119,13 @@ class Teams:
             return team_queries.has_hr_grant(session, pseudonym=self._pseudonym(person))
 
     def press(self, person: Person, data: str) -> Outcome:
-        """Handles a tapped team button: show a team's results or start a new round."""
+        """Handles a tapped team button: results, or closing the round (asked, then done)."""
         _, _, rest = data.partition(":")
         action, _, code = rest.partition(":")
-        if action == "wave":
-            return self.new_wave(person, code)
+        if action == "close":
+            return self.ask_to_close(person, code)
+        if action == "close_yes":
+            return self.close_round(person, code)
         return self.results(person, code)
 
     def overview(self, person: Person) -> Outcome:
@@ -124,53 +142,112 @@ class Teams:
         return self._outcome(person, [message("team_choice", buttons=choices)])
 
     def results(self, person: Person, code: str) -> Outcome:
-        """The team's picture, or only how many answered while that is below the minimum."""
+        """The latest closed round's picture (if big enough), and how the open round is going.
+
+        Figures come only from closed rounds, frozen when they closed: looking before and
+        after one more person finishes (or deletes their data) shows the same picture.
+        """
         with transaction(self.engine) as session:
             team = self._own_team(session, person, code)
             if team is None:
                 return self._outcome(person, [message("not_your_team")])
-            figures = team_queries.team_figures(session, team_id=team.id or 0, wave=team.wave)
-            earlier = (
-                team_queries.team_figures(session, team_id=team.id or 0, wave=team.wave - 1)
-                if team.wave > 1
-                else None
-            )
+            finished = team_queries.finished_in_team(session, team_id=team.id or 0, wave=team.wave)
+            closed = rounds.closed_rounds(session, team_id=team.id or 0)[:2]
+            for kept in closed:
+                session.expunge(kept)
             lead_self = team_queries.own_phase(session, pseudonym=team.lead, layer=OWN_LAYER)
             session.expunge(team)
-        if figures.finished < self.min_group:
-            waiting = message(
-                "team_waiting",
-                team=team.name,
-                wave=team.wave,
-                finished=figures.finished,
-                min_group=self.min_group,
-            )
-            return self._outcome(person, [waiting])
-        if earlier is not None and earlier.finished < self.min_group:
-            earlier = None  # a small earlier round is not shown, not even as a difference
-        picture = self._picture(team, figures, earlier, lead_self)
-        return self._outcome(person, [Reply("team_result", picture)])
+        replies: list[Reply] = []
+        if closed:
+            latest = closed[0]
+            if latest.people >= self.min_group:
+                earlier = closed[1] if len(closed) > 1 else None
+                if earlier is not None and earlier.people < self.min_group:
+                    earlier = None  # a small earlier round is not shown, not even as a difference
+                picture = self._picture(team, latest, earlier, lead_self)
+                replies.append(Reply("team_result", picture))
+            else:
+                replies.append(self._too_small(team, latest))
+        replies.append(self._open_round(team, finished))
+        return self._outcome(person, replies)
 
-    def new_wave(self, person: Person, code: str) -> Outcome:
-        """Starts a new round: later answers make a new picture, the old one is kept."""
+    def ask_to_close(self, person: Person, code: str) -> Outcome:
+        """Asks the lead to confirm closing the open round, saying what that means."""
         with transaction(self.engine) as session:
             team = self._own_team(session, person, code)
             if team is None:
                 return self._outcome(person, [message("not_your_team")])
-            team.wave += 1
-            session.add(team)
-            session.flush()
+            finished = team_queries.finished_in_team(session, team_id=team.id or 0, wave=team.wave)
             session.expunge(team)
-        started = message("team_new_wave", team=team.name, wave=team.wave)
-        return self._outcome(person, [started, Reply("team_card", {"team": team})])
+        buttons = [
+            ("team_close_yes", {"wave": team.wave}, team_data("close_yes", team.code)),
+            ("team_close_no", {}, team_data("show", team.code)),
+        ]
+        key = "team_close_confirm" if finished >= self.min_group else "team_close_confirm_small"
+        params = {"team": team.name, "wave": team.wave, "next": team.wave + 1}
+        params |= {"finished": finished, "min_group": self.min_group}
+        return self._outcome(person, [message(key, buttons=buttons, **params)])
+
+    def close_round(self, person: Person, code: str) -> Outcome:
+        """Closes the open round (confirmed): its figures are frozen, the next round opens."""
+        with transaction(self.engine) as session:
+            team = self._own_team(session, person, code)
+            if team is None:
+                return self._outcome(person, [message("not_your_team")])
+            rounds.lock_team(session, team_id=team.id or 0)
+            session.refresh(team)
+            rounds.close_team_round(
+                session, team=team, round_length=self.policy.round_length, now=utcnow()
+            )
+            name, wave = team.name, team.wave
+        outcome = self.results(person, code)
+        closed = message("team_round_closed", team=name, wave=wave - 1, next=wave)
+        outcome.replies.insert(0, closed)
+        return outcome
+
+    def close_due_rounds(self) -> int:
+        """Closes every team round that reached its end date; returns how many closed."""
+        closed = 0
+        with Session(self.engine) as session:
+            due = rounds.due_teams(session, now=utcnow())
+        for team_id in due:
+            with transaction(self.engine) as session:
+                team = rounds.lock_team(session, team_id=team_id)
+                now = utcnow()
+                if team is None or team.round_ends_at is None or as_utc(team.round_ends_at) > now:
+                    continue  # another worker closed it first
+                rounds.close_team_round(
+                    session, team=team, round_length=self.policy.round_length, now=now
+                )
+                closed += 1
+        return closed
+
+    def _too_small(self, team: Team, closed: TeamRound) -> Reply:
+        return message(
+            "team_round_too_small",
+            team=team.name,
+            wave=closed.wave,
+            finished=closed.people,
+            min_group=self.min_group,
+        )
+
+    def _open_round(self, team: Team, finished: int) -> Reply:
+        ends = team.round_ends_at
+        return message(
+            "team_round_open",
+            buttons=[("team_close_button", {"wave": team.wave}, team_data("close", team.code))],
+            team=team.name,
+            wave=team.wave,
+            finished=finished,
+            min_group=self.min_group,
+            ends=self._date(ends) if ends else "-",
+        )
 
     def _picture(
-        self,
-        team: Team,
-        figures: team_queries.TeamFigures,
-        earlier: team_queries.TeamFigures | None,
-        lead_self: float | None,
+        self, team: Team, closed: TeamRound, earlier: TeamRound | None, lead_self: float | None
     ) -> dict[str, Any]:
+        figures = TeamFigures.of_round(closed)
+        before = TeamFigures.of_round(earlier) if earlier is not None else None
         layers = phase_layers(self.dialogue)
         factors = self.dialogue.model("eigen_regie").dimensions
         phases: dict[str, dict[str, Any]] = {
@@ -180,10 +257,8 @@ class Teams:
                     for p in range(1, 6)
                 ],
                 "unknown": figures.distributions.get(("groeimodel", layer), {}).get(None, 0),
-                "mean": figures.means.get(("groeimodel", layer), (None, 0))[0],
-                "before": earlier.means.get(("groeimodel", layer), (None, 0))[0]
-                if earlier
-                else None,
+                "mean": figures.mean("groeimodel", layer),
+                "before": before.mean("groeimodel", layer) if before else None,
             }
             for layer in layers
         }
@@ -199,11 +274,12 @@ class Teams:
         phase_question = next(q for q in self.dialogue.questions if q.kind == "phase")
         return {
             "team": team,
+            "wave": closed.wave,
+            "closed": self._date(closed.closed_at),
             "finished": figures.finished,
             "phase_emoji": [o.emoji for o in phase_question.options if not o.dont_know],
-            "buttons": [("team_wave_button", {}, team_data("wave", team.code))],
             "phases": phases,
-            "factors": {f: figures.means.get(("eigen_regie", f), (None, 0))[0] for f in factors},
+            "factors": {f: figures.mean("eigen_regie", f) for f in factors},
             "gaps": sorted(gaps, key=lambda gap: -gap[2]),
             "advice": team_advice(
                 self.dialogue, {key: mean for key, (mean, _) in figures.means.items()}
@@ -213,6 +289,11 @@ class Teams:
             "lead_self": lead_self,
             "team_on_lead": phases.get(LEAD_LAYER, {}).get("mean"),
         }
+
+    def _date(self, moment: datetime) -> str:
+        """A day as people here write it (4-12-2026), on the organisation's clock."""
+        local = self._local(as_utc(moment))
+        return f"{local.day}-{local.month}-{local.year}"
 
     def _own_team(self, session: Session, person: Person, code: str) -> Team | None:
         team = team_queries.team_by_code(session, code=code)

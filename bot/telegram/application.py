@@ -19,6 +19,7 @@ from telegram.ext import (
 from bot.app import build_conversation, build_renderer
 from bot.pictures import Painter
 from bot.service.conversation import Conversation
+from bot.service.hr import HR_PREFIX, Hr
 from bot.service.teams import TEAM_PREFIX, Teams
 from bot.settings import Settings
 from bot.telegram import handlers
@@ -115,9 +116,8 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     data.hr_ids = settings.hr_ids | settings.admin_ids
     data.admin_ids = settings.admin_ids
     data.reminder_spacing = timedelta(seconds=1 / settings.reminders_per_second)
-    data.hr_overview = HrOverview(
-        conversation.engine, conversation.dialogue, settings.min_group_size
-    )
+    overview = HrOverview(conversation.engine, conversation.dialogue, settings.min_group_size)
+    data.hr = Hr(conversation.people, overview)
 
     # Commands count when sent; editing an old message into a command does nothing.
     private = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
@@ -140,6 +140,7 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.add_handler(CommandHandler("organisatie", handlers.organisation, filters=private))
     application.add_handler(CommandHandler("hrtoegang", handlers.hr_access, filters=private))
     application.add_handler(CallbackQueryHandler(handlers.team_button, pattern=f"^{TEAM_PREFIX}:"))
+    application.add_handler(CallbackQueryHandler(handlers.hr_button, pattern=f"^{HR_PREFIX}:"))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, handlers.anything_else))
     application.add_error_handler(handlers.error_handler)

@@ -13,9 +13,9 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 from bot.pictures import Painter
 from bot.render import Renderer
 from bot.service.conversation import Conversation
+from bot.service.hr import Hr
 from bot.service.outcome import Person
 from bot.service.teams import Teams
-from reports.overview import HrOverview
 from storage.database import Database
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class BotData:
     database: Database = field(init=False)
     renderer: Renderer = field(init=False)
     painter: Painter = field(init=False)
-    hr_overview: HrOverview = field(init=False)
+    hr: Hr = field(init=False)
     hr_ids: frozenset[str] = field(init=False)
     admin_ids: frozenset[str] = field(init=False)
     reminder_spacing: timedelta = field(init=False)

@@ -136,8 +136,10 @@ async def hr_access(update: Update, context: Context) -> None:
     data = context.bot_data
     if await refused(update, context, data.admin_ids, message("admin_only")):
         return
-    revoke = any(arg.lower() in ("intrekken", "revoke") for arg in (context.args or [])[:1])
-    await call_service(update, context, lambda person: data.teams.hr_access(person, revoke))
+    args = context.args or []
+    revoke = any(arg.lower() in ("intrekken", "revoke") for arg in args[:1])
+    name = " ".join(args) or None
+    await call_service(update, context, lambda person: data.teams.hr_access(person, name, revoke))
 
 
 async def hr_overview(update: Update, context: Context) -> None:
@@ -147,9 +149,21 @@ async def hr_overview(update: Update, context: Context) -> None:
     granted = await data.database.run(data.teams.has_hr_access, person)
     if await refused(update, context, data.hr_ids, message("hr_only"), granted=granted):
         return
-    language = await data.database.run(data.conversation.language_of, person)
-    reply = await data.database.run(data.hr_overview.reply)
-    await send_outcome(update, context, Outcome(replies=[reply], language=language))
+    deployment = person.external_id in data.hr_ids
+    name = " ".join(context.args or []) or None
+    await call_service(
+        update, context, lambda person: data.hr.overview(person, name, deployment=deployment)
+    )
+
+
+async def hr_button(update: Update, context: Context) -> None:
+    """Closes the organisation's round for HR, after asking; checked again on every tap."""
+    data = context.bot_data
+    pressed = update.callback_query.data if update.callback_query else None
+    deployment = person_of(update).external_id in data.hr_ids
+    await call_service(
+        update, context, lambda person: data.hr.press(person, pressed or "", deployment=deployment)
+    )
 
 
 async def send_static(update: Update, context: Context, key: str) -> None:

@@ -1,4 +1,4 @@
-"""Timed work: the nightly tidy and the reminders people asked for."""
+"""Timed work: the nightly tidy, rounds at their end date, and reminders people asked for."""
 
 from __future__ import annotations
 
@@ -19,13 +19,16 @@ log = logging.getLogger(__name__)
 
 # A sender takes the reminders that go out within this time, and looks again after it.
 REMINDER_HORIZON = timedelta(seconds=5)
+# Rounds end on a day, not a minute: an hourly look is soon enough.
+ROUND_CHECK = timedelta(hours=1)
 
 
 def schedule(application: App) -> None:
-    """Tidies storage now and every night, and looks for due reminders every few seconds."""
+    """Tidies storage now and every night, closes due rounds hourly, looks for reminders often."""
     assert application.job_queue is not None
     application.job_queue.run_once(tidy, when=0)
     application.job_queue.run_daily(tidy, time=daytime(3, 30))
+    application.job_queue.run_repeating(close_rounds, interval=ROUND_CHECK, first=0)
     application.job_queue.run_repeating(
         take_reminders, interval=REMINDER_HORIZON, first=REMINDER_HORIZON
     )
@@ -36,6 +39,14 @@ async def tidy(context: Context) -> None:
     data = context.bot_data
     done = await data.database.run(data.conversation.tidy)
     log.info("tidied: %d idle scans expired, %d old scans unlinked", done.expired, done.unlinked)
+
+
+async def close_rounds(context: Context) -> None:
+    """Closes the team rounds that reached their end date (frozen from then on)."""
+    data = context.bot_data
+    closed = await data.database.run(data.teams.close_due_rounds)
+    if closed:
+        log.info("closed %d team rounds at their end date", closed)
 
 
 async def take_reminders(context: Context) -> None:

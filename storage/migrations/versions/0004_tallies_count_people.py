@@ -12,11 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alembic import op
-from sqlmodel import Session
-
-from storage import tallies
-
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
@@ -24,10 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Recounts every tally from the stored results."""
-    session = Session(bind=op.get_bind())
-    tallies.rebuild(session)
-    session.flush()
+    """Nothing left to do here: 0005 recounts every tally, with closed rounds only."""
 
 
 def downgrade() -> None:

@@ -1,0 +1,150 @@
+"""Closing rounds: a team's round, or an organisation's round with every team in it.
+
+Figures are only ever published for a closed round, and a closed round is frozen: the
+moment it closes its people are counted into the tallies and its score counts are kept in a
+TeamRound row (shown only when the round is big enough). Whoever finishes later counts in the
+next round; whoever deletes their data later is still in these sums (their own answers are
+gone). So no two looks at a round, at any two moments, differ by one person.
+
+Keyword-only and taking the session, like storage.queries.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from storage import tallies
+from storage.models import Organisation, Scan, Team, TeamRound, utcnow
+
+
+def lock_team(session: Session, *, team_id: int) -> Team | None:
+    """The team, locked for a change to its round (PostgreSQL; SQLite writes one at a time)."""
+    return session.exec(select(Team).where(col(Team.id) == team_id).with_for_update()).first()
+
+
+def count_round(session: Session, *, team: Team, wave: int, now: datetime) -> TeamRound:
+    """Counts a team round's people once into the tallies and keeps its score counts."""
+    placements = tallies.counted(
+        session, tallies.closed_round(team.id or 0, wave, team.organisation_id)
+    )
+    tallies.add(session, placements)
+    members = [p for p in placements if p.in_team]
+    closed = TeamRound(
+        team_id=team.id or 0,
+        wave=wave,
+        organisation_id=team.organisation_id,
+        closed_at=now,
+        people=len(members),
+        counts=_score_counts(members),
+        roles=dict(Counter(member.role for member in members)),
+    )
+    session.add(closed)
+    return closed
+
+
+def close_team_round(
+    session: Session, *, team: Team, round_length: timedelta, now: datetime
+) -> TeamRound:
+    """Closes the team's open round and opens the next; `team` must be locked (lock_team)."""
+    closed = count_round(session, team=team, wave=team.wave, now=now)
+    team.wave += 1
+    team.round_ends_at = now + round_length
+    session.add(team)
+    session.flush()
+    return closed
+
+
+def _score_counts(members: list[tallies.Counted]) -> list[Any]:
+    """[model, dimension, score, people] per score given; score None counts 'unknown'."""
+    counter: Counter[tuple[str, str, float | None]] = Counter()
+    for member in members:
+        for (model, dimension), score in member.scores.items():
+            counter[(model, dimension, score)] += 1
+    return [[m, d, s, n] for (m, d, s), n in sorted(counter.items(), key=_count_order)]
+
+
+def _count_order(item: tuple[tuple[str, str, float | None], int]) -> tuple[str, str, float]:
+    (model, dimension, score), _ = item
+    return model, dimension, -1.0 if score is None else score
+
+
+def closed_rounds(session: Session, *, team_id: int) -> list[TeamRound]:
+    """The team's closed rounds, newest first."""
+    statement = select(TeamRound).where(TeamRound.team_id == team_id)
+    return list(session.exec(statement.order_by(col(TeamRound.wave).desc())))
+
+
+def due_teams(session: Session, *, now: datetime) -> list[int]:
+    """Ids of the teams whose open round has reached its end date."""
+    statement = select(Team.id).where(
+        col(Team.round_ends_at).is_not(None), col(Team.round_ends_at) <= now
+    )
+    return [team_id for team_id in session.exec(statement.order_by(col(Team.id))) if team_id]
+
+
+def close_organisation_round(
+    session: Session,
+    *,
+    organisation: Organisation,
+    round_length: timedelta,
+    now: datetime,
+) -> int:
+    """Closes the organisation's open round and, with it, every team round of that number.
+
+    Returns the number of teams closed. Afterwards HR sees the round, frozen, and no team
+    of the organisation can add to it any more: their open rounds are past it.
+    """
+    locked = select(Organisation).where(col(Organisation.id) == organisation.id)
+    session.exec(locked.with_for_update()).first()
+    wave = organisation.wave
+    statement = select(Team.id).where(
+        col(Team.organisation_id) == organisation.id, col(Team.wave) <= wave
+    )
+    closed = 0
+    for team_id in session.exec(statement.order_by(col(Team.id))).all():
+        team = lock_team(session, team_id=team_id or 0)
+        if team is None or team.wave > wave:
+            continue
+        if team.wave == wave:
+            close_team_round(session, team=team, round_length=round_length, now=now)
+            closed += 1
+        team.wave = wave + 1  # a team behind the organisation (made before it) catches up
+        session.add(team)
+    organisation.wave = wave + 1
+    session.add(organisation)
+    session.flush()
+    return closed
+
+
+def open_round_for(session: Session, *, organisation_id: int | None) -> int:
+    """The round a team made now starts in: its organisation's open round (else the first)."""
+    if organisation_id is None:
+        return 1
+    organisation = session.get(Organisation, organisation_id)
+    return organisation.wave if organisation else 1
+
+
+def count_old_rounds(session: Session) -> int:
+    """Counts the rounds closed before rounds were kept, in the order they ended (a migration).
+
+    A round was closed when its team's open round was past it; it ended at its last finish.
+    """
+    ended = func.max(Scan.finished_at)
+    statement = (
+        select(Scan.team_id, Scan.wave, ended)
+        .join(Team, col(Team.id) == Scan.team_id)
+        .where(col(Scan.wave) < Team.wave, col(Scan.finished_at).is_not(None))
+        .group_by(col(Scan.team_id), col(Scan.wave))
+        .order_by(ended, col(Scan.team_id))
+    )
+    old = session.exec(statement).all()
+    for team_id, wave, finished in old:
+        team = session.get(Team, team_id)
+        if team is not None and wave is not None:
+            count_round(session, team=team, wave=wave, now=finished or utcnow())
+            session.flush()
+    return len(old)
