@@ -152,7 +152,7 @@ class Teams:
             if team is None:
                 return self._outcome(person, [message("not_your_team")])
             finished = team_queries.finished_in_team(session, team_id=team.id or 0, wave=team.wave)
-            closed = rounds.closed_rounds(session, team_id=team.id or 0)[:2]
+            closed = rounds.closed_rounds(session, team_id=team.id or 0)
             for kept in closed:
                 session.expunge(kept)
             lead_self = team_queries.own_phase(session, pseudonym=team.lead, layer=OWN_LAYER)
@@ -161,9 +161,9 @@ class Teams:
         if closed:
             latest = closed[0]
             if latest.people >= self.min_group:
-                earlier = closed[1] if len(closed) > 1 else None
-                if earlier is not None and earlier.people < self.min_group:
-                    earlier = None  # a small earlier round is not shown, not even as a difference
+                # Compared with the last earlier round that could be shown on its own: a
+                # small round is not shown, not even as a difference.
+                earlier = next((r for r in closed[1:] if r.people >= self.min_group), None)
                 picture = self._picture(team, latest, earlier, lead_self)
                 replies.append(Reply("team_result", picture))
             else:
@@ -259,6 +259,7 @@ class Teams:
                 "unknown": figures.distributions.get(("groeimodel", layer), {}).get(None, 0),
                 "mean": figures.mean("groeimodel", layer),
                 "before": before.mean("groeimodel", layer) if before else None,
+                "before_wave": earlier.wave if earlier else None,
             }
             for layer in layers
         }
