@@ -190,7 +190,7 @@ def broken_copy(tmp_path: Path, file: str, edit: dict[str, str]) -> Path:
         ),
         (
             "tips.yaml",
-            {"shows: 5, preferences: [afkijken]}": "shows: 5, preferences: [zingen]}"},
+            {"[5], shows: 5, preferences: [afkijken]}": "[5], shows: 5, preferences: [zingen]}"},
             "tip 'dir_5'",
             "unknown learning preference 'zingen'",
         ),
