@@ -258,6 +258,7 @@ def test_double_barrelled_and_double_negative_items_are_gone(dialogue: Dialogue)
     nl = dialogue.locale("nl").questions
     assert " en " not in nl["er_kunnen_2"].text  # was: work and home in one item
     assert " en " not in nl["lo_taken"].text  # was: varied and hard in one item
+    assert " en " not in nl["dlo_basis"].text  # was: changes and courses in one item
     # 'Klopt niet' on a sentence with 'niet' is a double negation.
     scale_items = [q for q in dialogue.questions if q.scale == "klopt5"]
     negated = [q.id for q in scale_items if re.search(r"\b(niet|geen|nooit)\b", nl[q.id].text)]
