@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -99,22 +100,21 @@ def test_no_tip_repeats_the_behaviour_the_reader_chose(role: str, said: str) -> 
 
 
 def test_the_reported_repeats_are_gone() -> None:
-    """The issue's cases: a lead who arranges time or money, HR who checks what learning yields."""
+    """The issue's cases: a lead who arranges time or money gets no 'arrange time and money';
+    HR that checks what learning yields gets no 'map what learning yields'. Their staff is at
+    the phase those tips were made for, so only the repeat rule keeps them out."""
     rng = random.Random(22)
-    cases = [
-        ("leidinggevende", "fase_zelf_leiding", "actie", "lg_3"),
-        ("hr", "fase_zelf_hr", "toepassing", "hr_4"),
-        ("directie", "fase_zelf_directie", "actie", "dir_3"),
+    cases = [  # role, own item, what they said, staff item, staff phase, the repeat
+        ("leidinggevende", "fase_zelf_leiding", "actie", "fase_team", "actie", "lg_3"),
+        ("hr", "fase_zelf_hr", "toepassing", "fase_medewerkers", "toepassing", "hr_4"),
+        ("directie", "fase_zelf_directie", "actie", "fase_medewerkers", "actie", "dir_3"),
     ]
-    for role, question, said, repeat in cases:
-        staff = "fase_team" if role == "leidinggevende" else "fase_medewerkers"
+    for role, question, said, staff, phase, repeat in cases:
         for _ in range(40):
-            # The staff at the phase the repeated tip was made for.
-            phase = next(o.value for o in DIALOGUE.question(staff).options if o.score == 3)
-            if repeat == "hr_4":
-                phase = next(o.value for o in DIALOGUE.question(staff).options if o.score == 4)
             answers = {**interview_answers(DIALOGUE, role, rng), question: said, staff: phase}
             assert repeat not in compute_placement(DIALOGUE, answers).tips
+            answers[question] = "onbewust"  # not done yet: now it may come
+        assert repeat in compute_placement(DIALOGUE, answers).tips, (role, repeat)
 
 
 def test_a_lead_gets_interventions_for_the_phase_of_their_team() -> None:
@@ -192,8 +192,9 @@ def test_every_weak_point_leads_to_a_possible_tip(reader: str) -> None:
     if reader == WORKER:
         for source in rules.learning_sources.layers:
             for phase in range(1, 6):
-                ctx = context(reader, weak_sources=(source.layer,))
-                ctx = TipContext(**{**ctx.__dict__, "phases": {"individu": phase}})
+                ctx = replace(
+                    context(reader, weak_sources=(source.layer,)), phases={"individu": phase}
+                )
                 found = choose_tips(DIALOGUE, ctx, ["source"])
                 assert found and BY_ID[found[0]].layer == source.layer, (source.layer, phase)
 
