@@ -42,6 +42,7 @@ class ResolvedQuestion:
     options: tuple[Option, ...]
     skippable: bool
     when: dict[str, list[str]] | None
+    mirror: str | None = None
 
     def option(self, value: str) -> Option | None:
         return next((o for o in self.options if o.value == value), None)
@@ -232,10 +233,12 @@ def _resolve(structure: Structure, file: str) -> tuple[ResolvedQuestion, ...]:
                     options=tuple(options),
                     skippable=q.skippable,
                     when=q.when,
+                    mirror=q.mirror,
                 )
             )
     unique((q.id for q in resolved), file, "question")
     _check_phase_scale(resolved, file)
+    _check_mirrors(resolved, file)
     if not resolved or resolved[0].kind != "consent":
         raise DialogueError(file, "blocks[0]", "the first question must ask for consent")
     return tuple(resolved)
@@ -256,6 +259,45 @@ def _check_phase_scale(questions: list[ResolvedQuestion], file: str) -> None:
                 f"question '{q.id}' scale '{q.scale}'",
                 f"phase questions, and only they, use the phase scale '{first.scale}'",
             )
+
+
+def _check_mirrors(questions: list[ResolvedQuestion], file: str) -> None:
+    """A mirror measures the same layer on the same options as the question it mirrors."""
+    by_id = {q.id: q for q in questions}
+    for q in questions:
+        if q.mirror is None:
+            continue
+        item = f"question '{q.id}' mirror '{q.mirror}'"
+        target = by_id.get(q.mirror)
+        if target is None:
+            raise DialogueError(file, item, "not a question in this file")
+        if target.mirror is not None:
+            raise DialogueError(file, item, "mirror the layer's first item, not another mirror")
+        if (q.model, q.measures, q.kind) != (target.model, target.measures, target.kind):
+            raise DialogueError(file, item, "a mirror measures the same layer, the same way")
+        if [o.value for o in q.options] != [o.value for o in target.options]:
+            raise DialogueError(file, item, "a mirror has the same options, in the same order")
+
+
+def mirror_pairs(dialogue: tuple[ResolvedQuestion, ...]) -> list[tuple[str, str]]:
+    """(question, the question it mirrors) for every mirror in the questionnaire."""
+    return [(q.id, q.mirror) for q in dialogue if q.mirror is not None]
+
+
+def _check_mirror_texts(locale: Locale, dialogue: tuple[ResolvedQuestion, ...], file: str) -> None:
+    """Self and outside view read the same options, word for word, in every language."""
+    by_id = {q.id: q for q in dialogue}
+    for qid, target in mirror_pairs(dialogue):
+        for option in by_id[qid].options:
+            own = option_label(locale, by_id[qid], option)
+            theirs = option_label(locale, by_id[target], option)
+            if own != theirs:
+                raise DialogueError(
+                    file,
+                    f"question '{qid}' option '{option.value}'",
+                    f"reads {own!r}, but its mirror '{target}' reads {theirs!r}: "
+                    "a mirror pair uses the same words",
+                )
 
 
 def _missing(needed: Iterable[str], present: Iterable[str]) -> list[str]:
@@ -366,6 +408,7 @@ def load_dialogue(directory: Path | str = CONTENT_DIR) -> Dialogue:
                 name, "language", f"says '{locale.language}', file is '{path.stem}'"
             )
         _check_locale(locale, message_keys, questions, structure, name)
+        _check_mirror_texts(locale, questions, name)
         check_rule_texts(locale, scoring, library, questions, name)
         locales[locale.language] = locale
     if DEFAULT_LANGUAGE not in locales:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from dialogues.errors import DialogueError, unique
-from dialogues.rules import IMBALANCE_KINDS, Scoring, TipLibrary
+from dialogues.rules import IMBALANCE_KINDS, Scoring, Tip, TipLibrary
 from dialogues.schema import Locale, Structure
 
 if TYPE_CHECKING:
@@ -85,7 +85,25 @@ def check_scoring(
     _check_llo(check, scoring)
     tip_layers = layers + check.dimensions("leeromgeving")
     check.within("tips.preference_layers", scoring.tips.preference_layers, tip_layers, "layer")
+    check.within("tips.staff_layer", [scoring.tips.staff_layer], layers, "phases layer")
     check.within("team.layer", [scoring.team.layer], layers, "phases layer")
+    roles = [rule.value for rule in scoring.roles.options]
+    check.within("team.reader", [scoring.team.reader], roles, "role")
+    _check_learning_sources(check, scoring)
+
+
+def _check_learning_sources(check: _Checker, scoring: Scoring) -> None:
+    rules = scoring.learning_sources
+    check.source("learning_sources", rules.source)
+    layers = [rule.layer for rule in rules.layers]
+    unique(layers, check.file, "learning_sources layer")
+    check.within("learning_sources.layers", layers, check.dimensions("leeromgeving"), "layer")
+    for rule in rules.layers:
+        item = f"learning_sources layer '{rule.layer}'"
+        for qid in rule.questions:
+            question = check.question(item, qid, model="leeromgeving", kinds=["scale"])
+            if question.measures != rule.layer:
+                check.fail(item, f"question '{qid}' measures '{question.measures}'")
 
 
 def _check_phases(check: _Checker, scoring: Scoring) -> list[str]:
@@ -197,22 +215,113 @@ def check_tips(
     questions: tuple[ResolvedQuestion, ...],
     file: str,
 ) -> None:
-    """Checks every tip's source, layer, factor, phases and preferences."""
+    """Checks every tip's tags, that tips address their reader, and that every slot can be met."""
     check = _Checker(structure, questions, file)
     unique((t.id for t in library.tips), file, "tip")
     layers = [rule.layer for rule in scoring.phases.layers] + check.dimensions("leeromgeving")
     factors = check.dimensions(scoring.eigen_regie.model)
     preference = check.questions[scoring.preference.question]
     preferences = [o.value for o in preference.options if not o.dont_know]
+    roles = {rule.value: rule.layer for rule in scoring.roles.options}
+    conditions = [c.condition for c in scoring.preconditions.conditions]
+    processes = [p.process for p in scoring.path.processes]
     for tip in library.tips:
         item = f"tip '{tip.id}'"
         check.source(item, tip.source)
         check.within(item, [tip.layer], layers, "layer")
+        check.within(item, tip.audience, roles, "role in audience")
         if tip.factor is not None:
             check.within(item, [tip.factor], factors, "eigen-regie factor")
-        if any(p not in PHASES for p in tip.phases):
+        if any(p not in PHASES for p in [*tip.phases, *([tip.shows] if tip.shows else [])]):
             check.fail(item, "phases are numbered 1 to 5")
+        # A worker's phases and 'shows' are on one scale: a tip for phase p asks for more than p.
+        own_scale = tip.layer == scoring.phases.own_layer
+        if own_scale and tip.shows is not None and any(p >= tip.shows for p in tip.phases):
+            check.fail(
+                item, f"shows phase {tip.shows}: it cannot be the tip for that phase or later"
+            )
         check.within(item, tip.preferences, preferences, "learning preference")
+        check.within(item, [tip.condition] if tip.condition else [], conditions, "precondition")
+        check.within(item, [tip.core] if tip.core else [], scoring.sustainability.core, "core")
+        check.within(item, tip.processes, processes, "path process")
+        _check_audience(check, item, tip.layer, tip.audience, roles, scoring.phases.own_layer)
+    _check_coverage(check, library, scoring)
+
+
+def _check_audience(
+    check: _Checker, item: str, layer: str, audience: list[str], roles: dict[str, str], own: str
+) -> None:
+    """A layer's intervention is read by that layer, never by a worker in its place."""
+    readers = [role for role, role_layer in roles.items() if role_layer == layer]
+    if layer == own or not readers:
+        return
+    strangers = [role for role in audience if roles[role] != layer]
+    if strangers:
+        check.fail(
+            item,
+            f"an intervention of layer '{layer}' addresses only {' or '.join(readers)}, "
+            f"not '{strangers[0]}'",
+        )
+
+
+def _check_coverage(check: _Checker, library: TipLibrary, scoring: Scoring) -> None:
+    """Every weak precondition, weak core question, place on the path, weak source of learning,
+    factor and staff phase that a reader's slots ask for has at least one tip for that reader."""
+    readers = [(rule.value, rule.layer, list(rule.tips)) for rule in scoring.roles.options]
+    readers.append((scoring.team.reader, scoring.team.layer, list(scoring.team.tips)))
+    for role, role_layer, slots in readers:
+        tips = [t for t in library.tips if role in t.audience]
+        for kind, what, fits in _needs(check, scoring, role_layer, slots):
+            if not any(fits(t) for t in tips):
+                check.fail(f"tips for '{role}'", f"no tip for {kind} '{what}'")
+
+
+def _needs(
+    check: _Checker, scoring: Scoring, role_layer: str, slots: Sequence[str]
+) -> list[tuple[str, str, Callable[[Tip], bool]]]:
+    """What a reader's slots may ask a tip for, each with the test a fitting tip passes."""
+    own = scoring.phases.own_layer
+    factor_layer = own if role_layer == own else role_layer
+
+    def condition(c: str) -> Callable[[Tip], bool]:
+        return lambda t: t.condition == c
+
+    def core(q: str) -> Callable[[Tip], bool]:
+        return lambda t: t.core == q
+
+    def process(p: str) -> Callable[[Tip], bool]:
+        return lambda t: p in t.processes
+
+    def layer(name: str) -> Callable[[Tip], bool]:
+        return lambda t: t.layer == name and not t.topic
+
+    def factor(f: str) -> Callable[[Tip], bool]:
+        return lambda t: t.factor == f and t.layer == factor_layer
+
+    def staff(phase: int) -> Callable[[Tip], bool]:
+        return lambda t: (
+            t.layer == role_layer and not t.topic and (not t.phases or phase in t.phases)
+        )
+
+    needs: list[tuple[str, str, Callable[[Tip], bool]]] = []
+    if "condition" in slots:
+        needs += [
+            ("precondition", c.condition, condition(c.condition))
+            for c in scoring.preconditions.conditions
+        ]
+    if "core" in slots:
+        needs += [("core question", q, core(q)) for q in scoring.sustainability.core]
+    if "path" in slots:
+        needs += [("path position", p.position, process(p.process)) for p in scoring.path.positions]
+    if "source" in slots:
+        needs += [
+            ("source of learning", s.layer, layer(s.layer)) for s in scoring.learning_sources.layers
+        ]
+    if "factor" in slots:
+        needs += [("factor", f, factor(f)) for f in check.dimensions(scoring.eigen_regie.model)]
+    if "role" in slots:
+        needs += [("staff phase", str(p), staff(p)) for p in PHASES]
+    return needs
 
 
 def check_rule_texts(
@@ -224,6 +333,7 @@ def check_rule_texts(
 ) -> None:
     """Checks that a locale has words for every tip, ring, process, position and verdict."""
     by_id = {q.id: q for q in questions}
+    _check_tip_readers(locale, scoring, library, file)
     preference = by_id[scoring.preference.question]
     needed: list[tuple[str, Iterable[str], Iterable[str]]] = [
         ("tip", (t.id for t in library.tips), locale.tips),
@@ -255,3 +365,19 @@ def check_rule_texts(
         gaps = [i for i in ids if i not in have]
         if gaps:
             raise DialogueError(file, f"{kind} '{gaps[0]}'", "has no text in this language")
+
+
+def _check_tip_readers(locale: Locale, scoring: Scoring, library: TipLibrary, file: str) -> None:
+    """A tip that a lead, HR or management may read never tells them to ask their lead."""
+    workers = {r.value for r in scoring.roles.options if r.layer == scoring.phases.own_layer}
+    phrases = [p.casefold() for p in library.addressed_to_workers.get(locale.language, [])]
+    for tip in library.tips:
+        others = [role for role in tip.audience if role not in workers]
+        text = locale.tips.get(tip.id, "").casefold()
+        hit = next((p for p in phrases if p in text), None)
+        if others and hit:
+            raise DialogueError(
+                file,
+                f"tip '{tip.id}'",
+                f"says '{hit}', words for a worker, but it addresses '{others[0]}'",
+            )

@@ -8,7 +8,8 @@ from pydantic import Field
 
 from dialogues.schema import Identifier, Strict
 
-TipSlot = Literal["factor", "phase", "role", "preference"]
+# Slots a role's tips are chosen for, in order (see scoring.yaml 'tips' and docs/scoring.md).
+TipSlot = Literal["factor", "phase", "role", "preference", "condition", "core", "path", "source"]
 # Who is ahead when layers are out of balance; the Groeimodel article names the first two.
 IMBALANCE_KINDS = ("werkvloer_voor", "organisatie_voor", "gemengd")
 
@@ -142,13 +143,30 @@ class LloRules(Strict):
 class TipRules(Strict):
     count: int = Field(ge=1, le=5)
     preference_layers: list[Identifier] = Field(min_length=1)
+    staff_layer: Identifier = Field(
+        description="the layer whose phase a lead's, HR's or management's interventions fit"
+    )
 
 
 class TeamRules(Strict):
     """A team's picture for its lead: the layer the interventions are for, and their slots."""
 
     layer: Identifier
+    reader: Identifier = Field(description="the role that reads the team's tips")
     tips: list[TipSlot] = Field(min_length=1)
+
+
+class SourceLayerRule(Strict):
+    layer: Identifier
+    questions: list[Identifier] = Field(min_length=1)
+
+
+class LearningSourceRules(Strict):
+    """TNO layers 'taken' and 'omgeving': tasks and the outside world as sources of learning."""
+
+    source: Identifier
+    weak_below: float
+    layers: list[SourceLayerRule] = Field(min_length=1)
 
 
 class Scoring(Strict):
@@ -164,20 +182,45 @@ class Scoring(Strict):
     llo: LloRules
     tips: TipRules
     team: TeamRules
+    learning_sources: LearningSourceRules
 
 
 class Tip(Strict):
-    """Advice for one situation, tagged with what it fits and where it comes from."""
+    """Advice for one situation, tagged with who reads it, what it rests on and its source."""
 
     id: Identifier
     source: Identifier
-    layer: Identifier
+    layer: Identifier = Field(description="the layer that acts on the tip")
+    audience: list[Identifier] = Field(
+        min_length=1, description="the roles (answers to the role question) the words address"
+    )
     factor: Identifier | None = None
-    phases: list[int] = Field(default_factory=list, description="empty: fits every phase")
+    phases: list[int] = Field(
+        default_factory=list,
+        description="the work floor's phases it fits (the TNO table's order); empty: every phase",
+    )
+    shows: int | None = Field(
+        default=None,
+        description="the phase of the acting layer's own behaviour item this tip asks for",
+    )
     preferences: list[Identifier] = Field(default_factory=list)
+    condition: Identifier | None = Field(default=None, description="a weak precondition")
+    core: Identifier | None = Field(default=None, description="a weak sustainability question")
+    processes: list[Identifier] = Field(
+        default_factory=list, description="path positions on these processes"
+    )
+
+    @property
+    def topic(self) -> bool:
+        """Rests on something other than a phase: a factor, condition, core question or path."""
+        return bool(self.factor or self.condition or self.core or self.processes)
 
 
 class TipLibrary(Strict):
     """Everything in tips.yaml."""
 
+    addressed_to_workers: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="per language: words that only a worker can act on ('ask your lead')",
+    )
     tips: list[Tip] = Field(min_length=1)

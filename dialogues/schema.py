@@ -67,6 +67,10 @@ class Question(Strict):
     when: dict[Identifier, list[Identifier]] | None = Field(
         default=None, description="only asked when an earlier answer is one of these values"
     )
+    mirror: Identifier | None = Field(
+        default=None,
+        description="the same layer seen from the other side: its options must read the same",
+    )
 
 
 class Block(Strict):

@@ -14,6 +14,7 @@ from placement.layers import Imbalance, imbalance, layer_phases
 from placement.llo import llo_moves, llo_positions
 from placement.path import PathPlace, path_place
 from placement.regie import factor_scores, strongest_and_weakest
+from placement.sources import source_scores, weak_sources
 from placement.sustainability import Sustainability, sustainability
 from placement.tips import TipContext, choose_tips
 
@@ -41,6 +42,8 @@ class Placement:
     llo_moves: list[str]
     tips: list[str] = field(default_factory=list)
     resilience: int | None = None
+    learning_sources: dict[str, float | None] = field(default_factory=dict)
+    weak_sources: list[str] = field(default_factory=list)
 
     @property
     def own_phase(self) -> int | None:
@@ -60,12 +63,22 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
     preference = choice(dialogue, answers, rules.preference.question)
     conditions = precondition_scores(dialogue, answers)
     llo = llo_positions(dialogue, answers)
+    weak = weak_conditions(dialogue, conditions)
+    path = path_place(dialogue, answers, factors)
+    energy = sustainability(dialogue, answers)
+    sources = source_scores(dialogue, answers)
     context = TipContext(
+        reader=role_rule.value,
         role_layer=role_rule.layer,
         own_layer=own_layer,
         phases=phases,
         weakest=weakest,
         preference=preference,
+        staff_layer=rules.tips.staff_layer,
+        weak_conditions=tuple(weak),
+        weak_core=energy.weak_core,
+        process=path.process,
+        weak_sources=tuple(weak_sources(dialogue, sources)),
     )
     return Placement(
         role=role,
@@ -78,13 +91,15 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
         factors=factors,
         strongest=strongest,
         weakest=weakest,
-        path=path_place(dialogue, answers, factors),
-        sustainability=sustainability(dialogue, answers),
+        path=path,
+        sustainability=energy,
         conditions=conditions,
-        weak_conditions=weak_conditions(dialogue, conditions),
+        weak_conditions=weak,
         preference=preference,
         llo=llo,
         llo_moves=llo_moves(dialogue, llo),
         tips=choose_tips(dialogue, context, list(role_rule.tips)),
         resilience=score(dialogue, answers, rules.sustainability.basis),
+        learning_sources=sources,
+        weak_sources=list(context.weak_sources),
     )

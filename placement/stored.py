@@ -13,12 +13,14 @@ def _ordinal(names: list[str], value: str | None) -> float | None:
 
 
 def stored_scores(dialogue: Dialogue, placement: Placement) -> Scores:
-    """Phases, factor means, process and condition scores, ring and process as 1-based numbers."""
+    """Phases, factor means, process, condition and learning-source scores, ring and process
+    as 1-based numbers."""
     rules = dialogue.scoring
     scores: Scores = {("groeimodel", layer): phase for layer, phase in placement.phases.items()}
     scores.update({("eigen_regie", f): s for f, s in placement.factors.items()})
     scores.update({("leerstructuur", p): s for p, s in placement.path.process_scores.items()})
     scores.update({("randvoorwaarden", c): s for c, s in placement.conditions.items()})
+    scores.update({("leeromgeving", layer): s for layer, s in placement.learning_sources.items()})
     rings = [band.ring for band in rules.path.rings]
     processes = [p.process for p in rules.path.processes]
     scores[("pad", "eigen_regie_niveau")] = placement.path.level

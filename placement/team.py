@@ -44,12 +44,34 @@ def team_advice(dialogue: Dialogue, means: Means) -> TeamAdvice:
         else None
         for layer in rules.phases.layers
     }
+    # The team is the lead's staff: its own phase picks the lead's interventions. What the team
+    # sees its lead do counts as done, so no tip repeats it.
+    weak_below = rules.preconditions.weak_below
+    conditions = [c.condition for c in rules.preconditions.conditions]
+    core = {q: means.get(("dlo", q)) for q in rules.sustainability.core}
+    known_core = {q: s for q, s in core.items() if s is not None}
+    lowest = min(known_core.values(), default=None)
     context = TipContext(
+        reader=rules.team.reader,
         role_layer=rules.team.layer,
         own_layer=rules.phases.own_layer,
         phases=phases,
         weakest=strongest_and_weakest(_factors(dialogue, means))[1],
         preference=None,
+        staff_layer=rules.phases.own_layer,
+        factor_layer=rules.team.layer,
+        weak_conditions=tuple(
+            c
+            for c in conditions
+            if (m := means.get(("randvoorwaarden", c))) is not None and m < weak_below
+        ),
+        weak_core=next(
+            (q for q, s in known_core.items() if s == lowest),
+            None,
+        )
+        if lowest is not None and lowest < rules.sustainability.weak_core_below
+        else None,
+        process=place.process,
     )
     tips = choose_tips(dialogue, context, rules.team.tips)
     return TeamAdvice(place.ring, place.process, place.position, tips)

@@ -190,7 +190,7 @@ def broken_copy(tmp_path: Path, file: str, edit: dict[str, str]) -> Path:
         ),
         (
             "tips.yaml",
-            {"phases: [5], preferences: [afkijken]}": "phases: [5], preferences: [zingen]}"},
+            {"[5], shows: 5, preferences: [afkijken]}": "[5], shows: 5, preferences: [zingen]}"},
             "tip 'dir_5'",
             "unknown learning preference 'zingen'",
         ),
@@ -231,6 +231,7 @@ def test_the_rules_file_is_plain_yaml_a_reader_can_follow() -> None:
         "llo",
         "tips",
         "team",
+        "learning_sources",
     }
     assert (CONTENT_DIR.parent / "docs" / "scoring.md").exists()
 

@@ -773,7 +773,7 @@ def test_the_block_heading_shows_when_the_first_question_of_the_block_is_not_ask
     interview = machine.new()
     machine.fire(interview, "answer", value=yes(dialogue.questions[0]))
     machine.fire(interview, "answer", value="hr")
-    while interview.state != "fase_collegas":
+    while interview.state != "fase_medewerkers":  # the block's first question asked of HR
         question = interview.current_question
         assert question is not None and question.block != "fasen"
         machine.fire(interview, "answer", value=answers_only(question)[0])
