@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dialogues.loader import Dialogue
+from placement import statements as say
 from placement.answers import Answers, choice, score
 from placement.conditions import precondition_scores, weak_conditions
+from placement.evidence import Statement
 from placement.layers import Imbalance, imbalance, layer_phases
 from placement.llo import llo_moves, llo_positions
 from placement.path import PathPlace, path_place
-from placement.regie import factor_scores, strongest_and_weakest
+from placement.regie import Regie, factor_scores, regie
 from placement.sustainability import Sustainability, sustainability
 from placement.tips import TipContext, choose_tips
 
@@ -41,10 +43,21 @@ class Placement:
     llo_moves: list[str]
     tips: list[str] = field(default_factory=list)
     resilience: int | None = None
+    regie: Regie | None = None
+    statements: tuple[Statement, ...] = ()
 
     @property
     def own_phase(self) -> int | None:
         return self.phases.get(self.own_layer)
+
+    @property
+    def same_answers(self) -> bool:
+        """Response quality: every answered statement got the same option (see quality)."""
+        return any(s.key == "same_answers" for s in self.statements)
+
+    def said(self, key: str) -> list[Statement]:
+        """The statements of one kind, in the order they were made."""
+        return [s for s in self.statements if s.key == key]
 
 
 def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
@@ -56,7 +69,8 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
     layers = layer_phases(dialogue, answers, role_rule.layer)
     phases = layers.phases
     factors = factor_scores(dialogue, answers)
-    strongest, weakest = strongest_and_weakest(factors)
+    how = regie(dialogue, answers, factors)
+    strongest, weakest = how.top, how.tip_factor
     preference = choice(dialogue, answers, rules.preference.question)
     conditions = precondition_scores(dialogue, answers)
     llo = llo_positions(dialogue, answers)
@@ -67,6 +81,19 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
         weakest=weakest,
         preference=preference,
     )
+    found = imbalance(dialogue, phases)
+    path = path_place(dialogue, answers, factors)
+    energy = sustainability(dialogue, answers)
+    weak = weak_conditions(dialogue, conditions)
+    statements = [
+        *say.regie_statements(dialogue, factors, how),
+        say.quality_statement(dialogue, answers),
+        *say.phase_statements(phases, layers.questions, found),
+        *say.path_statements(dialogue, factors, path),
+        *say.energy_statements(dialogue, energy),
+        *say.condition_statements(dialogue, weak),
+        say.choice_statement("preference", rules.preference.question, preference),
+    ]
     return Placement(
         role=role,
         role_layer=role_rule.layer,
@@ -74,17 +101,19 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
         phases=phases,
         phase_questions=layers.questions,
         own_view=layers.own_view,
-        imbalance=imbalance(dialogue, phases),
+        imbalance=found,
         factors=factors,
         strongest=strongest,
         weakest=weakest,
-        path=path_place(dialogue, answers, factors),
-        sustainability=sustainability(dialogue, answers),
+        path=path,
+        sustainability=energy,
         conditions=conditions,
-        weak_conditions=weak_conditions(dialogue, conditions),
+        weak_conditions=weak,
         preference=preference,
         llo=llo,
         llo_moves=llo_moves(dialogue, llo),
         tips=choose_tips(dialogue, context, list(role_rule.tips)),
         resilience=score(dialogue, answers, rules.sustainability.basis),
+        regie=how,
+        statements=tuple(s for s in statements if s is not None),
     )
