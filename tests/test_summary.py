@@ -137,3 +137,23 @@ def test_a_mixed_answer_set_is_not_flagged(conversation: Conversation) -> None:
         reply = conversation.answer(WORKER, question.id, chosen.value).replies[-1]
     text = RENDERER.render(reply, "nl").text
     assert not re.search("hetzelfde antwoord", text)
+
+
+def test_the_ring_describes_the_ring_not_the_person() -> None:
+    """No say and no help choosing, yet a middle ring: the summary must not claim either."""
+    answers = {"toestemming": "ja", "rol": "medewerker"}
+    answers |= {q.id: "klopt" for q in DIALOGUE.questions_of("eigen_regie")}
+    answers |= {
+        "er_mogen_2": "klopt_niet",
+        "er_weten_2": "klopt_niet",
+        "pv_hulp": "klopt_helemaal_niet",
+    }
+    placement = compute_placement(DIALOGUE, answers)
+    assert placement.path.ring == "cultivatie"
+    text = plain_text(
+        RENDERER.render(
+            Reply("summary_more", {"placement": placement, "movement": None}), "nl"
+        ).text
+    )
+    assert "Je kiest zelf doelen" not in text
+    assert "passen bij de ring Cultivatie. In deze ring kiezen mensen" in text

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session, select
+
 from bot.render import Renderer, plain_text
 from bot.service.conversation import Conversation
 from bot.service.outcome import Person
 from bot.service.teams import Teams
+from storage.models import TeamTally
 from tests.test_teams import LEAD, close, members, new_team
 
 
@@ -40,6 +43,20 @@ def test_five_of_six_putting_their_lead_at_phase_one_is_an_imbalance(
     text = team_text(conversation, ["onbewust"] * 5 + ["toepassing"])
     assert "Uit balans: het team ziet gemiddeld 2,5 stappen" in text
     assert "Het minst ver: Leidinggevende." in text
+
+
+def test_the_tally_counts_people_who_gave_one_answer_everywhere(
+    conversation: Conversation,
+) -> None:
+    team_text(conversation, ["onbewust"] * 5)  # everyone: 'klopt' to every statement
+    with Session(conversation.engine) as session:
+        tally = session.exec(select(TeamTally).where(TeamTally.model == "kwaliteit")).one()
+    assert (tally.dimension, tally.people, tally.known, tally.total) == (
+        "zelfde_antwoord",
+        5,
+        5,
+        5.0,
+    )
 
 
 def test_a_team_whose_layers_lie_close_is_in_balance(conversation: Conversation) -> None:
