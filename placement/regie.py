@@ -47,7 +47,12 @@ def factor_scores(dialogue: Dialogue, answers: Answers) -> dict[str, float | Non
 def groups(
     rules: EigenRegieRules, factors: dict[str, float | None]
 ) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
-    """(about equal, strong, weak) from the factor means; membership depends on values only."""
+    """(about equal, strong, weak) from the factor means; membership depends on values only.
+
+    Strong: near the top (within one step of the highest), not near the bottom, and more than
+    one step above every factor near the bottom only; weak: the mirror image. The highest and
+    the lowest always qualify; a factor near both ends is neither.
+    """
     known = {f: s for f, s in factors.items() if s is not None}
     if not known:
         return False, (), ()
@@ -57,8 +62,13 @@ def groups(
         return True, (), ()
     near_top = {f for f, s in known.items() if s >= high - margin}
     near_bottom = {f for f, s in known.items() if s <= low + margin}
-    strong = tuple(f for f in known if f in near_top - near_bottom)
-    weak = tuple(f for f in known if f in near_bottom - near_top)
+    # A point is named only when it is clearly apart (more than one step) from every point
+    # near the other end: a strong and a weak point are never about equal.
+    top, bottom = near_top - near_bottom, near_bottom - near_top  # a factor near both: neither
+    strong = tuple(
+        f for f in known if f in top and all(known[f] - known[b] > margin for b in bottom)
+    )
+    weak = tuple(f for f in known if f in bottom and all(known[t] - known[f] > margin for t in top))
     return False, strong, weak
 
 

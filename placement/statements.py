@@ -38,11 +38,12 @@ def regie_statements(
         claims = [Claim(term[f], "<=", margin, term[g]) for f in known for g in known if f != g]
         yield Statement("regie_equal", {}, tuple(claims))
         return
+    # Near its end, and more than one answer step away from every point named at the other.
     near_top = [Claim(term[s], ">=", -margin, term[g]) for s in regie.strong for g in known]
-    above = [Claim(term[s], ">", 0.0, term[w]) for s in regie.strong for w in regie.weak]
+    above = [Claim(term[s], ">", margin, term[w]) for s in regie.strong for w in regie.weak]
     yield Statement("regie_strong", {"factors": regie.strong}, (*near_top, *above))
     near_bottom = [Claim(term[w], "<=", margin, term[g]) for w in regie.weak for g in known]
-    below = [Claim(term[w], "<", 0.0, term[s]) for w in regie.weak for s in regie.strong]
+    below = [Claim(term[w], "<", -margin, term[s]) for w in regie.weak for s in regie.strong]
     yield Statement("regie_weak", {"factors": regie.weak}, (*near_bottom, *below))
 
 
@@ -108,7 +109,10 @@ def path_statements(
         for process in rules.processes:
             term = (tuple(process.questions),)
             if process.process == place.process:
-                claims.append(Claim(term, "<" if stalled else ">=", rules.stalled_below))
+                if known is None:  # none stalls, and the last step itself is unknown
+                    claims.append(Claim(term, "unknown"))
+                else:
+                    claims.append(Claim(term, "<" if stalled else ">=", rules.stalled_below))
                 break
             if place.process_scores[process.process] is None:
                 claims.append(Claim(term, "unknown"))
