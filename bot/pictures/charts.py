@@ -64,6 +64,7 @@ def summary_chart(placement: Placement, locale: Locale) -> bytes:
             phases=[locale.phases[p] for p in sorted(locale.phases)],
             layers=layers,
             unknown_label=words["phase_unknown"],
+            steps=[words["chart_step"].format(n=p) for p in sorted(locale.phases)],
         ),
         factors=ChartFactors(
             title=words["chart_factors"],
