@@ -122,6 +122,17 @@ def path_statements(
         yield Statement("process", params, tuple(claims))
     if place.position is not None:
         yield Statement("position", {"position": place.position})
+        return
+    # Too little known: fewer than min_factors factors known means most statements had no
+    # usable answer (each factor has two), or no step had a usable answer at all.
+    claims = []
+    if place.ring is None:
+        every = (tuple(q for qids in questions.values() for q in qids),)
+        claims.append(Claim(every, "mostly_unknown", 0.5))
+    if place.process is None:
+        steps = (tuple(q for p in rules.processes for q in p.questions),)
+        claims.append(Claim(steps, "unknown"))
+    yield Statement("path_unknown", {}, tuple(claims))
 
 
 def energy_statements(dialogue: Dialogue, result: Sustainability) -> Iterator[Statement]:

@@ -29,6 +29,7 @@ SAID = {
     "ring",
     "process",
     "position",
+    "path_unknown",
     "energy",
     "energy_unknown",
     "energy_attention",
