@@ -27,6 +27,7 @@ ACTIONS = {
     "forget": "forget_button",
     "forget_yes": "forget_yes",
     "keep_data": "forget_no",
+    "more": "summary_more_button",
 }
 TELEGRAM_LIMIT = 4096
 # Replies that depend on the content only (never on a person), so each is rendered once.

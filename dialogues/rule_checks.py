@@ -77,6 +77,9 @@ def check_scoring(
     _check_roles(check, scoring, layers)
     if scoring.eigen_regie.model not in check.models:
         check.fail("eigen_regie", f"unknown model '{scoring.eigen_regie.model}'")
+    factors = check.dimensions(scoring.eigen_regie.model)
+    if sorted(scoring.eigen_regie.tie_priority) != sorted(factors):
+        check.fail("eigen_regie.tie_priority", "must name every factor of the model once")
     _check_path(check, scoring)
     _check_sustainability(check, scoring)
     _check_preconditions(check, scoring)

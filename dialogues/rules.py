@@ -23,9 +23,14 @@ class LayerRule(Strict):
 
 
 class ImbalanceRule(Strict):
-    """When phases differ too much between layers, and which layers form each side."""
+    """When phases differ too much between layers, and which layers form each side.
 
-    min_gap: int = Field(ge=1, le=4)
+    One person: the mean phase of one side minus the other's is at least `person_gap`.
+    A group: the highest minus the lowest layer mean (over people) is at least `group_gap`.
+    """
+
+    person_gap: float = Field(gt=0, le=4)
+    group_gap: float = Field(gt=0, le=4)
     workfloor: list[Identifier] = Field(min_length=1)
     organisation: list[Identifier] = Field(min_length=1)
 
@@ -53,8 +58,28 @@ class RoleRules(Strict):
 
 
 class EigenRegieRules(Strict):
+    """Eigen regie: when factors count as equal, and how a tie is broken for a tip."""
+
     source: Identifier
     model: Identifier
+    equal_within: float = Field(ge=0, description="differences up to this are 'about equal'")
+    unknown_share: float = Field(gt=0, le=1, description="too little known below this share")
+    low_at_most: int = Field(ge=1, description="an answer this low counts as a low answer")
+    tie_priority: list[Identifier] = Field(min_length=1)
+
+
+class QualityRule(Strict):
+    """Straight-lining: every answered statement of the scale got the same option."""
+
+    scale: Identifier
+    min_items: int = Field(ge=2)
+
+
+class MovementRule(Strict):
+    """A change since the last scan is named only beyond what one answer step can make."""
+
+    factor_change: float = Field(gt=0)
+    phase_change: int = Field(ge=1)
 
 
 class RingBand(Strict):
@@ -183,6 +208,8 @@ class Scoring(Strict):
     tips: TipRules
     team: TeamRules
     learning_sources: LearningSourceRules
+    quality: QualityRule
+    movement: MovementRule
 
 
 class Tip(Strict):

@@ -68,6 +68,9 @@ class ChartLadder:
     phases: Sequence[str]
     layers: Sequence[ChartLayer]
     unknown_label: str
+    # What a layer's row says on the right ("stap 2 van 5"); None: the phase name. A person's
+    # own row should never carry a bare phase name such as 'Onbewust'.
+    steps: Sequence[str] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -367,7 +370,9 @@ def _draw_ladder(p: Painter, ladder: ChartLadder, top: float, row: _Row) -> None
             p,
             y + row.label,
             layer.label,
-            ladder.phases[layer.phase - 1] if layer.phase is not None else ladder.unknown_label,
+            (ladder.steps or ladder.phases)[layer.phase - 1]
+            if layer.phase is not None
+            else ladder.unknown_label,
             size=row.font,
             bold=layer.own,
             known=layer.phase is not None,

@@ -8,12 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dialogues.loader import Dialogue
+from placement import statements as say
 from placement.answers import Answers, choice, score
 from placement.conditions import precondition_scores, weak_conditions
+from placement.evidence import Statement
 from placement.layers import Imbalance, imbalance, layer_phases
 from placement.llo import llo_moves, llo_positions
 from placement.path import PathPlace, path_place
-from placement.regie import factor_scores, strongest_and_weakest
+from placement.regie import Regie, factor_scores, regie
 from placement.sources import source_scores, weak_sources
 from placement.sustainability import Sustainability, sustainability
 from placement.tips import TipContext, choose_tips
@@ -44,10 +46,21 @@ class Placement:
     resilience: int | None = None
     learning_sources: dict[str, float | None] = field(default_factory=dict)
     weak_sources: list[str] = field(default_factory=list)
+    regie: Regie | None = None
+    statements: tuple[Statement, ...] = ()
 
     @property
     def own_phase(self) -> int | None:
         return self.phases.get(self.own_layer)
+
+    @property
+    def same_answers(self) -> bool:
+        """Response quality: every answered statement got the same option (see quality)."""
+        return any(s.key == "same_answers" for s in self.statements)
+
+    def said(self, key: str) -> list[Statement]:
+        """The statements of one kind, in the order they were made."""
+        return [s for s in self.statements if s.key == key]
 
 
 def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
@@ -59,7 +72,8 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
     layers = layer_phases(dialogue, answers, role_rule.layer)
     phases = layers.phases
     factors = factor_scores(dialogue, answers)
-    strongest, weakest = strongest_and_weakest(factors)
+    how = regie(dialogue, answers, factors)
+    strongest, weakest = how.top, how.tip_factor
     preference = choice(dialogue, answers, rules.preference.question)
     conditions = precondition_scores(dialogue, answers)
     llo = llo_positions(dialogue, answers)
@@ -80,6 +94,16 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
         process=path.process,
         weak_sources=tuple(weak_sources(dialogue, sources)),
     )
+    found = imbalance(dialogue, phases)
+    statements = [
+        *say.regie_statements(dialogue, factors, how),
+        say.quality_statement(dialogue, answers),
+        *say.phase_statements(phases, layers.questions, found),
+        *say.path_statements(dialogue, factors, path),
+        *say.energy_statements(dialogue, energy),
+        *say.condition_statements(dialogue, weak),
+        say.choice_statement("preference", rules.preference.question, preference),
+    ]
     return Placement(
         role=role,
         role_layer=role_rule.layer,
@@ -87,7 +111,7 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
         phases=phases,
         phase_questions=layers.questions,
         own_view=layers.own_view,
-        imbalance=imbalance(dialogue, phases),
+        imbalance=found,
         factors=factors,
         strongest=strongest,
         weakest=weakest,
@@ -102,4 +126,6 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
         resilience=score(dialogue, answers, rules.sustainability.basis),
         learning_sources=sources,
         weak_sources=list(context.weak_sources),
+        regie=how,
+        statements=tuple(s for s in statements if s is not None),
     )

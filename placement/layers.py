@@ -1,21 +1,23 @@
-"""Groeimodel: the phase of each layer, and imbalance between layers."""
+"""Groeimodel: the phase of each layer, and imbalance between layers (one person, a group)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dialogues.loader import Dialogue
-from placement.answers import Answers, score
+from dialogues.rules import ImbalanceRule
+from placement.answers import Answers, mean_of, score
 
 
 @dataclass(frozen=True)
 class Imbalance:
-    """Layers that are furthest ahead and furthest behind, and who is ahead."""
+    """Layers that are ahead and behind, who is ahead, and by how much (in phases)."""
 
     kind: str
     ahead: tuple[str, ...]
     behind: tuple[str, ...]
-    gap: int
+    gap: float
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,37 @@ def layer_phases(dialogue: Dialogue, answers: Answers, role_layer: str | None) -
     return LayerPhases(phases, questions, own_view)
 
 
-def imbalance(dialogue: Dialogue, phases: dict[str, int | None]) -> Imbalance | None:
-    """Names an imbalance when the known phases differ by at least the rule's gap."""
+def imbalance(dialogue: Dialogue, phases: Mapping[str, float | None]) -> Imbalance | None:
+    """One person's view: the work floor's mean phase against the organisation's.
+
+    Both sides need a known phase; the gap must reach the rule's person_gap either way.
+    """
     rule = dialogue.scoring.phases.imbalance
-    known = {layer: phase for layer, phase in phases.items() if phase is not None}
+    floor = {layer: phases.get(layer) for layer in rule.workfloor}
+    organisation = {layer: phases.get(layer) for layer in rule.organisation}
+    floor_mean, organisation_mean = mean_of(floor.values()), mean_of(organisation.values())
+    if floor_mean is None or organisation_mean is None:
+        return None
+    gap = round(floor_mean - organisation_mean, 6)
+    if abs(gap) < rule.person_gap:
+        return None
+    known_floor = tuple(layer for layer, p in floor.items() if p is not None)
+    known_organisation = tuple(layer for layer, p in organisation.items() if p is not None)
+    if gap > 0:
+        return Imbalance("werkvloer_voor", known_floor, known_organisation, gap)
+    return Imbalance("organisatie_voor", known_organisation, known_floor, -gap)
+
+
+def group_imbalance(rule: ImbalanceRule, means: Mapping[str, float | None]) -> Imbalance | None:
+    """A group's layer means: the highest minus the lowest reaches the rule's group_gap."""
+    known = {layer: m for layer, m in means.items() if m is not None}
     if not known:
         return None
     high, low = max(known.values()), min(known.values())
-    if high - low < rule.min_gap:
+    if high - low < rule.group_gap:
         return None
-    ahead = tuple(layer for layer, phase in known.items() if phase == high)
-    behind = tuple(layer for layer, phase in known.items() if phase == low)
+    ahead = tuple(layer for layer, m in known.items() if m == high)
+    behind = tuple(layer for layer, m in known.items() if m == low)
     workfloor, organisation = set(rule.workfloor), set(rule.organisation)
     if set(ahead) <= workfloor and set(behind) <= organisation:
         kind = "werkvloer_voor"
@@ -60,4 +82,4 @@ def imbalance(dialogue: Dialogue, phases: dict[str, int | None]) -> Imbalance | 
         kind = "organisatie_voor"
     else:
         kind = "gemengd"
-    return Imbalance(kind=kind, ahead=ahead, behind=behind, gap=high - low)
+    return Imbalance(kind=kind, ahead=ahead, behind=behind, gap=round(high - low, 6))

@@ -28,4 +28,6 @@ def stored_scores(dialogue: Dialogue, placement: Placement) -> Scores:
     scores[("pad", "proces")] = _ordinal(processes, placement.path.process)
     scores[("dlo", "duurzaamheid")] = placement.sustainability.score
     scores.update({("dlo", q): s for q, s in placement.sustainability.core.items()})
+    # Response quality: summed in the tallies, so a group shows how many answered all alike.
+    scores[("kwaliteit", "zelfde_antwoord")] = 1.0 if placement.same_answers else 0.0
     return scores

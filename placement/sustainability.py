@@ -13,7 +13,7 @@ class Sustainability:
     score: float | None
     verdict: str | None
     core: dict[str, int | None]
-    weak_core: str | None
+    weak_core: tuple[str, ...]  # the lowest core questions below the limit (equal ones all)
 
 
 def sustainability(dialogue: Dialogue, answers: Answers) -> Sustainability:
@@ -26,7 +26,8 @@ def sustainability(dialogue: Dialogue, answers: Answers) -> Sustainability:
         verdict = next(v.verdict for v in rules.verdicts if v.below is None or total < v.below)
     known = {qid: s for qid, s in core.items() if s is not None}
     lowest = min(known.values(), default=None)
-    weak = None
-    if lowest is not None and lowest < rules.weak_core_below:
-        weak = next(qid for qid, s in known.items() if s == lowest)
+    weak: tuple[str, ...] = ()
+    # Named only when it stands out: below the limit and not all known core questions equal.
+    if lowest is not None and lowest < rules.weak_core_below and lowest < max(known.values()):
+        weak = tuple(qid for qid, s in known.items() if s == lowest)
     return Sustainability(score=total, verdict=verdict, core=core, weak_core=weak)

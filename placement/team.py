@@ -56,7 +56,7 @@ def team_advice(dialogue: Dialogue, means: Means) -> TeamAdvice:
         role_layer=rules.team.layer,
         own_layer=rules.phases.own_layer,
         phases=phases,
-        weakest=strongest_and_weakest(_factors(dialogue, means))[1],
+        weakest=strongest_and_weakest(dialogue, _factors(dialogue, means))[1],
         preference=None,
         staff_layer=rules.phases.own_layer,
         factor_layer=rules.team.layer,

@@ -182,10 +182,16 @@ async def tap_and_settle(api: FakeBotApi, user: FakeUser, label: str) -> None:
     await api.settle()
 
 
+def shows_summary(user: FakeUser) -> bool:
+    """The last message is a summary: its one button asks for 'Meer uitleg', not an answer."""
+    rows = user.last.get("reply_markup", {}).get("inline_keyboard", [])
+    return any(b.get("callback_data") == "nav:more" for row in rows for b in row)
+
+
 async def answer_all(api: FakeBotApi, user: FakeUser, pick: int) -> int:
     """Taps the option at index `pick` (clamped, never 'Terug') while the last message asks."""
     taps = 0
-    while user.last.get("reply_markup"):
+    while user.last.get("reply_markup") and not shows_summary(user):
         labels = [b for b in user.buttons() if not b.startswith("⬅️")]
         await tap_and_settle(api, user, labels[min(pick, len(labels) - 2)])
         taps += 1

@@ -65,7 +65,7 @@ def observed(placement: Placement) -> dict[str, Any]:
         "process": placement.path.process,
         "position": placement.path.position,
         "sustainability": placement.sustainability.verdict,
-        "weak_core": placement.sustainability.weak_core,
+        "weak_core": list(placement.sustainability.weak_core),
         "preconditions": placement.weak_conditions,
         "preference": placement.preference,
         "imbalance": imbalance,

@@ -46,7 +46,7 @@ def test_console_runs_the_whole_scan_to_a_summary(tmp_path: Path, database_url: 
     assert "Doe je mee?" in out
     assert f"Vraag 1 van {BEFORE_ROLE}" in out
     assert "Klaar! Dit is jouw uitslag." in out
-    assert "Jij: Toepassen (4/5)" in out
+    assert "Meer uitleg" in out  # the model part is one tap away (Telegram); here: its button
     assert "Drie tips voor jou:" in out
     with Session(make_engine(database_url)) as session:
         assert len(session.exec(select(Answer)).all()) == len(WORKER_QUESTIONS)

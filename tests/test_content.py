@@ -140,7 +140,8 @@ def test_every_summary_fits_one_telegram_message(dialogue: Dialogue) -> None:
         placement = compute_placement(dialogue, persona.answers(dialogue))
         for language in dialogue.locales:
             for movement in (None, moved):
-                data = {"placement": placement, "movement": movement}
+                # The longest: the model part inline, as leads, HR and management get it.
+                data = {"placement": placement, "movement": movement, "detailed": True}
                 text = renderer.render(Reply("summary", data), language).text
                 assert len(text) <= TELEGRAM_LIMIT, (persona.id, language, len(text))
 
@@ -232,6 +233,8 @@ def test_the_rules_file_is_plain_yaml_a_reader_can_follow() -> None:
         "tips",
         "team",
         "learning_sources",
+        "quality",
+        "movement",
     }
     assert (CONTENT_DIR.parent / "docs" / "scoring.md").exists()
 

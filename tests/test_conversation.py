@@ -211,7 +211,7 @@ def test_a_second_scan_says_how_the_placement_moved(
     assert movement.phase is not None and movement.phase[0] < movement.phase[1]
     assert set(movement.up) == set(dialogue.model("eigen_regie").dimensions)
     text = Renderer(dialogue).render(summary).text
-    assert "Sinds je vorige scan" in text and "Sterker geworden:" in text
+    assert "Sinds je vorige scan" in text and "Duidelijk sterker geworden:" in text
 
 
 def test_a_chosen_language_wins_over_the_app_language(conversation: Conversation) -> None:

@@ -86,7 +86,8 @@ async def answer_as(
 ) -> list[str]:
     """Taps the persona's answer to every question the bot asks; returns the questions asked."""
     asked: list[str] = []
-    while user.last.get("reply_markup"):
+    title = locale.messages["summary_title"]
+    while user.last.get("reply_markup") and title not in user.last["text"]:
         current = user.last
         qid = question_asked(dialogue, locale, current)
         given = persona.raw.get(qid, "ja")  # "ja": the consent question
@@ -100,33 +101,37 @@ async def answer_as(
 
 
 def elements(placement: Placement, locale: Locale) -> list[str]:
-    """The words the summary must contain for this placement."""
+    """The words the summary and its 'Meer uitleg' part must contain for this placement."""
     words: list[str] = []
+    messages = locale.messages
     for layer, phase in placement.phases.items():
         asked = placement.phase_questions[layer]
         name = locale.seen_layers.get(asked, locale.layers[layer])
         name = locale.own_layers[layer] if layer == placement.own_view else name
-        shown = f"{locale.phases[phase]} ({phase}/5)" if phase else locale.messages["phase_unknown"]
-        words.append(f"{name}: {shown}")
-    if placement.weakest and placement.strongest:
-        words += [locale.factors[placement.strongest], locale.factors[placement.weakest]]
+        text = messages[f"phase_text_{phase}"] if phase else ""
+        shown = messages["phase_step"].format(n=phase, text=text) if phase else None
+        words.append(f"{name}: {shown or messages['phase_unknown']}")
+    regie = placement.regie
+    assert regie is not None
+    if not regie.known:
+        words.append(messages["summary_factors_unknown"])
+    elif regie.equal:
+        words.append(messages["regie_equal"])
     else:
-        words.append(locale.messages["summary_factors_unknown"])
+        words += [messages[f"factor_{f}"] for f in (*regie.strong, *regie.weak)]
     path = placement.path
     if path.position and path.ring and path.process:
         words += [locale.rings[path.ring].name, locale.processes[path.process].name]
         words.append(locale.positions[path.position])
     else:
-        words.append(locale.messages["summary_path_unknown"])
+        words.append(messages["summary_path_unknown"])
     verdict = placement.sustainability.verdict
-    words.append(
-        locale.verdicts[verdict].name if verdict else locale.messages["summary_energy_unknown"]
-    )
+    words.append(locale.verdicts[verdict].name if verdict else messages["summary_energy_unknown"])
     words += [locale.preconditions[c].name for c in placement.weak_conditions]
     if placement.preference:
         words.append(locale.preferences[placement.preference].name)
-    if placement.imbalance:
-        words.append(locale.imbalance[placement.imbalance.kind])
+    if placement.imbalance:  # how the person sees it, without the source's warning
+        words.append(messages["summary_imbalance"].split("{")[0].strip())
     for position in (placement.llo or {}).values():
         if position:
             words.append(locale.llo[position].name)
@@ -162,6 +167,11 @@ async def test_persona_through_telegram(
     summary_messages = [m for m in user.messages if title in m["text"]]
     assert len(summary_messages) == 1
     first = user.messages.index(summary_messages[0])
+    if placement.role_layer == placement.own_layer:  # a worker asks for the model part
+        count = len(user.messages)
+        await user.tap(locale.messages["summary_more_button"])
+        await user.wait_for(lambda u: len(u.messages) > count)
+        await api.settle()
     summary = "\n".join(parse_html(m["text"]) for m in user.messages[first:])
     missing = [w for w in elements(placement, locale) if w not in summary]
     assert missing == []

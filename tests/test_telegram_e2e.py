@@ -44,8 +44,9 @@ async def test_a_person_taps_from_start_to_summary(
     summary = anna.last["text"]
     assert anna.messages[-2]["photo"]  # the picture of where she stands comes first
     assert "Klaar! Dit is jouw uitslag." in summary
-    assert "Toepassen</b> (4/5)" in summary
     assert "Drie tips voor jou" in summary
+    await tap_and_settle(api, anna, "📖 Meer uitleg")  # the model part, one tap away
+    assert "Jij: stap 4 van 5" in anna.last["plain"]
     assert taps == WORKER_TAPS
     assert api.rejected == []
     assert api.unanswered_callback_queries() == []

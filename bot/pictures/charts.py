@@ -48,12 +48,13 @@ def summary_chart(placement: Placement, locale: Locale) -> bytes:
         ChartLayer(label=locale.layers[layer], phase=phase, own=layer == placement.own_layer)
         for layer, phase in placement.phases.items()
     ]
+    regie = placement.regie  # marks every strong and weak factor; about equal marks none
     factors = [
         ChartFactor(
             label=locale.factors[factor],
             score=score,
-            strongest=factor == placement.strongest,
-            weakest=factor == placement.weakest,
+            strongest=regie is not None and factor in regie.strong,
+            weakest=regie is not None and factor in regie.weak,
         )
         for factor, score in placement.factors.items()
     ]
@@ -63,6 +64,7 @@ def summary_chart(placement: Placement, locale: Locale) -> bytes:
             phases=[locale.phases[p] for p in sorted(locale.phases)],
             layers=layers,
             unknown_label=words["phase_unknown"],
+            steps=[words["chart_step"].format(n=p) for p in sorted(locale.phases)],
         ),
         factors=ChartFactors(
             title=words["chart_factors"],

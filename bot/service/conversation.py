@@ -66,6 +66,7 @@ class Conversation:
             "forget": self.forget,
             "forget_yes": lambda person: self.forget(person, confirmed=True),
             "keep_data": self.keep_data,
+            "more": self.interviews.more,
         }
 
     def press(self, person: Person, data: str) -> Outcome:

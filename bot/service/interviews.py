@@ -266,8 +266,30 @@ class Interviews:
             )
             if earlier is not None:
                 before_scan, before = earlier
-                movement = movement_since(placement, before, as_utc(before_scan.started_at))
-        return Reply("summary", {"placement": placement, "movement": movement})
+                movement = movement_since(
+                    placement,
+                    before,
+                    as_utc(before_scan.started_at),
+                    self.dialogue.scoring.movement,
+                )
+        # Leads, HR and management get the model part at once; a worker asks for it.
+        detailed = placement.role_layer != placement.own_layer
+        data = {"placement": placement, "movement": movement, "detailed": detailed}
+        return Reply("summary", {**data, "actions": [] if detailed else ["more"]})
+
+    def more(self, person: Person) -> Outcome:
+        """'Meer uitleg': the model part of the person's latest summary."""
+
+        def explain(session: Session, loaded: Loaded) -> Outcome:
+            interview = loaded.interview
+            if interview is None or interview.state == DECLINED:
+                return loaded.outcome([closed_reply(interview)])
+            if interview.state != DONE:  # a button of an earlier scan, while a new one runs
+                return loaded.outcome([message("stale_button"), interview.prompt()])
+            summary = self._summary(session, loaded)
+            return loaded.outcome([Reply("summary_more", summary.data | {"actions": []})])
+
+        return self.people.turn(person, explain)
 
     def _consent_value(self) -> str:
         consent = self.dialogue.questions[0]

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.service.outcome import Outcome, Person, message
 from bot.service.people import People
+from placement.layers import group_imbalance
 from placement.team import team_advice
 from reports.hr import phase_layers
 from statemachine import Reply
@@ -26,7 +27,6 @@ OWN_LAYER, LEAD_LAYER = "individu", "leidinggevende"
 
 TEAM_PREFIX = "team"
 # Phases seen of two layers this far apart (in the team's averages) are called out.
-IMBALANCE_GAP = 2.0
 
 
 def team_data(action: str, code: str) -> str:
@@ -263,15 +263,11 @@ class Teams:
             }
             for layer in layers
         }
-        known: dict[str, float] = {
-            layer: mean for layer, row in phases.items() if (mean := row["mean"]) is not None
-        }
-        gaps = [
-            (high, low, known[high] - known[low])
-            for high in known
-            for low in known
-            if known[high] - known[low] >= IMBALANCE_GAP
-        ]
+        # On the group's means, with the threshold of scoring.yaml (docs/scoring.md).
+        imbalance = group_imbalance(
+            self.dialogue.scoring.phases.imbalance,
+            {layer: row["mean"] for layer, row in phases.items()},
+        )
         phase_question = next(q for q in self.dialogue.questions if q.kind == "phase")
         return {
             "team": team,
@@ -281,7 +277,7 @@ class Teams:
             "phase_emoji": [o.emoji for o in phase_question.options if not o.dont_know],
             "phases": phases,
             "factors": {f: figures.mean("eigen_regie", f) for f in factors},
-            "gaps": sorted(gaps, key=lambda gap: -gap[2]),
+            "imbalance": imbalance,
             "advice": team_advice(
                 self.dialogue, {key: mean for key, (mean, _) in figures.means.items()}
             ),
