@@ -221,3 +221,40 @@ async def test_workers_see_worker_commands_and_roles_get_theirs(
             assert not set(api.menu(lead.id, "nl")) & ROLE_ONLY
             assert not set(api.menu(worker.id, "nl")) & ROLE_ONLY  # others' menus unchanged
     assert api.rejected == []
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+async def test_taking_back_all_hr_access_asks_once(
+    api: FakeBotApi, tmp_path: Path, database_url: str, language: str
+) -> None:
+    words = WORDS[language]
+    admin, hanna = api.user(7300, "Ada", language_code=language), api.user(7301, "Hanna")
+    bot = bot_in_this_loop(api, tmp_path, database_url=database_url, admin_telegram_ids="7300")
+    async for _ in bot:
+        await admin.send("/organisatie Zorggroep")
+        await api.settle()
+        await admin.send("/hrtoegang Zorggroep")
+        await api.settle()
+        code = admin.last["plain"].split("?start=")[1].split()[0]
+        await hanna.send(f"/start {code}")
+        await api.settle()
+
+        await admin.send("/hrtoegang intrekken")
+        await api.settle()
+        assert words["hr_revoke_confirm"] in admin.last["plain"]
+        await tap_and_settle(api, admin, words["hr_revoke_no"])
+        assert words["hr_revoke_kept"] in admin.last["plain"]
+        assert not keyboard_of(admin.messages[-2])  # the question is closed
+        await hanna.send("/hr")
+        await api.settle()
+        assert "alleen voor HR" not in hanna.last["plain"]  # "no" took nothing back
+
+        await admin.send("/hrtoegang intrekken")
+        await api.settle()
+        await tap_and_settle(api, admin, words["hr_revoke_yes"])
+        assert words["hr_revoked"].format(revoked=1) in admin.last["plain"]
+        await hanna.send("/hr")
+        await api.settle()
+        assert "alleen voor HR" in hanna.last["plain"]
+    assert api.rejected == []
+    assert api.unanswered_callback_queries() == []

@@ -122,6 +122,8 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.add_handler(CommandHandler("hrtoegang", handlers.hr_access, filters=private))
     application.add_handler(CallbackQueryHandler(handlers.team_button, pattern=f"^{TEAM_PREFIX}:"))
     application.add_handler(CallbackQueryHandler(handlers.hr_button, pattern=f"^{HR_PREFIX}:"))
+    admin_buttons = f"^{handlers.ADMIN_PREFIX}:"
+    application.add_handler(CallbackQueryHandler(handlers.admin_button, pattern=admin_buttons))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, handlers.anything_else))
     application.add_error_handler(handlers.error_handler)

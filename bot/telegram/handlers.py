@@ -19,6 +19,9 @@ from bot.telegram.sending import send_outcome
 from statemachine import Reply
 
 log = logging.getLogger(__name__)
+# Button data of the admin's confirmation (handled here: nothing in the service asks it).
+ADMIN_PREFIX = "admin"
+ADMIN_REVOKE, ADMIN_KEEP = f"{ADMIN_PREFIX}:revoke", f"{ADMIN_PREFIX}:keep"
 Result = TypeVar("Result")
 
 
@@ -171,10 +174,35 @@ async def hr_access(update: Update, context: Context) -> None:
     if await refused(update, context, data.admin_ids, message("admin_only")):
         return
     args = context.args or []
-    revoke = any(arg.lower() in ("intrekken", "revoke") for arg in args[:1])
+    if any(arg.lower() in ("intrekken", "revoke") for arg in args[:1]):
+        # Takes everyone's access back at once: asked first, like every other deletion.
+        language = await data.database.run(data.conversation.language_of, person_of(update))
+        no_params: dict[str, str] = {}
+        choices = [
+            ("hr_revoke_yes", no_params, ADMIN_REVOKE),
+            ("hr_revoke_no", no_params, ADMIN_KEEP),
+        ]
+        ask = message("hr_revoke_confirm", buttons=choices)
+        await send_outcome(update, context, Outcome(replies=[ask], language=language))
+        return
     name = " ".join(args) or None
-    await call_service(update, context, lambda person: data.teams.hr_access(person, name, revoke))
+    await call_service(update, context, lambda person: data.teams.hr_access(person, name))
     await refresh_menu(update, context)
+
+
+async def admin_button(update: Update, context: Context) -> None:
+    """Takes all HR access back once the admin confirmed; checked again on the tap."""
+    data = context.bot_data
+    pressed = update.callback_query.data if update.callback_query else None
+    if pressed == ADMIN_REVOKE and person_of(update).external_id in data.admin_ids:
+        revoke = partial(data.teams.hr_access, name=None, revoke=True)
+        outcome = await data.database.run(revoke, person_of(update))
+    else:  # "no", or no longer an admin
+        language = await data.database.run(data.conversation.language_of, person_of(update))
+        key = "hr_revoke_kept" if pressed == ADMIN_KEEP else "admin_only"
+        outcome = Outcome(replies=[message(key)], language=language)
+    outcome.handled_tap = True  # the question's buttons go
+    await send_outcome(update, context, outcome)
 
 
 async def hr_overview(update: Update, context: Context) -> None:
