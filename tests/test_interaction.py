@@ -206,6 +206,14 @@ async def test_workers_see_worker_commands_and_roles_get_theirs(
             await admin.send("/organisatie Zorggroep")
             await api.settle()
             assert {"organisatie", "hrtoegang", "hr"} <= set(api.menu(admin.id, "nl"))
+            lead_link = admin.last["plain"].split("?start=")[1].split()[0]
+            olaf = api.user(7204, "Olaf", language_code="en")
+            await olaf.send(f"/start {lead_link}")  # a lead by the organisation's link
+            await api.settle()
+            assert {"team", "teamresultaat"} <= set(api.menu(olaf.id, "en"))
+            assert (
+                api.commands[("chat", olaf.id, "en")][0]["description"] == WORDS["en"]["cmd_start"]
+            )
             await admin.send("/hrtoegang Zorggroep")
             await api.settle()
             code = admin.last["plain"].split("?start=")[1].split()[0]
