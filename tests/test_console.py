@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -11,7 +12,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from dialogues.loader import default_dialogue
+from bot.console import Console
+from bot.render import Renderer
+from bot.service.conversation import Conversation
+from bot.service.outcome import Outcome, answer_data, message
+from dialogues.loader import Dialogue, default_dialogue
 from storage.db import DATABASE_FILE, make_engine
 from storage.models import Answer, Result
 from tests.flow import BEFORE_ROLE, asked
@@ -179,3 +184,20 @@ def test_after_the_summary_the_console_offers_another_scan(tmp_path: Path) -> No
     assert "Je hebt de scan al afgerond" in shown[-4]  # s: the summary again
     assert "Wil je opnieuw beginnen?" in shown[-3]
     assert f"Vraag 1 van {BEFORE_ROLE}" in shown[-2]  # a fresh scan
+
+
+def test_buttons_above_the_list_get_letters_not_a_second_list(
+    conversation: Conversation, dialogue: Dialogue
+) -> None:
+    screen = io.StringIO()
+    console = Console(conversation, Renderer(dialogue), io.StringIO(), screen)
+    consent = dialogue.questions[0]
+    yes = next(o.value for o in consent.options if not o.ends_interview)
+    conversation.start(console.person)
+    question = conversation.press(console.person, answer_data(consent.id, yes)).replies[-1]
+    console.show(Outcome(replies=[message("forget_offer", "forget"), question]))
+    shown = screen.getvalue()
+    assert len(NUMBERED_FROM_ONE.findall(shown)) == 1
+    assert "  a. 🗑️ Wis mijn gegevens" in shown
+    pressed = console.handle("a")
+    assert pressed is not None and pressed.replies[0].data["key"] == "forget_confirm"
