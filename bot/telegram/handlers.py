@@ -37,8 +37,9 @@ async def call_service(
 async def refresh_menu(update: Update, context: Context, *, forgotten: bool = False) -> None:
     """Gives a lead, HR or an admin their commands in their own chat's menu.
 
-    Called where a role can begin (a team made, a lead's or HR link opened, an admin's
-    /start) and after everything was deleted; a worker's chat keeps the default menu.
+    Called where a role can begin (a team made, a lead's or HR link opened) and at every
+    /start (admins, and leads from before this menu existed); after everything was deleted
+    the chat's own menu goes. A worker's chat keeps the default menu: no call is made.
     """
     data, chat = context.bot_data, update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
@@ -56,11 +57,9 @@ async def refresh_menu(update: Update, context: Context, *, forgotten: bool = Fa
 async def start(update: Update, context: Context) -> None:
     """Starts the scan, keeping a deep-link payload, or continues where the person was."""
     payload = context.args[0][:64] if context.args else None
-    data = context.bot_data
-    start_with = data.conversation.start
+    start_with = context.bot_data.conversation.start
     outcome = await call_service(update, context, lambda person: start_with(person, payload))
-    configured = person_of(update).external_id in data.hr_ids  # admins are in it too
-    if (payload or configured) and not outcome.repeat:  # a lead's or HR link, or an admin
+    if not outcome.repeat:  # a lead's or HR link opened, an admin, or a lead from before
         await refresh_menu(update, context)
 
 
