@@ -1,15 +1,52 @@
-"""The interview in a terminal: numbered choices, the same machine and the same storage."""
+"""The interview in a terminal: numbered choices, the same machine and the same storage.
+
+The console speaks console: choices are numbers, everything else is a letter, and no text
+says "tap" or names a /command. A locale text `console_<key>` stands in for `<key>` here.
+Each screen has one numbered list at most (the last message's buttons); buttons of earlier
+messages on the same screen get letters. The console never ends by itself: after the
+summary, a decline or a deletion the letters still work, and q (or the end of input) quits.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
+from collections.abc import Callable
 from typing import TextIO
 
-from bot.render import Message, Renderer, plain_text
+from bot.render import Button, Message, Renderer, plain_text
 from bot.service.conversation import Conversation
-from bot.service.outcome import Outcome, Person
+from bot.service.outcome import Outcome, Person, nav_data
+from dialogues.loader import Dialogue
 
-COMMANDS = {"t": "back", "p": "pause", "o": "restart", "g": "my_data", "l": "language", "q": "quit"}
+CONSOLE_PREFIX = "console_"
+# Letters for commands: t(erug), p(auze), o(pnieuw), g(egevens), l(anguage/taal), s(tart), q(uit).
+COMMANDS = {
+    "t": "back",
+    "p": "pause",
+    "o": "restart",
+    "g": "my_data",
+    "l": "language",
+    "s": "start",
+    "q": "quit",
+}
+# Buttons that do what a command letter does show that letter instead of a number.
+BUTTON_LETTERS = {nav_data("back"): "t", nav_data("start_over"): "o"}
+# Letters for other buttons that share a screen with the numbered list: never a command's.
+SPARE_LETTERS = [c for c in "abcdefhijkmnruvwxyz" if c not in COMMANDS]
+
+
+def console_dialogue(dialogue: Dialogue) -> Dialogue:
+    """The dialogue with each `console_<key>` text in place of `<key>`."""
+    locales = {}
+    for code, locale in dialogue.locales.items():
+        messages = dict(locale.messages)
+        for key, text in locale.messages.items():
+            plain_key = key.removeprefix(CONSOLE_PREFIX)
+            if key.startswith(CONSOLE_PREFIX) and plain_key in messages:
+                messages[plain_key] = text
+        locales[code] = locale.model_copy(update={"messages": messages})
+    return dataclasses.replace(dialogue, locales=locales)
 
 
 class Console:
@@ -23,14 +60,24 @@ class Console:
         stdout: TextIO,
         person: Person | None = None,
     ) -> None:
-        self.conversation, self.renderer = conversation, renderer
+        self.conversation = conversation
+        self.renderer = Renderer(console_dialogue(renderer.dialogue), renderer.facts)
         self.stdin, self.stdout = stdin, stdout
         self.person = person or Person("console", getpass.getuser(), "nl")
-        self.buttons: list[str] = []
+        self.numbered: list[str] = []  # button data by number, from 1
+        self.lettered: dict[str, str] = {}  # button data by letter, besides the commands
         self.language: str | None = self.person.language
+        self.actions: dict[str, Callable[[Person], Outcome]] = {
+            "back": conversation.back,
+            "pause": conversation.pause,
+            "restart": conversation.restart,
+            "my_data": conversation.my_data,
+            "language": conversation.choose_language,
+            "start": conversation.start,
+        }
 
     def run(self) -> None:
-        """Runs until the scan ends, the person quits, or input runs out."""
+        """Runs until the person quits or input runs out; the answers are stored as they go."""
         self.show(self.conversation.start(self.person))
         while True:
             self.say(f"\n> {self.words('console_prompt')} ({self.words('console_keys')}): ")
@@ -48,45 +95,37 @@ class Console:
                 self.say(self.words("console_invalid") + "\n")
                 continue
             self.show(outcome)
-            if self.finished(outcome):
-                return
 
     def handle(self, choice: str) -> Outcome | None:
-        if choice.isdigit() and 1 <= int(choice) <= len(self.buttons):
-            return self.conversation.press(self.person, self.buttons[int(choice) - 1])
-        action = COMMANDS.get(choice)
-        if action == "back":
-            return self.conversation.back(self.person)
-        if action == "pause":
-            return self.conversation.pause(self.person)
-        if action == "restart":
-            return self.conversation.restart(self.person)
-        if action == "my_data":
-            return self.conversation.my_data(self.person)
-        if action == "language":
-            return self.conversation.choose_language(self.person)
-        return None
+        if choice.isdigit() and 1 <= int(choice) <= len(self.numbered):
+            return self.conversation.press(self.person, self.numbered[int(choice) - 1])
+        if choice in self.lettered:
+            return self.conversation.press(self.person, self.lettered[choice])
+        action = self.actions.get(COMMANDS.get(choice, ""))
+        return action(self.person) if action else None
 
     def show(self, outcome: Outcome) -> None:
+        """Prints one screen: the replies, one numbered list at most, letters for the rest."""
         self.language = outcome.language or self.language
         if outcome.answered:
             question, option = outcome.answered
             self.say(plain_text(self.renderer.answered(question, option, self.language)) + "\n")
-        for reply in outcome.replies:
-            self.print_message(self.renderer.render(reply, self.language))
-
-    def print_message(self, message: Message) -> None:
-        self.say("\n" + plain_text(message.text) + "\n")
-        self.buttons = []
-        for row in message.buttons:
-            for button in row:
-                self.buttons.append(button.data)
-                self.say(f"  {len(self.buttons)}. {button.label}\n")
-
-    def finished(self, outcome: Outcome) -> bool:
-        return any(
-            r.template == "summary" or r.data.get("key") == "declined" for r in outcome.replies
-        )
+        messages = [self.renderer.render(reply, self.language) for reply in outcome.replies]
+        last_with_buttons = max((i for i, m in enumerate(messages) if m.buttons), default=-1)
+        self.numbered, self.lettered = [], {}
+        spare = iter(SPARE_LETTERS)
+        for index, message in enumerate(messages):
+            self.say("\n" + plain_text(message.text) + "\n")
+            for button in _buttons(message):
+                if button.data in BUTTON_LETTERS:
+                    self.say(f"  {BUTTON_LETTERS[button.data]}. {button.label}\n")
+                elif index == last_with_buttons:
+                    self.numbered.append(button.data)
+                    self.say(f"  {len(self.numbered)}. {button.label}\n")
+                else:
+                    letter = next(spare)
+                    self.lettered[letter] = button.data
+                    self.say(f"  {letter}. {button.label}\n")
 
     def words(self, key: str) -> str:
         return self.renderer.dialogue.locale(self.language).messages[key]
@@ -94,3 +133,7 @@ class Console:
     def say(self, text: str) -> None:
         self.stdout.write(text)
         self.stdout.flush()
+
+
+def _buttons(message: Message) -> list[Button]:
+    return [button for row in message.buttons for button in row]

@@ -65,12 +65,9 @@ def team_advice(dialogue: Dialogue, means: Means) -> TeamAdvice:
             for c in conditions
             if (m := means.get(("randvoorwaarden", c))) is not None and m < weak_below
         ),
-        weak_core=next(
-            (q for q, s in known_core.items() if s == lowest),
-            None,
-        )
+        weak_core=tuple(q for q, s in known_core.items() if s == lowest)
         if lowest is not None and lowest < rules.sustainability.weak_core_below
-        else None,
+        else (),
         process=place.process,
     )
     tips = choose_tips(dialogue, context, rules.team.tips)

@@ -27,7 +27,7 @@ class TipContext:
     staff_layer: str | None = None
     factor_layer: str | None = None  # who acts on the weakest factor: the reader by default
     weak_conditions: tuple[str, ...] = ()
-    weak_core: str | None = None
+    weak_core: tuple[str, ...] = ()  # the lowest weak core questions (equal ones all)
     process: str | None = None
     weak_sources: tuple[str, ...] = ()
 
@@ -95,7 +95,7 @@ def _slot_filter(slot: str, context: TipContext, layers: list[str]) -> Callable[
     if slot == "condition":
         return lambda t: t.condition is not None and t.condition in context.weak_conditions
     if slot == "core":
-        return lambda t: context.weak_core is not None and t.core == context.weak_core
+        return lambda t: t.core is not None and t.core in context.weak_core
     if slot == "path":
         return lambda t: context.process is not None and context.process in t.processes
     if slot == "source":

@@ -74,6 +74,17 @@ TERMINATED_BY_OTHER_POLL = (
     "make sure that only one bot instance is running"
 )
 MAX_TEXT, MAX_CAPTION, MAX_CALLBACK_TEXT = 4096, 1024, 200
+# BotCommandScope types; a command list is kept per scope (with its chat) and language.
+SCOPES = {
+    "default",
+    "all_private_chats",
+    "all_group_chats",
+    "all_chat_administrators",
+    "chat",
+    "chat_administrators",
+    "chat_member",
+}
+MenuKey = tuple[str, int | None, str | None]
 
 
 class ApiError(Exception):
@@ -224,7 +235,7 @@ class FakeBotApi:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.rejected: list[tuple[str, str]] = []
         self.unchanged_edits: list[tuple[str, str]] = []
-        self.commands: dict[str | None, list[dict[str, str]]] = {}
+        self.commands: dict[MenuKey, list[dict[str, str]]] = {}
         self.callback_answers: dict[str, dict[str, Any] | None] = {}
         self.chats: dict[int, Chat] = {}
         self.failures: dict[str, list[Failure]] = {}
@@ -558,15 +569,45 @@ class FakeBotApi:
                 raise ApiError("Bad Request: BOT_COMMAND_INVALID")
             if not 1 <= len(command.get("description", "")) <= 256:
                 raise ApiError("Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
-        self.commands[params.get("language_code")] = commands
+        self.commands[self._menu_key(params)] = commands
         return True
 
     async def _api_getmycommands(self, params: dict[str, Any]) -> list[dict[str, str]]:
-        return self.commands.get(params.get("language_code"), [])
+        return self.commands.get(self._menu_key(params), [])
 
     async def _api_deletemycommands(self, params: dict[str, Any]) -> bool:
-        self.commands.pop(params.get("language_code"), None)
+        self.commands.pop(self._menu_key(params), None)
         return True
+
+    def _menu_key(self, params: dict[str, Any]) -> MenuKey:
+        """Where a command list is kept: its scope (and chat) and its language."""
+        scope = params.get("scope") or {"type": "default"}
+        kind = scope.get("type")
+        if kind not in SCOPES:
+            raise ApiError("Bad Request: BOT_COMMAND_SCOPE_INVALID")  # (our wording)
+        chat_id = None
+        if kind in ("chat", "chat_administrators", "chat_member"):
+            chat_id = scope.get("chat_id")
+            if chat_id not in self.chats:
+                raise ApiError("Bad Request: chat not found")
+        language = params.get("language_code") or None
+        if language is not None and not re.match(r"^[a-z]{2}$", language):
+            raise ApiError("Bad Request: LANGUAGE_CODE_INVALID")
+        return kind, chat_id, language
+
+    def menu(self, chat_id: int, language: str | None = None) -> list[str]:
+        """The commands a person sees in their private chat, found the way Telegram finds them.
+
+        The most specific list wins: this chat in their language, this chat, private chats
+        in their language, private chats, then the default in their language and the default.
+        """
+        languages = [language, None] if language else [None]
+        for kind, chat in (("chat", chat_id), ("all_private_chats", None), ("default", None)):
+            for code in languages:
+                listed = self.commands.get((kind, chat, code))
+                if listed is not None:
+                    return [command["command"] for command in listed]
+        return []
 
     async def _api_sendchataction(self, params: dict[str, Any]) -> bool:
         self._chat(params)

@@ -9,7 +9,13 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp import web
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict
 
@@ -171,3 +177,34 @@ async def test_webhook_delivery_keeps_each_chat_in_order_and_redelivers_failures
         await runner.cleanup()
     assert [text for chat, text in arrived if chat == 1] == ["ada 1", "ada 2"]
     assert [text for chat, text in arrived if chat == 2] == ["bea 1", "bea 2", "bea 2", "bea 3"]
+
+
+async def test_command_menus_are_kept_per_scope_and_found_like_telegram(
+    api: FakeBotApi, bot: Bot
+) -> None:
+    ada = api.user(1, "Ada")
+    await bot.set_my_commands([BotCommand("start", "Begin")])
+    await bot.set_my_commands([BotCommand("start", "Start")], language_code="en")
+    chat = BotCommandScopeChat(ada.id)
+    await bot.set_my_commands([BotCommand("start", "Begin"), BotCommand("hr", "HR")], scope=chat)
+    assert api.menu(ada.id) == ["start", "hr"]
+    assert api.menu(ada.id, "en") == ["start", "hr"]  # the chat's list beats the language's
+    assert api.menu(2, "en") == ["start"] and api.menu(2, "de") == ["start"]
+    assert [c.command for c in await bot.get_my_commands(scope=chat)] == ["start", "hr"]
+    await bot.delete_my_commands(scope=chat)
+    assert api.menu(ada.id) == ["start"]
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.set_my_commands([BotCommand("x", "y")], scope=BotCommandScopeChat(404))
+    assert api.rejected[-1] == ("setMyCommands", "Bad Request: chat not found")
+
+
+async def test_a_keyboard_can_be_taken_off_once(api: FakeBotApi, bot: Bot) -> None:
+    ada = api.user(1, "Ada")
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Ja", callback_data="a:q:ja")]])
+    sent = await bot.send_message(1, "Vraag?", reply_markup=markup)
+    await bot.edit_message_reply_markup(1, sent.message_id, reply_markup=None)
+    assert not ada.last.get("reply_markup")
+    with pytest.raises(BadRequest, match=r"(?i)not modified"):
+        await bot.edit_message_reply_markup(1, sent.message_id, reply_markup=None)
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+        await bot.edit_message_reply_markup(1, 999, reply_markup=None)

@@ -256,6 +256,8 @@ class Person:
                 value = self.choose(question_id, buttons)
                 label = next(k for k, v in buttons.items() if parse_answer(v)[1] == value)
                 await asyncio.sleep(rng.uniform(*THINK))
+                if not answer_buttons(question):  # a newer copy took its buttons: read again
+                    continue
                 await user.tap_on(question["message_id"], label)
                 self.taps += 1
                 tapped, retapped = question, False

@@ -199,8 +199,12 @@ async def test_start_in_the_middle_continues_where_the_person_was(
     assert ROLE_QUESTION in gus.last["plain"]
     await tap_and_settle(api, gus, "👷 Medewerker")
     assert dict(stored_answers(database_url)) == {**CONSENTED, "rol": "medewerker"}
-    await gus.tap_on(gus.messages[-3]["message_id"], "🔄 Opnieuw beginnen")  # or start over
+    await gus.send("/start")
     await api.settle()
+    await gus.tap_on(gus.messages[-2]["message_id"], "🔄 Opnieuw beginnen")  # or start over
+    await api.settle()
+    assert dict(stored_answers(database_url)) == {**CONSENTED, "rol": "medewerker"}  # asked
+    await tap_and_settle(api, gus, "🔄 Ja, opnieuw")
     assert "We beginnen opnieuw." in gus.messages[-2]["plain"]
     assert ROLE_QUESTION in gus.last["plain"]
     assert dict(stored_answers(database_url)) == CONSENTED

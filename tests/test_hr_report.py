@@ -44,7 +44,7 @@ from storage.models import (
 )
 from storage.report_queries import Cell, GroupSize
 from tests.fakebotapi import FakeBotApi
-from tests.harness import REPO, answer_all, bot_in_this_loop
+from tests.harness import REPO, answer_all, bot_in_this_loop, tap_and_settle
 from tests.test_conversation import answer_current
 from tests.test_teams import LEAD, finish
 
@@ -451,6 +451,7 @@ async def test_an_admin_hands_out_hr_access_by_a_one_time_link_and_takes_it_back
 
             await admin.send("/hrtoegang intrekken")
             await api.settle()
+            await tap_and_settle(api, admin, "✅ Ja, neem alles terug")  # asked first
             assert "1 mensen hebben geen HR-toegang via een link meer" in admin.last["plain"]
             await hanna.send("/hr")
             await api.settle()

@@ -133,6 +133,7 @@ async def test_a_person_who_asks_for_a_reminder_gets_one_and_carries_on(
         assert cas.buttons() == ["▶️ Verder"]
         await tap_and_settle(api, cas, "▶️ Verder")
         assert cas.last["text"] == question
+        assert [m for m in cas.messages if m.get("reply_markup")] == [cas.last]  # one live copy
         await asyncio.sleep(HORIZON.total_seconds() + 1)  # the next round sends nothing more
     assert sum(REMINDER_TEXT in m.get("text", "") for m in cas.messages) == 1
     assert api.rejected == []

@@ -9,15 +9,26 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.service.interviews import Interviews
-from bot.service.outcome import ANSWER_PREFIX, LANGUAGE_PREFIX, NAV_PREFIX, Outcome, Person
+from bot.service.outcome import (
+    ANSWER_PREFIX,
+    LANGUAGE_PREFIX,
+    NAV_PREFIX,
+    Outcome,
+    Person,
+    message,
+)
 from bot.service.people import People
 from bot.service.policy import Policy
 from bot.service.privacy import Privacy
 from bot.service.reminders import Reminders
 from dialogues.loader import Dialogue
 from statemachine import InterviewMachine
+from storage import team_queries
+
+LEAD, HR = "lead", "hr"
 
 
 class Conversation:
@@ -54,20 +65,41 @@ class Conversation:
         self.due_reminders = self.reminders.due
         self.my_data = self.privacy.my_data
         self.forget = self.privacy.forget
-        self.keep_data = self.privacy.keep_data
         self.tidy = self.privacy.tidy
         self._navigation: dict[str, Callable[[Person], Outcome]] = {
             "back": self.back,
             "resume": self.resume,
             "remind": self.remind,
             "restart": lambda person: self.restart(person, confirmed=True),
-            "start_over": lambda person: self.restart(person, confirmed=True),
+            "start_over": self.restart,  # wipes the answers: asks first, like /opnieuw
             "keep": self.keep_going,
             "forget": self.forget,
             "forget_yes": lambda person: self.forget(person, confirmed=True),
             "keep_data": self.keep_data,
             "more": self.interviews.more,
         }
+
+    def keep_data(self, person: Person) -> Outcome:
+        """Closes the delete question without deleting, and shows the open question again.
+
+        Without the question the person would be left with nothing to answer.
+        """
+        outcome = self.current(person)
+        if outcome.repeat:
+            return outcome
+        still_open = [
+            r for r in outcome.replies if r.template == "question" or r.data.get("key") == "paused"
+        ]
+        outcome.replies = [message("kept"), *still_open]
+        return outcome
+
+    def roles(self, person: Person) -> frozenset[str]:
+        """What the person is besides a respondent: a team lead, HR (by an admin's link)."""
+        with Session(self.engine) as session:
+            teams, organisation, hr = team_queries.led_by(
+                session, pseudonym=self.pseudonym_of(person)
+            )
+        return frozenset({LEAD} if teams or organisation else set()) | ({HR} if hr else set())
 
     def press(self, person: Person, data: str) -> Outcome:
         """Handles a pressed button (a tap in Telegram, a number in the console)."""

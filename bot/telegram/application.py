@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import cast
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     ApplicationBuilder,
@@ -25,30 +25,15 @@ from bot.settings import Settings
 from bot.telegram import handlers
 from bot.telegram.context import CONTEXT_TYPES, App
 from bot.telegram.jobs import schedule
+from bot.telegram.menus import COMMANDS, set_default_menu
 from bot.telegram.ordering import PendingLimit, PersonOrder
 from bot.telegram.transport import AiohttpRequest, PatientRateLimiter
 from bot.tuning import tune_process
-from dialogues.loader import DEFAULT_LANGUAGE
 from reports.overview import HrOverview
 from storage.database import Database
 
-# Command names are Dutch: the people typing them are Dutch-speaking frontline workers.
-COMMANDS = (
-    "start",
-    "help",
-    "terug",
-    "pauze",
-    "opnieuw",
-    "privacy",
-    "taal",
-    "mijngegevens",
-    "verwijder",
-    "team",
-    "teamresultaat",
-    "hr",
-    "organisatie",
-    "hrtoegang",
-)
+__all__ = ["COMMANDS", "build_application", "run_polling", "set_up"]
+
 # Each update makes up to three Bot API calls at once; the connection pool is sized to match.
 CALLS_PER_UPDATE = 4
 
@@ -67,12 +52,8 @@ async def tear_down(application: App) -> None:
 
 
 async def set_commands(application: App) -> None:
-    """Sets the command menu in every language the dialogue has."""
-    renderer = application.bot_data.renderer
-    for language, locale in renderer.dialogue.locales.items():
-        commands = [BotCommand(c, locale.messages[f"cmd_{c}"]) for c in COMMANDS]
-        code = None if language == DEFAULT_LANGUAGE else language
-        await application.bot.set_my_commands(commands, language_code=code)
+    """Sets the menu everyone sees; leads, HR and admins get theirs per chat (see menus)."""
+    await set_default_menu(application.bot, application.bot_data.renderer.dialogue)
 
 
 def build_application(settings: Settings, conversation: Conversation | None = None) -> App:
@@ -141,6 +122,8 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     application.add_handler(CommandHandler("hrtoegang", handlers.hr_access, filters=private))
     application.add_handler(CallbackQueryHandler(handlers.team_button, pattern=f"^{TEAM_PREFIX}:"))
     application.add_handler(CallbackQueryHandler(handlers.hr_button, pattern=f"^{HR_PREFIX}:"))
+    admin_buttons = f"^{handlers.ADMIN_PREFIX}:"
+    application.add_handler(CallbackQueryHandler(handlers.admin_button, pattern=admin_buttons))
     application.add_handler(CallbackQueryHandler(handlers.button))
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, handlers.anything_else))
     application.add_error_handler(handlers.error_handler)

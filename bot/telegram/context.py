@@ -16,6 +16,7 @@ from bot.service.conversation import Conversation
 from bot.service.hr import Hr
 from bot.service.outcome import Person
 from bot.service.teams import Teams
+from bot.telegram.copies import LiveButtons
 from storage.database import Database
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class BotData:
     hr_ids: frozenset[str] = field(init=False)
     admin_ids: frozenset[str] = field(init=False)
     reminder_spacing: timedelta = field(init=False)
+    # Interview messages whose buttons still work, to close when a newer copy goes out.
+    live_buttons: LiveButtons = field(default_factory=LiveButtons)
     # Webhook mode only: calls that ride on the HTTP response, and the server (to stop it).
     webhook_replies: WebhookReplies | None = None
     webhook_server: uvicorn.Server | None = None

@@ -8,28 +8,59 @@ from functools import partial
 from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.error import Forbidden
 
+from bot.service.conversation import HR
 from bot.service.outcome import Outcome, Person, message
 from bot.telegram.context import Context, person_of
+from bot.telegram.menus import ADMIN, set_chat_menu
 from bot.telegram.sending import send_outcome
 from statemachine import Reply
 
 log = logging.getLogger(__name__)
+# Button data of the admin's confirmation (handled here: nothing in the service asks it).
+ADMIN_PREFIX = "admin"
+ADMIN_REVOKE, ADMIN_KEEP = f"{ADMIN_PREFIX}:revoke", f"{ADMIN_PREFIX}:keep"
 Result = TypeVar("Result")
 
 
-async def call_service(update: Update, context: Context, call: Callable[[Person], Outcome]) -> None:
+async def call_service(
+    update: Update, context: Context, call: Callable[[Person], Outcome]
+) -> Outcome:
     """Runs one service call for the person behind the update and sends what it returns."""
     outcome = await context.bot_data.database.run(call, person_of(update))
     await send_outcome(update, context, outcome)
+    return outcome
+
+
+async def refresh_menu(update: Update, context: Context, *, forgotten: bool = False) -> None:
+    """Gives a lead, HR or an admin their commands in their own chat's menu.
+
+    Called where a role can begin (a team made, a lead's or HR link opened) and at every
+    /start (admins, and leads from before this menu existed); after everything was deleted
+    the chat's own menu goes. A worker's chat keeps the default menu: no call is made.
+    """
+    data, chat = context.bot_data, update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    person = person_of(update)
+    roles = set(await data.database.run(data.conversation.roles, person))
+    if person.external_id in data.hr_ids:
+        roles.add(HR)
+    if person.external_id in data.admin_ids:
+        roles.add(ADMIN)
+    if roles or forgotten:
+        await set_chat_menu(context.bot, data.renderer.dialogue, chat.id, frozenset(roles))
 
 
 async def start(update: Update, context: Context) -> None:
     """Starts the scan, keeping a deep-link payload, or continues where the person was."""
     payload = context.args[0][:64] if context.args else None
     start_with = context.bot_data.conversation.start
-    await call_service(update, context, lambda person: start_with(person, payload))
+    outcome = await call_service(update, context, lambda person: start_with(person, payload))
+    if not outcome.repeat:  # a lead's or HR link opened, an admin, or a lead from before
+        await refresh_menu(update, context)
 
 
 async def help_command(update: Update, context: Context) -> None:
@@ -61,7 +92,9 @@ async def button(update: Update, context: Context) -> None:
     """Stores the tapped answer and asks the next question."""
     data = update.callback_query.data if update.callback_query else None
     press = context.bot_data.conversation.press
-    await call_service(update, context, lambda person: press(person, data or ""))
+    outcome = await call_service(update, context, lambda person: press(person, data or ""))
+    if any(reply.data.get("key") == "forgotten" for reply in outcome.replies):
+        await refresh_menu(update, context, forgotten=True)  # no longer lead or HR here
 
 
 async def anything_else(update: Update, context: Context) -> None:
@@ -89,7 +122,9 @@ async def team(update: Update, context: Context) -> None:
     """Makes a team (named after the command) and sends its link and QR code."""
     name = " ".join(context.args or []) or None
     make = context.bot_data.teams.team
-    await call_service(update, context, lambda person: make(person, name))
+    outcome = await call_service(update, context, lambda person: make(person, name))
+    if any(reply.template == "team_card" for reply in outcome.replies):
+        await refresh_menu(update, context)  # now a lead
 
 
 async def team_results(update: Update, context: Context) -> None:
@@ -129,6 +164,7 @@ async def organisation(update: Update, context: Context) -> None:
         return
     name = " ".join(context.args or []) or None
     await call_service(update, context, lambda person: data.teams.organisation(person, name))
+    await refresh_menu(update, context)  # an admin who never sent /start gets theirs too
 
 
 async def hr_access(update: Update, context: Context) -> None:
@@ -137,9 +173,35 @@ async def hr_access(update: Update, context: Context) -> None:
     if await refused(update, context, data.admin_ids, message("admin_only")):
         return
     args = context.args or []
-    revoke = any(arg.lower() in ("intrekken", "revoke") for arg in args[:1])
+    if any(arg.lower() in ("intrekken", "revoke") for arg in args[:1]):
+        # Takes everyone's access back at once: asked first, like every other deletion.
+        language = await data.database.run(data.conversation.language_of, person_of(update))
+        no_params: dict[str, str] = {}
+        choices = [
+            ("hr_revoke_yes", no_params, ADMIN_REVOKE),
+            ("hr_revoke_no", no_params, ADMIN_KEEP),
+        ]
+        ask = message("hr_revoke_confirm", buttons=choices)
+        await send_outcome(update, context, Outcome(replies=[ask], language=language))
+        return
     name = " ".join(args) or None
-    await call_service(update, context, lambda person: data.teams.hr_access(person, name, revoke))
+    await call_service(update, context, lambda person: data.teams.hr_access(person, name))
+    await refresh_menu(update, context)
+
+
+async def admin_button(update: Update, context: Context) -> None:
+    """Takes all HR access back once the admin confirmed; checked again on the tap."""
+    data = context.bot_data
+    pressed = update.callback_query.data if update.callback_query else None
+    if pressed == ADMIN_REVOKE and person_of(update).external_id in data.admin_ids:
+        revoke = partial(data.teams.hr_access, name=None, revoke=True)
+        outcome = await data.database.run(revoke, person_of(update))
+    else:  # "no", or no longer an admin
+        language = await data.database.run(data.conversation.language_of, person_of(update))
+        key = "hr_revoke_kept" if pressed == ADMIN_KEEP else "admin_only"
+        outcome = Outcome(replies=[message(key)], language=language)
+    outcome.handled_tap = True  # the question's buttons go
+    await send_outcome(update, context, outcome)
 
 
 async def hr_overview(update: Update, context: Context) -> None:

@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 
 from bot.service.outcome import Notice
 from bot.telegram.context import App, Context
+from bot.telegram.copies import has_interview_buttons
 from bot.telegram.sending import keyboard, send_text
 from storage.models import utcnow
 
@@ -70,9 +71,11 @@ async def send_notices(context: Context, notices: list[Notice]) -> None:
         previous = max(notice.send_at, previous + spacing)
         await asyncio.sleep((previous - utcnow()).total_seconds())
         rendered = renderer.render(notice.reply, notice.language)
+        chat_id = int(notice.address)
         try:
-            await send_text(
-                context.bot, int(notice.address), rendered.text, keyboard(rendered.buttons)
-            )
+            sent = await send_text(context.bot, chat_id, rendered.text, keyboard(rendered.buttons))
         except TelegramError as error:  # blocked the bot, or Telegram refused: once is enough
             log.info("reminder not sent: %s", type(error).__name__)
+            continue
+        if has_interview_buttons(rendered):  # closed when the question follows
+            context.bot_data.live_buttons.add(chat_id, sent["message_id"])

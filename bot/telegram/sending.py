@@ -15,16 +15,21 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.render import Button, split_text
 from bot.service.outcome import Outcome
 from bot.telegram.context import Context, person_of
+from bot.telegram.copies import has_interview_buttons
 
 log = logging.getLogger(__name__)
 
 # Replies that carry a link to share, and the key of what the link leads to.
 CARDS = {"team_card": "team", "organisation_card": "organisation", "hr_invite": "invite"}
+# Replies after which no earlier interview button should work: a question (a newer copy of
+# it, or the next one), the end of the scan, or everything deleted.
+CLOSE_EARLIER_TEMPLATES = frozenset({"question", "summary"})
+CLOSE_EARLIER_KEYS = frozenset({"forgotten"})
 
 
 class WebhookReplies:
@@ -81,7 +86,12 @@ async def send_outcome(update: Update, context: Context, outcome: Outcome) -> No
     if query is not None and not outcome.repeat:  # a repeated delivery was answered before
         alongside.append(asyncio.ensure_future(answer_tap(update, context)))
     if query is not None and isinstance(query.message, Message) and outcome.handled_tap:
+        data.live_buttons.discard(query.message.chat_id, query.message.message_id)
         alongside.append(asyncio.ensure_future(close_tapped(context, query.message, outcome)))
+    chat = update.effective_chat
+    if chat is not None and closes_earlier(outcome):
+        for earlier in data.live_buttons.take(chat.id):
+            alongside.append(asyncio.ensure_future(close_copy(context.bot, chat.id, earlier)))
     try:
         await send_replies(update, context, outcome)
     finally:
@@ -117,7 +127,29 @@ async def send_replies(update: Update, context: Context, outcome: Outcome) -> No
         *first_parts, last_part = split_text(rendered.text)
         for part in first_parts:  # only long overviews (/mijngegevens) need more than one
             await send_text(context.bot, chat.id, part)
-        await send_text(context.bot, chat.id, last_part, keyboard(rendered.buttons))
+        sent = await send_text(context.bot, chat.id, last_part, keyboard(rendered.buttons))
+        if has_interview_buttons(rendered):
+            data.live_buttons.add(chat.id, sent["message_id"])
+
+
+def closes_earlier(outcome: Outcome) -> bool:
+    """True when the outcome makes every earlier interview button out of date."""
+    return any(
+        reply.template in CLOSE_EARLIER_TEMPLATES or reply.data.get("key") in CLOSE_EARLIER_KEYS
+        for reply in outcome.replies
+    )
+
+
+async def close_copy(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Takes the buttons off an older interview message; if that fails, it keeps them.
+
+    A message deleted by the person or too old to edit is no reason to fail the update:
+    a tap on its buttons still gets a friendly answer.
+    """
+    try:
+        await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+    except TelegramError as error:
+        log.info("an older copy kept its buttons: %s", type(error).__name__)
 
 
 async def answer_tap(update: Update, context: Context) -> None:
@@ -159,12 +191,18 @@ async def close_tapped(context: Context, tapped: Message, outcome: Outcome) -> N
 # Defaults do not apply to it, so the parse mode is set here.
 
 
-async def send_text(bot: Bot, chat_id: int, text: str, buttons: str | None = None) -> None:
-    """Sends an HTML message, with buttons (a keyboard in JSON) if there are any."""
+async def send_text(
+    bot: Bot, chat_id: int, text: str, buttons: str | None = None
+) -> dict[str, Any]:
+    """Sends an HTML message, with buttons (a keyboard in JSON) if there are any.
+
+    Returns the sent message as Telegram describes it (its `message_id`, for one).
+    """
     call: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": ParseMode.HTML}
     if buttons is not None:
         call["reply_markup"] = buttons
-    await bot.do_api_request("sendMessage", api_kwargs=call)
+    sent: dict[str, Any] = await bot.do_api_request("sendMessage", api_kwargs=call)
+    return sent
 
 
 async def replace_text(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
