@@ -44,12 +44,16 @@ def _target_phase(tip: Tip, context: TipContext) -> int | None:
 
 
 def _phase_fit(tip: Tip, context: TipContext) -> int:
-    """2: the tip names the phase that counts; 1: any phase, the next phase or phase unknown."""
+    """2: the tip names the phase that counts; 1: any phase or the next phase; 0: else.
+
+    With the phase unknown a tip for some phases fits no better than any other: it would
+    speak of a place ("you are just starting") the answers never said.
+    """
     phase = _target_phase(tip, context)
     if not tip.phases:
         return 1
     if phase is None:
-        return 1
+        return 0
     if phase in tip.phases:
         return 2
     return 1 if phase + 1 in tip.phases else 0
@@ -90,6 +94,7 @@ def _slot_filter(slot: str, context: TipContext, layers: list[str]) -> Callable[
         return lambda t: (
             t.layer in layers
             and not t.topic
+            and _phase_fit(t, context) > 0
             and (context.preference is None or context.preference in t.preferences)
         )
     if slot == "condition":
@@ -140,7 +145,7 @@ def choose_tips(dialogue: Dialogue, context: TipContext, slots: Sequence[str]) -
         if tip is not None:
             chosen.append(tip)
     while len(chosen) < rules.count:
-        tip = best(lambda t: t.layer in layers and not t.topic)
+        tip = best(lambda t: t.layer in layers and not t.topic and _phase_fit(t, context) > 0)
         if tip is None:
             break
         chosen.append(tip)

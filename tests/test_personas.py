@@ -17,6 +17,7 @@ from bot.telegram.application import build_application
 from dialogues.loader import Dialogue, default_dialogue, option_label
 from dialogues.schema import Locale
 from placement import Placement, compute_placement
+from placement.evidence import unsupported
 from storage.db import make_engine
 from storage.models import Answer, Scan
 from tests.fakebotapi import FakeBotApi, FakeUser, parse_html
@@ -31,7 +32,25 @@ BOLD = re.compile(r"<b>(.*?)</b>")
 def test_personas_cover_the_patterns_the_issue_names() -> None:
     ids = {p.id for p in PERSONAS}
     assert {"vroeg", "ver", "werkvloer_voor", "organisatie_voor", "durven_zwak"} <= ids
-    assert {"teamleider", "hr_llo", "weet_niet_veel"} <= ids
+    assert {"teamleider", "hr_llo", "weet_niet_veel", "directie_zonder_llo"} <= ids
+    assert {"rechtlijner", "geen_inspraak", "alles_weet_niet"} <= ids
+    assert {p.raw["rol"] for p in PERSONAS} == {"medewerker", "leidinggevende", "hr", "directie"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS, ids=lambda p: p.id)
+def test_each_persona_reads_only_true_sentences_and_tips_meant_for_their_role(
+    persona: Persona,
+) -> None:
+    dialogue = default_dialogue()
+    answers = persona.answers(dialogue)
+    placement = compute_placement(dialogue, answers)
+    assert unsupported(dialogue, answers, list(placement.statements)) == []
+    tips = {t.id: t for t in dialogue.tips}
+    assert len(placement.tips) == 3
+    assert all(persona.raw["rol"] in tips[t].audience for t in placement.tips)
+    said = {s.key for s in placement.statements}
+    assert ("same_answers" in said) == (persona.id == "rechtlijner")
+    assert ("regie_unknown" in said) == (persona.id in {"alles_weet_niet", "weet_niet_veel"})
 
 
 @pytest.mark.parametrize("persona", PERSONAS, ids=lambda p: p.id)
