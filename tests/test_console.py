@@ -175,12 +175,13 @@ def test_the_language_letter_switches_and_switches_back(tmp_path: Path) -> None:
 
 def test_after_the_summary_the_console_offers_another_scan(tmp_path: Path) -> None:
     typed = ["1", "1"] + ["2" if q.id == "leervoorkeur" else "4" for q in WORKER_QUESTIONS[2:]]
-    out = run_console(tmp_path, [*typed, "s", "o", "1", "q"], "console")
+    out = run_console(tmp_path, [*typed, "1", "s", "o", "1", "q"], "console")
     assert_speaks_console(out, "nl")
     shown = screens(out)
-    summary = shown[len(typed)]
-    assert "Klaar! Dit is jouw uitslag." in summary
-    assert "Typ dan o." in summary  # not "Stuur /opnieuw"
+    assert "Klaar! Dit is jouw uitslag." in shown[len(typed)]
+    more = shown[len(typed) + 1]  # 1: 'Meer uitleg', the model part and the thanks
+    assert '📖 Meer uitleg bij je uitslag' in more
+    assert "Typ dan o." in more  # not "Stuur /opnieuw"
     assert "Je hebt de scan al afgerond" in shown[-4]  # s: the summary again
     assert "Wil je opnieuw beginnen?" in shown[-3]
     assert f"Vraag 1 van {BEFORE_ROLE}" in shown[-2]  # a fresh scan
