@@ -102,6 +102,7 @@ def compute_placement(dialogue: Dialogue, answers: Answers) -> Placement:
         *say.path_statements(dialogue, factors, path),
         *say.energy_statements(dialogue, energy),
         *say.condition_statements(dialogue, weak),
+        *say.source_statements(dialogue, sources),
         say.choice_statement("preference", rules.preference.question, preference),
     ]
     return Placement(

@@ -169,6 +169,18 @@ def condition_statements(dialogue: Dialogue, weak: list[str]) -> Iterator[Statem
         yield Statement("condition", {"condition": condition}, (claim,))
 
 
+def source_statements(dialogue: Dialogue, scores: dict[str, float | None]) -> Iterator[Statement]:
+    """Per source of learning (tasks, the world outside) with a known score: weak or not."""
+    rules = dialogue.scoring.learning_sources
+    for rule in rules.layers:
+        value = scores.get(rule.layer)
+        if value is None:
+            continue
+        weak = value < rules.weak_below
+        claim = Claim((tuple(rule.questions),), "<" if weak else ">=", rules.weak_below)
+        yield Statement("source", {"layer": rule.layer, "weak": weak}, (claim,))
+
+
 def choice_statement(key: str, question: str, value: str | None) -> Statement | None:
     if value is None:
         return None

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from dialogues.loader import Dialogue
+from placement.layers import Imbalance, group_imbalance
 from placement.team import GroupPlace, group_place
 from reports.anonymity import GroupKey, hidden_groups, hidden_roles_by_crossing, shown_cells
 from storage import report_queries, team_queries
@@ -16,7 +17,7 @@ from storage.report_queries import Cell, GroupId, GroupKind, GroupSize, group_ke
 ROLE_DIMENSION = "eigen_laag"  # the question that asks from which layer someone answers
 # Role values that are also layers others are asked about, and the role of frontline workers.
 MANAGING_LAYERS = ("leidinggevende", "hr", "directie")
-WORKERS, OWN_LAYER = "medewerker", "individu"
+WORKERS = "medewerker"
 Progress = Callable[[str], None]
 
 
@@ -73,15 +74,29 @@ class HrReport:
         return group_place(dialogue, means)
 
     def perception(self, wave: int) -> list[tuple[str, float | None, float | None]]:
-        """Per managing layer: how workers see it, and how that layer sees its own learning."""
+        """Per managing layer: how workers see it, and how that layer rates itself.
+
+        Both on the same item (the mirror: one wording from outside and from inside).
+        """
         return [
             (
                 layer,
                 self.cell("role", WORKERS, wave, "groeimodel", layer),
-                self.cell("role", layer, wave, "groeimodel", OWN_LAYER),
+                self.cell("role", layer, wave, "groeimodel", layer),
             )
             for layer in MANAGING_LAYERS
         ]
+
+    def imbalance(self, dialogue: Dialogue, wave: int) -> Imbalance | None:
+        """Imbalance between layers as the workers see them, on their shown group means.
+
+        The team view's rule (placement.layers.group_imbalance), for the organisation: the
+        Groeimodel's warning is about the work floor and the layers that steer it.
+        """
+        rule = dialogue.scoring.phases.imbalance
+        layers = [*rule.workfloor, *rule.organisation]
+        means = {layer: self.cell("role", WORKERS, wave, "groeimodel", layer) for layer in layers}
+        return group_imbalance(rule, means)
 
     def groups_of(self, kind: GroupKind, wave: int) -> list[GroupRow]:
         return [g for g in self.groups if g.kind == kind and g.wave == wave]

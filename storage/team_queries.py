@@ -20,6 +20,7 @@ from storage.models import (
     Organisation,
     OrganisationLead,
     Respondent,
+    Result,
     ResultScore,
     Scan,
     Team,
@@ -293,15 +294,21 @@ class TeamFigures:
         return self.means.get((model, dimension), (None, 0))[0]
 
 
-def own_phase(session: Session, *, pseudonym: str, layer: str) -> float | None:
-    """The phase a person gave their own layer in their latest finished scan."""
+def own_phase(session: Session, *, pseudonym: str, layer: str, role: str) -> float | None:
+    """The phase a person gave `layer` in their latest finished scan taken in `role`.
+
+    In that role the layer is their own (a lead rating themselves as lead, on the same item
+    their team rates them on); in another role it would be how they see someone else.
+    """
     statement = (
         select(ResultScore.score)
         .join(Scan, col(Scan.id) == ResultScore.scan_id)
         .join(Respondent, col(Respondent.id) == Scan.respondent_id)
+        .join(Result, col(Result.scan_id) == Scan.id)
         .where(
             Respondent.pseudonym == pseudonym,
             col(Scan.finished_at).is_not(None),
+            Result.role == role,
             ResultScore.model == "groeimodel",
             ResultScore.dimension == layer,
         )

@@ -311,7 +311,7 @@ def test_the_html_report_renders_in_chromium(
 
 
 def test_perception_gaps_compare_workers_view_with_the_layers_own_view(
-    conversation: Conversation, engine: Engine, dialogue: Dialogue
+    conversation: Conversation, engine: Engine, dialogue: Dialogue, tmp_path: Path
 ) -> None:
     code = lead_in(conversation).team(LEAD, "Alle").replies[0].data["team"].code
     for person in people(5, 6):  # workers who see their leads low
@@ -320,11 +320,21 @@ def test_perception_gaps_compare_workers_view_with_the_layers_own_view(
         finish_with(conversation, person, answers)
     for person in people(6, 5):  # leads who see themselves high
         conversation.start(person, code)
-        finish_with(conversation, person, {"rol": "leidinggevende", "fase_individu": "toepassing"})
+        # ...on the same item the workers answered: their own learning is another question
+        own = {"rol": "leidinggevende", "fase_zelf_leiding": "toepassing", "fase_individu": "actie"}
+        finish_with(conversation, person, own)
     close_organisation_round(engine)
-    gaps = {layer: (out, own) for layer, out, own in report_of(engine, dialogue).perception(1)}
+    report = report_of(engine, dialogue)
+    gaps = {layer: (out, own) for layer, out, own in report.perception(1)}
     assert gaps["leidinggevende"] == (2.0, 4.0)
     assert gaps["hr"][1] is None  # no HR people answered: nothing to compare
+    # Workers put themselves at 3 and their lead at 2, everything else at 1 (first option).
+    found = report.imbalance(dialogue, 1)
+    assert found is not None and found.gap == 2.0
+    assert found.ahead == ("individu",) and set(found.behind) == {"collegas", "hr", "directie"}
+    page = tmp_path / "report.html"
+    write(report, dialogue, "html", page)
+    assert "Uit balans: medewerkers zien gemiddeld 2,0 stappen verschil" in page.read_text()
 
 
 def finish_with(conversation: Conversation, person: Person, chosen: dict[str, str]) -> None:

@@ -56,10 +56,14 @@ def person(n: int) -> Person:
 
 
 def join_and_finish(
-    conversation: Conversation, someone: Person, code: str, option_index: int
+    conversation: Conversation,
+    someone: Person,
+    code: str,
+    option_index: int,
+    role: str | None = None,
 ) -> None:
     conversation.start(someone, code)
-    finish(conversation, someone, option_index=option_index)
+    finish(conversation, someone, option_index=option_index, role=role)
 
 
 def team_id_of(engine: Engine, code: str) -> int:
@@ -213,7 +217,7 @@ def test_a_leads_own_scan_in_their_own_team_is_not_counted(
     in_organisation(conversation, teams)
     code = new_team(teams, "Zorg")
     team_id = team_id_of(engine, code)
-    join_and_finish(conversation, LEAD, code, option_index=4)  # the lead: the highest phase
+    join_and_finish(conversation, LEAD, code, option_index=4, role="leidinggevende")
     members = [person(40 + n) for n in range(small)]
     for member in members:
         join_and_finish(conversation, member, code, option_index=1)  # everyone else: one lower

@@ -147,6 +147,9 @@ def elements(placement: Placement, locale: Locale) -> list[str]:
     verdict = placement.sustainability.verdict
     words.append(locale.verdicts[verdict].name if verdict else messages["summary_energy_unknown"])
     words += [locale.preconditions[c].name for c in placement.weak_conditions]
+    for said in placement.said("source"):
+        verdict = messages["source_weak" if said.params["weak"] else "source_fine"]
+        words.append(f"{locale.layers[said.params['layer']]}: {verdict}")
     if placement.preference:
         words.append(locale.preferences[placement.preference].name)
     if placement.imbalance:  # how the person sees it, without the source's warning

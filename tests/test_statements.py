@@ -24,6 +24,7 @@ SAID = {
     "regie_strong",
     "regie_weak",
     "same_answers",
+    "source",
     "phase",
     "imbalance_person",
     "ring",

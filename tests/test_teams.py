@@ -22,11 +22,17 @@ LEAD = Person("telegram", "900001", "nl")
 LINK = re.compile(rf"https://t\.me/{BOT_USER['username']}\?start=([A-Za-z0-9_-]+)")
 
 
-def finish(conversation: Conversation, person: Person, option_index: int) -> None:
+def finish(
+    conversation: Conversation, person: Person, option_index: int, role: str | None = None
+) -> None:
     conversation.start(person, None)
-    answer_current(conversation, option_index=0, person=person)  # consent
-    while conversation.current(person).replies[-1].template == "question":
-        answer_current(conversation, option_index=option_index, person=person)
+    while (asked := conversation.current(person).replies[-1]).template == "question":
+        question = asked.data["question"].id
+        if question == "rol" and role:
+            conversation.answer(person, "rol", role)
+        else:  # consent is the first option: yes
+            index = 0 if question == "toestemming" else option_index
+            answer_current(conversation, option_index=index, person=person)
 
 
 def members(n: int) -> list[Person]:
@@ -210,13 +216,16 @@ def test_the_lead_sees_their_own_view_beside_the_team_and_the_last_round(
     teams = Teams(conversation.people, min_group=3)
     code = new_team(teams)
     conversation.start(LEAD, code)
-    finish(conversation, LEAD, option_index=4)  # the lead rates themselves highest
+    finish(conversation, LEAD, option_index=4, role="directie")  # not as lead: no self-rating
     for person in members(3):
         conversation.start(person, code)
         finish(conversation, person, option_index=1)
     close(teams, code)
+    assert teams.overview(LEAD).replies[0].data["lead_self"] is None
+    conversation.restart(LEAD, confirmed=True)
+    finish(conversation, LEAD, option_index=4, role="leidinggevende")  # rates themselves 5
     first = teams.overview(LEAD).replies[0].data
-    assert first["lead_self"] == 5.0
+    assert first["lead_self"] == 5.0  # the same item the team rated them on
     assert first["team_on_lead"] is not None and first["team_on_lead"] < 5.0
     assert first["phases"]["individu"]["before"] is None
 

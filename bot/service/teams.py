@@ -23,7 +23,7 @@ from storage.models import Team, TeamRound, as_utc, utcnow
 from storage.names import clean_name
 from storage.team_queries import TeamFigures
 
-OWN_LAYER, LEAD_LAYER = "individu", "leidinggevende"
+LEAD_LAYER = "leidinggevende"
 
 TEAM_PREFIX = "team"
 # Phases seen of two layers this far apart (in the team's averages) are called out.
@@ -45,6 +45,10 @@ class Teams:
         self._language = people.language_of
         self._local = people.local
         self.min_group = min_group
+        # The role whose own layer is the lead's: their self-rating as lead is stored there.
+        self._lead_role = next(
+            r.value for r in self.dialogue.scoring.roles.options if r.layer == LEAD_LAYER
+        )
 
     def team(self, person: Person, name: str | None) -> Outcome:
         """Makes a team to share; without a name, shows the person's teams again if they have any.
@@ -155,7 +159,9 @@ class Teams:
             closed = rounds.closed_rounds(session, team_id=team.id or 0)
             for kept in closed:
                 session.expunge(kept)
-            lead_self = team_queries.own_phase(session, pseudonym=team.lead, layer=OWN_LAYER)
+            lead_self = team_queries.own_phase(
+                session, pseudonym=team.lead, layer=LEAD_LAYER, role=self._lead_role
+            )
             session.expunge(team)
         replies: list[Reply] = []
         if closed:
