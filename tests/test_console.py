@@ -180,7 +180,7 @@ def test_after_the_summary_the_console_offers_another_scan(tmp_path: Path) -> No
     shown = screens(out)
     assert "Klaar! Dit is jouw uitslag." in shown[len(typed)]
     more = shown[len(typed) + 1]  # 1: 'Meer uitleg', the model part and the thanks
-    assert '📖 Meer uitleg bij je uitslag' in more
+    assert "📖 Meer uitleg bij je uitslag" in more
     assert "Typ dan o." in more  # not "Stuur /opnieuw"
     assert "Je hebt de scan al afgerond" in shown[-4]  # s: the summary again
     assert "Wil je opnieuw beginnen?" in shown[-3]
