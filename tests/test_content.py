@@ -212,6 +212,13 @@ def broken_copy(tmp_path: Path, file: str, edit: dict[str, str]) -> Path:
 def test_broken_rules_name_file_item_and_fault(
     tmp_path: Path, file: str, edit: dict[str, str], item: str, fault: str
 ) -> None:
+    assert_error_names(tmp_path, file, edit, item, fault)
+
+
+def assert_error_names(
+    tmp_path: Path, file: str, edit: dict[str, str], item: str, fault: str
+) -> None:
+    """Loading a copy with `edit` made to `file` fails, naming the file, the item and the fault."""
     with pytest.raises(DialogueError) as raised:
         load_dialogue(broken_copy(tmp_path, file, edit))
     assert raised.value.file.endswith(file)

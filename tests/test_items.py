@@ -15,7 +15,7 @@ import pytest
 
 from dialogues.errors import DialogueError
 from dialogues.loader import Dialogue, load_dialogue, mirror_pairs, option_label
-from tests.test_content import broken_copy
+from tests.test_content import assert_error_names, broken_copy
 
 WORKER = "medewerker"
 # Readability of everything a worker reads in the scan (questions, hints, buttons, tips), in Dutch.
@@ -142,11 +142,7 @@ def test_the_lead_item_runs_from_instructing_to_guiding_to_coaching(dialogue: Di
 def test_a_broken_mirror_names_file_and_item(
     tmp_path: Path, file: str, edit: dict[str, str], item: str, fault: str
 ) -> None:
-    with pytest.raises(DialogueError) as raised:
-        load_dialogue(broken_copy(tmp_path, file, edit))
-    assert raised.value.file.endswith(file)
-    assert raised.value.item == item
-    assert fault in raised.value.fault
+    assert_error_names(tmp_path, file, edit, item, fault)
 
 
 @pytest.mark.parametrize(
