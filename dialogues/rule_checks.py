@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from dialogues.errors import DialogueError, unique
-from dialogues.rules import IMBALANCE_KINDS, Scoring, Tip, TipLibrary
+from dialogues.rules import IMBALANCE_KINDS, KIT_TOPICS, Scoring, Tip, TipLibrary
 from dialogues.schema import Locale, Structure
 
 if TYPE_CHECKING:
@@ -93,6 +93,10 @@ def check_scoring(
     roles = [rule.value for rule in scoring.roles.options]
     check.within("team.reader", [scoring.team.reader], roles, "role")
     _check_learning_sources(check, scoring)
+    check.within("kit.topics", scoring.kit.topics, KIT_TOPICS, "topic")
+    if "general" not in scoring.kit.topics or len(scoring.kit.general) < scoring.kit.questions:
+        check.fail("kit.general", f"needs {scoring.kit.questions} questions for any team")
+    check.within("kit.llo_roles", scoring.kit.llo_roles, roles, "role")
 
 
 def _check_learning_sources(check: _Checker, scoring: Scoring) -> None:
@@ -360,6 +364,7 @@ def check_rule_texts(
         ("llo position", (p.position for p in scoring.llo.positions), locale.llo),
         ("llo moment", (m.moment for m in scoring.llo.moments), locale.moments),
     ]
+    _check_kit_texts(locale, scoring, file)
     strays = [qid for qid in locale.seen_layers if qid not in by_id]
     if strays:
         raise DialogueError(file, f"seen_layers '{strays[0]}'", "is not a question in scan.yaml")
@@ -384,3 +389,23 @@ def _check_tip_readers(locale: Locale, scoring: Scoring, library: TipLibrary, fi
                 f"tip '{tip.id}'",
                 f"says '{hit}', words for a worker, but it addresses '{others[0]}'",
             )
+
+
+def _check_kit_texts(locale: Locale, scoring: Scoring, file: str) -> None:
+    """The kit needs words for every agenda step and every question a team can be asked."""
+    factors = scoring.eigen_regie.tie_priority
+    needed: dict[str, Iterable[str]] = {
+        "agenda": [step.step for step in scoring.kit.agenda],
+        "path": [p.process for p in scoring.path.processes],
+        "condition": [c.condition for c in scoring.preconditions.conditions],
+        "imbalance": IMBALANCE_KINDS,
+        "factor": factors,
+        "core": scoring.sustainability.core,
+        "llo": [m.moment for m in scoring.llo.moments],
+        "general": scoring.kit.general,
+    }
+    for group, ids in needed.items():
+        have = locale.kit.get(group, {})
+        gaps = [i for i in ids if i not in have]
+        if gaps:
+            raise DialogueError(file, f"kit.{group} '{gaps[0]}'", "has no text in this language")

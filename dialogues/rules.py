@@ -12,6 +12,8 @@ from dialogues.schema import Identifier, Strict
 TipSlot = Literal["factor", "phase", "role", "preference", "condition", "core", "path", "source"]
 # Who is ahead when layers are out of balance; the Groeimodel article names the first two.
 IMBALANCE_KINDS = ("werkvloer_voor", "organisatie_voor", "gemengd")
+# What a discussion question in the conversation kit can be about (placement/kit.py).
+KIT_TOPICS = ("path", "condition", "imbalance", "factor", "core", "general")
 
 
 class LayerRule(Strict):
@@ -194,6 +196,26 @@ class LearningSourceRules(Strict):
     layers: list[SourceLayerRule] = Field(min_length=1)
 
 
+class AgendaStep(Strict):
+    step: Identifier
+    minutes: int = Field(gt=0, le=60)
+
+
+class KitRules(Strict):
+    """The conversation kit for the team meeting after a closed round.
+
+    `topics` in order; each gives a question when the team's figures call for it, and the
+    first `questions` that do are asked. `llo_roles`: a team mostly of these roles (a
+    management team) also gets the LLO dialogue exercise.
+    """
+
+    questions: int = Field(gt=0, le=5)
+    topics: list[Identifier] = Field(min_length=1)
+    agenda: list[AgendaStep] = Field(min_length=1)
+    general: list[Identifier] = Field(min_length=1, description="questions for any team")
+    llo_roles: list[Identifier] = Field(default_factory=list)
+
+
 class Scoring(Strict):
     """Everything in scoring.yaml."""
 
@@ -210,6 +232,7 @@ class Scoring(Strict):
     learning_sources: LearningSourceRules
     quality: QualityRule
     movement: MovementRule
+    kit: KitRules
 
 
 class Tip(Strict):

@@ -139,4 +139,7 @@ class Locale(Strict):
     preferences: dict[Identifier, Named]
     llo: dict[Identifier, Named]
     moments: dict[Identifier, Text]
+    kit: dict[Identifier, dict[Identifier, Text]] = Field(
+        description="the conversation kit: agenda steps and discussion questions per topic"
+    )
     messages: dict[Identifier, Text]

@@ -242,6 +242,7 @@ def test_the_rules_file_is_plain_yaml_a_reader_can_follow() -> None:
         "learning_sources",
         "quality",
         "movement",
+        "kit",
     }
     assert (CONTENT_DIR.parent / "docs" / "scoring.md").exists()
 
