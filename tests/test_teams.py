@@ -141,6 +141,7 @@ def test_closing_a_round_asks_first_freezes_the_picture_and_asks_members_again(
     assert [r.data.get("key", r.template) for r in closed] == [
         "team_round_closed",
         "team_result",
+        "team_kit",
         "team_round_open",
     ]
     assert closed[-1].data["params"]["finished"] == 0 and closed[-1].data["params"]["wave"] == 2
@@ -198,6 +199,10 @@ async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
     assert "De vraag die jullie nu verder helpt:" in result
     interventions = result.split("Drie dingen die jij nu voor je team kunt doen:")[1]
     assert [line[:2] for line in interventions.strip().splitlines()] == ["1.", "2.", "3."]
+    kit = next(t for t in texts if "Praat erover: werkoverleg over ronde 1" in t)
+    questions = kit.split("Drie vragen voor het gesprek:")[1].strip().splitlines()
+    assert len(questions) == 3 and all(q.startswith("• ") and q.endswith("?") for q in questions)
+    assert "Neem 20 minuten" in kit
 
     await people[0].send("/teamresultaat")  # a member is no lead
     await api.settle()
@@ -205,7 +210,7 @@ async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
     assert "ronde 2 loopt" in lead.last["plain"]
     await lead.send("/teamresultaat")
     await api.settle()
-    assert "Teamuitslag 'Zorg Noord', ronde 1" in "".join(m["plain"] for m in lead.messages[-3:])
+    assert "Teamuitslag 'Zorg Noord', ronde 1" in "".join(m["plain"] for m in lead.messages[-4:])
     assert "0 mensen hebben de scan al af" in lead.last["plain"]
     assert api.rejected == []
 

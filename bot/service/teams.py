@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.service.outcome import Outcome, Person, message
 from bot.service.people import People
+from placement.kit import conversation_kit
 from placement.layers import group_imbalance
 from placement.team import team_advice
 from reports.hr import phase_layers
@@ -172,6 +173,7 @@ class Teams:
                 earlier = next((r for r in closed[1:] if r.people >= self.min_group), None)
                 picture = self._picture(team, latest, earlier, lead_self)
                 replies.append(Reply("team_result", picture))
+                replies.append(self._kit(team, latest))
             else:
                 replies.append(self._too_small(team, latest))
         replies.append(self._open_round(team, finished))
@@ -227,6 +229,12 @@ class Teams:
                 )
                 closed += 1
         return closed
+
+    def _kit(self, team: Team, closed: TeamRound) -> Reply:
+        """Questions and an agenda for the team meeting about a closed round's picture."""
+        means = {key: mean for key, (mean, _) in TeamFigures.of_round(closed).means.items()}
+        kit = conversation_kit(self.dialogue, means, closed.roles)
+        return Reply("team_kit", {"team": team, "wave": closed.wave, "kit": kit})
 
     def _too_small(self, team: Team, closed: TeamRound) -> Reply:
         return message(
