@@ -6,9 +6,11 @@ import io
 from pathlib import Path
 from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy.engine import Engine
 
+from bot.service import hr
 from bot.service.conversation import Conversation
 from bot.service.hr import report_filename
 from bot.service.outcome import Person
@@ -139,6 +141,27 @@ async def test_someone_without_hr_access_gets_no_report(
             await tap_and_settle(api, wim, REPORT_BUTTON)
     assert documents(wim) == []
     assert "alleen voor HR" in wim.last["plain"]
+    assert api.rejected == []
+
+
+async def test_a_report_too_big_for_telegram_points_to_the_command_line(
+    organisation: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Telegram takes 50 MB from a bot; the limit is lowered here so a small report passes it."""
+    monkeypatch.setattr(hr, "MAX_DOCUMENT_BYTES", 1000)
+    async with FakeBotApi() as api:
+        hanna = api.user(4400, "Hanna")
+        bot = bot_in_this_loop(api, tmp_path, database_url=database_url, hr_telegram_ids="4400")
+        async for _ in bot:
+            await hanna.send("/hr")
+            await api.settle()
+            await tap_and_settle(api, hanna, REPORT_BUTTON)
+    assert documents(hanna) == []
+    assert "te groot om hier te sturen" in hanna.last["plain"]
+    assert "python -m bot report" in hanna.last["plain"]
     assert api.rejected == []
 
 
