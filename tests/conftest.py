@@ -48,6 +48,10 @@ E2E = {
     "test_fault_suite.py::",
     "test_webhook_workers.py::",
     "test_hr_report.py::test_the_html_report_renders_in_chromium",
+    "test_hr_chat.py::test_hr_gets_",
+    "test_hr_chat.py::test_a_round_not_yet_closed_",
+    "test_hr_chat.py::test_someone_without_hr_access_",
+    "test_hr_chat.py::test_a_report_too_big_",
 }
 # Start a process by other means, or took over ~0.5 s in a full run (its --durations).
 SLOW = {

@@ -74,6 +74,9 @@ TERMINATED_BY_OTHER_POLL = (
     "make sure that only one bot instance is running"
 )
 MAX_TEXT, MAX_CAPTION, MAX_CALLBACK_TEXT = 4096, 1024, 200
+# A bot uploads files of at most 50 MB (Bot API, "Sending files"); the server reads a little
+# more, so that a bigger upload is refused the way Telegram words it.
+MAX_UPLOAD = 50 * 1024 * 1024
 # BotCommandScope types; a command list is kept per scope (with its chat) and language.
 SCOPES = {
     "default",
@@ -275,7 +278,7 @@ class FakeBotApi:
         return f"http://127.0.0.1:{self.port}/file/bot"
 
     async def __aenter__(self) -> FakeBotApi:
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -395,8 +398,8 @@ class FakeBotApi:
         self.calls.append((method, params))
         if method.lower() != "getupdates":
             self._touch()
-            if method.lower().startswith("send"):
-                self._answered(params)
+            if method.lower().startswith("send") and method.lower() != "sendchataction":
+                self._answered(params)  # "typing…" is no answer: the message comes later
         if self.delay:
             await asyncio.sleep(self.delay)
         if (hold := next((h for h in self._holds if h.matches(method, params)), None)) is not None:
@@ -456,7 +459,11 @@ class FakeBotApi:
         else:
             form = await request.post()
             raw = {
-                key: (value if isinstance(value, str) else {"file": value.filename})
+                key: (
+                    value
+                    if isinstance(value, str)
+                    else {"file": value.filename, "content": value.file.read()}
+                )
                 for key, value in form.items()
             }
         params: dict[str, Any] = {}
@@ -632,6 +639,28 @@ class FakeBotApi:
         )
         check_keyboard(params.get("reply_markup"))
         content = {"photo": params["photo"], "caption": caption, "plain": plain, "text": caption}
+        return self._post(chat, content, params.get("reply_markup"))
+
+    async def _api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A file uploaded in a multipart form, with a name; a file id is not known here."""
+        chat = self._chat(params)
+        document = params.get("document")
+        if not isinstance(document, dict):
+            raise ApiError("Bad Request: there is no document in the request")
+        if not document.get("file"):
+            raise ApiError("Bad Request: file name is empty")
+        if not document["content"]:
+            raise ApiError("Bad Request: file must be non-empty")
+        if len(document["content"]) > MAX_UPLOAD:
+            raise ApiError("Request Entity Too Large", 413)
+        caption = str(params.get("caption", ""))
+        plain = (
+            self._visible(caption, params.get("parse_mode"), MAX_CAPTION, "caption")
+            if caption
+            else ""
+        )
+        check_keyboard(params.get("reply_markup"))
+        content = {"document": document, "caption": caption, "plain": plain, "text": caption}
         return self._post(chat, content, params.get("reply_markup"))
 
     async def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -819,6 +848,16 @@ class FakeBotApi:
             result["photo"] = [
                 {"file_id": "p1", "file_unique_id": "u1", "width": 800, "height": 600}
             ]
+            if message["plain"]:
+                result["caption"] = message["plain"]
+        elif "document" in message:
+            document = message["document"]
+            result["document"] = {
+                "file_id": f"d{message['message_id']}",
+                "file_unique_id": f"ud{message['message_id']}",
+                "file_name": document["file"],
+                "file_size": len(document["content"]),
+            }
             if message["plain"]:
                 result["caption"] = message["plain"]
         else:

@@ -17,7 +17,7 @@ from telegram import (
     InlineKeyboardMarkup,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Conflict
+from telegram.error import BadRequest, Conflict, TelegramError
 
 from tests.fakebotapi import FakeBotApi
 
@@ -208,3 +208,29 @@ async def test_a_keyboard_can_be_taken_off_once(api: FakeBotApi, bot: Bot) -> No
         await bot.edit_message_reply_markup(1, sent.message_id, reply_markup=None)
     with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_reply_markup(1, 999, reply_markup=None)
+
+
+async def test_documents_are_named_uploads_of_at_most_50_mb(api: FakeBotApi, bot: Bot) -> None:
+    ada = api.user(1, "Ada")
+    table = b"groep;mensen\nKeuken;5\n"
+    caption = "<b>Cijfers</b>"
+    sent = await bot.send_document(
+        1, table, filename="cijfers.csv", caption=caption, parse_mode=ParseMode.HTML
+    )
+    assert sent.document is not None and sent.document.file_name == "cijfers.csv"
+    assert sent.document.file_size == len(table) and sent.caption == "Cijfers"
+    assert ada.last["document"]["content"] == table
+    with pytest.raises(TelegramError, match=r"(?i)too large"):
+        await bot.send_document(1, b"x" * (50 * 1024 * 1024 + 1), filename="groot.html")
+    assert api.rejected[-1] == ("sendDocument", "Request Entity Too Large")
+    with aiohttp.MultipartWriter("form-data") as form:  # a file part without a file name
+        form.append("1").set_content_disposition("form-data", name="chat_id")
+        unnamed = form.append(table, {"Content-Type": "text/csv"})
+        unnamed.set_content_disposition("form-data", name="document")
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{api.base_url}{TOKEN}/sendDocument", data=form) as response,
+    ):
+        assert response.status == 400
+    assert api.rejected[-1] == ("sendDocument", "Bad Request: there is no document in the request")
+    assert [m for m in ada.messages if "document" in m] == [ada.messages[0]]

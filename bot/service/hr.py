@@ -7,10 +7,17 @@ they need not. Every call checks this again; the channel only says who is in the
 
 from __future__ import annotations
 
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
 from sqlmodel import Session
 
-from bot.service.outcome import Outcome, Person, message
+from bot.service.outcome import Document, Outcome, Person, document_message, message
 from bot.service.people import People
+from reports.export import write
+from reports.hr import build_report
 from reports.overview import HrOverview
 from statemachine import Reply
 from storage import rounds, team_queries
@@ -18,10 +25,27 @@ from storage.db import transaction
 from storage.models import Organisation, utcnow
 
 HR_PREFIX = "hr"
+REPORT = "report"
+# What a bot may upload to Telegram; a bigger report is made with `python -m bot report`.
+MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+# The files HR gets: the page to read, and the same figures as a table.
+REPORT_FILES = (("html", "hr_report_html"), ("xlsx", "hr_report_xlsx"))
 
 
 def hr_data(action: str, organisation_id: int) -> str:
     return f"{HR_PREFIX}:{action}:{organisation_id}"
+
+
+def is_report(data: str) -> bool:
+    """True for the tap that asks for the report files (built away from the event loop)."""
+    return data.startswith(f"{HR_PREFIX}:{REPORT}:")
+
+
+def report_filename(organisation: str, day: str, fmt: str) -> str:
+    """A name every system accepts: the organisation in plain letters, the date, the format."""
+    plain = unicodedata.normalize("NFKD", organisation).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:40].strip("-")
+    return f"leercultuurscan-{slug or 'organisatie'}-{day}.{fmt}"
 
 
 class Hr:
@@ -41,7 +65,10 @@ class Hr:
         if isinstance(found, Reply):
             return self._outcome(person, [found])
         reply = self.overview_of.reply(found.name)
-        close = [("hr_close_button", {"wave": found.wave}, hr_data("close", found.id or 0))]
+        close = [
+            ("hr_report_button", {}, hr_data(REPORT, found.id or 0)),
+            ("hr_close_button", {"wave": found.wave}, hr_data("close", found.id or 0)),
+        ]
         status = message("hr_round_open", buttons=close, wave=found.wave)
         return self._outcome(person, [reply, status])
 
@@ -76,6 +103,37 @@ class Hr:
         outcome = self.overview(person, organisation_name, deployment=True)
         outcome.replies.insert(0, closed)
         return outcome
+
+    def report(self, person: Person, pressed: str, *, deployment: bool) -> Outcome:
+        """The organisation's report as an HTML page and an Excel file, for HR of it only.
+
+        It reads several queries and draws charts (a second or more): the channel calls it
+        away from its event loop.
+        """
+        raw_id = pressed.rpartition(":")[2]
+        min_group = self.overview_of.min_group
+        with Session(self.engine) as session:  # a read: it takes no write lock
+            found = self._by_id(session, person, raw_id, deployment=deployment)
+            if isinstance(found, Reply):
+                return self._outcome(person, [found])
+            name = found.name
+            report = build_report(session, min_group=min_group, organisation=name)
+        if report.waves_closed == 0:
+            return self._outcome(person, [message("hr_report_no_round", organisation=name)])
+        if not any(g.kind == "all" and g.people is not None for g in report.groups):
+            return self._outcome(person, [message("report_no_data")])
+        day = utcnow().date().isoformat()
+        replies = []
+        with tempfile.TemporaryDirectory(prefix="hr-report-") as folder:
+            for fmt, caption in REPORT_FILES:
+                filename = report_filename(name, day, fmt)
+                out = Path(folder) / filename
+                write(report, self.overview_of.dialogue, fmt, out)
+                if out.stat().st_size > MAX_DOCUMENT_BYTES:
+                    return self._outcome(person, [message("hr_report_too_big")])
+                document = Document(filename, out.read_bytes())
+                replies.append(document_message(caption, document, organisation=name))
+        return self._outcome(person, replies)
 
     def _scope(
         self, session: Session, person: Person, name: str | None, *, deployment: bool

@@ -60,6 +60,14 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Document:
+    """A file to send, with the name the person sees; small enough to hold in memory."""
+
+    filename: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class Notice:
     """A message the bot sends unasked (a reminder): where to, when, and what to say."""
 
@@ -89,3 +97,9 @@ def message(
     if buttons:
         data["buttons"] = buttons
     return Reply("message", {**data, "params": params} if params else data)
+
+
+def document_message(key: str, document: Document, **params: Any) -> Reply:
+    """A file with a short text from the locale as its caption."""
+    reply = message(key, **params)
+    return Reply("message", {**reply.data, "document": document})

@@ -15,6 +15,7 @@ from bot.service.outcome import Outcome, Person, message
 from bot.service.people import People
 from placement.kit import conversation_kit
 from placement.layers import group_imbalance
+from placement.regie import groups, strongest_and_weakest
 from placement.team import team_advice
 from reports.hr import phase_layers
 from statemachine import Reply
@@ -232,8 +233,9 @@ class Teams:
 
     def _kit(self, team: Team, closed: TeamRound) -> Reply:
         """Questions and an agenda for the team meeting about a closed round's picture."""
-        means = {key: mean for key, (mean, _) in TeamFigures.of_round(closed).means.items()}
-        kit = conversation_kit(self.dialogue, means, closed.roles)
+        figures = TeamFigures.of_round(closed).means
+        means: dict[tuple[str, str], float | None] = {k: m for k, (m, _) in figures.items()}
+        kit = conversation_kit(self.dialogue, means, closed.roles or {})
         return Reply("team_kit", {"team": team, "wave": closed.wave, "kit": kit})
 
     def _too_small(self, team: Team, closed: TeamRound) -> Reply:
@@ -283,6 +285,10 @@ class Teams:
             {layer: row["mean"] for layer, row in phases.items()},
         )
         phase_question = next(q for q in self.dialogue.questions if q.kind == "phase")
+        regie = {f: figures.mean("eigen_regie", f) for f in factors}
+        # The people's rule on the team's means: within one answer step is about equal.
+        equal, _, _ = groups(self.dialogue.scoring.eigen_regie, regie)
+        strongest, weakest = strongest_and_weakest(self.dialogue, regie)
         return {
             "team": team,
             "wave": closed.wave,
@@ -290,7 +296,10 @@ class Teams:
             "finished": figures.finished,
             "phase_emoji": [o.emoji for o in phase_question.options if not o.dont_know],
             "phases": phases,
-            "factors": {f: figures.mean("eigen_regie", f) for f in factors},
+            "factors": regie,
+            "regie_equal": equal,
+            "strongest": strongest,
+            "weakest": weakest,
             "imbalance": imbalance,
             "advice": team_advice(
                 self.dialogue, {key: mean for key, (mean, _) in figures.means.items()}

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
-from telegram.error import Forbidden
+from telegram.constants import ChatAction, ChatType
+from telegram.error import Forbidden, TelegramError
 
 from bot.service.conversation import HR
+from bot.service.hr import is_report
 from bot.service.outcome import Outcome, Person, message
 from bot.telegram.context import Context, person_of
 from bot.telegram.menus import ADMIN, set_chat_menu
@@ -219,13 +222,30 @@ async def hr_overview(update: Update, context: Context) -> None:
 
 
 async def hr_button(update: Update, context: Context) -> None:
-    """Closes the organisation's round for HR, after asking; checked again on every tap."""
+    """Sends HR the report files or closes the round, after asking; checked on every tap."""
     data = context.bot_data
     pressed = update.callback_query.data if update.callback_query else None
     deployment = person_of(update).external_id in data.hr_ids
+    if pressed and is_report(pressed):
+        await hr_report(update, context, pressed, deployment=deployment)
+        return
     await call_service(
         update, context, lambda person: data.hr.press(person, pressed or "", deployment=deployment)
     )
+
+
+async def hr_report(update: Update, context: Context, pressed: str, *, deployment: bool) -> None:
+    """Builds the report files in a thread and sends them.
+
+    The queries and charts take a second or more: everyone else's taps go on meanwhile.
+    """
+    data, chat = context.bot_data, update.effective_chat
+    if chat is not None:  # Telegram shows "sending a file…" while it is made; a nicety only
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
+    build = partial(data.hr.report, pressed=pressed, deployment=deployment)
+    outcome = await asyncio.to_thread(build, person_of(update))
+    await send_outcome(update, context, outcome)
 
 
 async def send_static(update: Update, context: Context, key: str) -> None:

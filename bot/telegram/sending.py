@@ -1,4 +1,4 @@
-"""Sends what the service returned: rendered replies, pictures, and the tapped message closed.
+"""Sends what the service returned: rendered replies, pictures, files and the tapped message closed.
 
 The next question goes out first and at once: the tap's answer and the edit of the tapped
 message go alongside, so the person waits one round trip, not three.
@@ -18,7 +18,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.render import Button, split_text
-from bot.service.outcome import Outcome
+from bot.service.outcome import Document, Outcome
 from bot.telegram.context import Context, person_of
 from bot.telegram.copies import has_interview_buttons
 
@@ -108,6 +108,12 @@ async def send_replies(update: Update, context: Context, outcome: Outcome) -> No
     assert chat is not None
     for reply in outcome.replies:
         rendered = renderer.render(reply, outcome.language)
+        document = reply.data.get("document")
+        if isinstance(document, Document):  # a report file, its text as the caption
+            await context.bot.send_document(
+                chat.id, document.content, filename=document.filename, caption=rendered.text
+            )
+            continue
         if reply.template in CARDS:  # the link as a QR code, the text as its caption
             from bot.pictures.qr import qr_png  # on first use: only team leads need it
 
