@@ -105,3 +105,42 @@ def test_a_broken_kit_names_file_and_item(
     tmp_path: Path, file: str, edit: dict[str, str], item: str, fault: str
 ) -> None:
     assert_error_names(tmp_path, file, edit, item, fault)
+
+
+def read_pdf(content: bytes) -> tuple[int, str, float]:
+    """The page count, the first page's text, and the share of its pixels that are not white."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(content)
+    page = document[0]
+    text = page.get_textpage().get_text_range()
+    counts = page.render(scale=1).to_pil().convert("L").histogram()
+    ink = sum(counts[:200]) / sum(counts)
+    return len(document), text, ink
+
+
+def test_the_kit_page_prints_on_one_a4_with_the_team_its_picture_and_questions(
+    dialogue: Dialogue,
+) -> None:
+    from bot.pictures.kit_pdf import kit_pdf
+    from storage.models import Team
+
+    means = team_means(dialogue, randvoorwaarden__werkdruk=2.0)
+    kit = conversation_kit(dialogue, means, {"directie": 5})
+    factors = dialogue.scoring.eigen_regie.tie_priority
+    picture = {
+        "team": Team(name="Zorg Noord", code="x", lead="y", wave=3),
+        "wave": 2,
+        "phases": {r.layer: {"mean": 3.4} for r in dialogue.scoring.phases.layers},
+        "factors": dict.fromkeys(factors, 3.5),
+    }
+    data = {"team": picture["team"], "wave": 2, "kit": kit, "picture": picture}
+    locale = dialogue.locale("nl")
+    pages, text, ink = read_pdf(kit_pdf(data, locale))
+    flat = " ".join(text.split())
+    assert pages == 1
+    assert "Zorg Noord" in flat and "ronde 2" in flat
+    for topic, key in kit.questions:
+        assert " ".join(locale.kit[topic][key].split()) in flat
+    assert locale.kit["llo"]["gewenst"] in flat  # a management team
+    assert 0.02 < ink < 0.5  # the picture and the words, on a mostly white page

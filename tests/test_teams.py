@@ -17,9 +17,13 @@ from storage.models import CodeAttempt, Scan
 from tests.fakebotapi import BOT_USER, FakeBotApi, FakeUser
 from tests.harness import answer_all, tap_and_settle
 from tests.test_conversation import answer_current
+from tests.test_kit import read_pdf
 
 LEAD = Person("telegram", "900001", "nl")
 LINK = re.compile(rf"https://t\.me/{BOT_USER['username']}\?start=([A-Za-z0-9_-]+)")
+
+
+OPEN_AGAIN = "0 mensen hebben de scan al af"  # the new round's count, the last reply of a close
 
 
 def finish(
@@ -185,9 +189,10 @@ async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
     assert "Ronde 1 van team 'Zorg Noord' nu sluiten?" in lead.last["plain"]
     before = len(lead.messages)
     await lead.tap("✅ Ja, sluit ronde 1")
-    # Three messages answer this tap and the picture is drawn between them: on a busy
-    # machine a short quiet spell after the first is not the end of the reply.
-    await api.settle(quiet=0.5, timeout=20)
+    # Several messages answer this tap, with pictures drawn between them: on a busy machine
+    # a short quiet spell is not the end of the reply; the open round's count comes last.
+    await lead.wait_for(lambda u: OPEN_AGAIN in u.last.get("plain", ""), timeout=30)
+    await api.settle()
     after = lead.messages[before:]
     texts = [m["plain"] for m in after]
     assert any("Ronde 1 van team 'Zorg Noord' is gesloten" in t for t in texts), texts
@@ -203,15 +208,21 @@ async def test_a_lead_shares_a_link_and_sees_the_team_at_five(
     questions = kit.split("Drie vragen voor het gesprek:")[1].strip().splitlines()
     assert len(questions) == 3 and all(q.startswith("• ") and q.endswith("?") for q in questions)
     assert "Neem 20 minuten" in kit
+    sheet = next(m for m in after if m.get("document"))  # the same kit as a page to print
+    assert sheet["document"]["file"] == "werkoverleg-Zorg-Noord-ronde-1.pdf"
+    pages, printed, ink = read_pdf(sheet["document"]["content"])
+    assert pages == 1 and "Zorg Noord" in printed and ink > 0.02
 
     await people[0].send("/teamresultaat")  # a member is no lead
     await api.settle()
     assert "Je hebt nog geen team" in people[0].last["plain"]
     assert "ronde 2 loopt" in lead.last["plain"]
+    count = len(lead.messages)
     await lead.send("/teamresultaat")
+    await lead.wait_for(lambda u: len(u.messages) > count and OPEN_AGAIN in u.last["plain"], 30)
     await api.settle()
-    assert "Teamuitslag 'Zorg Noord', ronde 1" in "".join(m["plain"] for m in lead.messages[-4:])
-    assert "0 mensen hebben de scan al af" in lead.last["plain"]
+    assert "Teamuitslag 'Zorg Noord', ronde 1" in "".join(m["plain"] for m in lead.messages[-5:])
+    assert OPEN_AGAIN in lead.last["plain"]
     assert api.rejected == []
 
 

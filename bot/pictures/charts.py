@@ -37,7 +37,7 @@ def team_chart(data: dict[str, Any], locale: Locale) -> bytes:
             strongest_label="",
             weakest_label="",
         ),
-        title=words["team_chart_title"].format(team=data["team"].name, wave=data["team"].wave),
+        title=words["team_chart_title"].format(team=data["team"].name, wave=data["wave"]),
     )
 
 

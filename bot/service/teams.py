@@ -174,7 +174,7 @@ class Teams:
                 earlier = next((r for r in closed[1:] if r.people >= self.min_group), None)
                 picture = self._picture(team, latest, earlier, lead_self)
                 replies.append(Reply("team_result", picture))
-                replies.append(self._kit(team, latest))
+                replies.append(self._kit(team, latest, picture))
             else:
                 replies.append(self._too_small(team, latest))
         replies.append(self._open_round(team, finished))
@@ -231,12 +231,16 @@ class Teams:
                 closed += 1
         return closed
 
-    def _kit(self, team: Team, closed: TeamRound) -> Reply:
-        """Questions and an agenda for the team meeting about a closed round's picture."""
+    def _kit(self, team: Team, closed: TeamRound, picture: dict[str, Any]) -> Reply:
+        """Questions and an agenda for the team meeting about a closed round's picture.
+
+        `picture` (the team result's data) goes along: the kit's printable page shows it.
+        """
         figures = TeamFigures.of_round(closed).means
         means: dict[tuple[str, str], float | None] = {k: m for k, (m, _) in figures.items()}
         kit = conversation_kit(self.dialogue, means, closed.roles or {})
-        return Reply("team_kit", {"team": team, "wave": closed.wave, "kit": kit})
+        data = {"team": team, "wave": closed.wave, "kit": kit, "picture": picture}
+        return Reply("team_kit", data)
 
     def _too_small(self, team: Team, closed: TeamRound) -> Reply:
         return message(

@@ -136,6 +136,25 @@ async def send_replies(update: Update, context: Context, outcome: Outcome) -> No
         sent = await send_text(context.bot, chat.id, last_part, keyboard(rendered.buttons))
         if has_interview_buttons(rendered):
             data.live_buttons.add(chat.id, sent["message_id"])
+        if reply.template == "team_kit":  # the words in the chat, then the page to print
+            await send_kit_page(context, chat.id, reply.data, outcome.language)
+
+
+async def send_kit_page(
+    context: Context, chat_id: int, kit: dict[str, Any], language: str | None
+) -> None:
+    """Sends the conversation kit as an A4 PDF, drawn in the drawing thread."""
+    from bot.pictures.kit_pdf import kit_pdf  # on first use: only team leads need it
+
+    data = context.bot_data
+    locale = data.renderer.dialogue.locale(language)
+    page = await data.painter.draw(kit_pdf, kit, locale)
+    team, wave = kit["team"], kit["wave"]
+    name = "-".join("".join(c if c.isalnum() else " " for c in team.name).split()) or "team"
+    caption = locale.messages["kit_pdf_caption"]
+    await context.bot.send_document(
+        chat_id, page, filename=f"werkoverleg-{name}-ronde-{wave}.pdf", caption=caption
+    )
 
 
 def closes_earlier(outcome: Outcome) -> bool:
