@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import csv
-from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
 
@@ -13,81 +14,82 @@ from dialogues.loader import Dialogue
 from reports import charts
 from reports.charts import Series
 from reports.hr import HrReport, phase_layers
-from storage.names import clean_name
-from storage.report_queries import Cell, GroupId
+from reports.table import HEADER, MEAN, Labels, Value, codebook, rows
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("html", "csv", "xlsx")
-# groep_id: a team's id, so two teams with one name (in two organisations) stay apart.
-HEADER = (
-    "groep_soort",
-    "groep",
-    "groep_id",
-    "ronde",
-    "mensen",
-    "model",
-    "dimensie",
-    "gemiddelde",
-)
-# A cell starting with one of these is read as a formula by Excel and LibreOffice (OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# nl: what Dutch Excel opens as columns (; and a decimal comma); intl: the usual , and point.
+DIALECTS = {"nl": (";", ","), "intl": (",", ".")}
+DATA_SHEET, CODEBOOK_SHEET = "cijfers", "codeboek"
+# Characters per column in Excel, so a header and its usual values fit.
+WIDTHS = {"organisatie": 24, "groep": 24, "groep_naam": 28, "model_naam": 36, "dimensie_naam": 34}
 
 
-def as_text(value: str) -> str:
-    """A name as a spreadsheet shows it: hidden characters gone, never a formula."""
-    shown = clean_name(value)
-    return f"'{shown}" if shown.startswith(FORMULA_STARTS) else shown
+def write_csv(report: HrReport, dialogue: Dialogue, out: Path, dialect: str = "nl") -> None:
+    """UTF-8 with a BOM, so Excel reads the accents; dates as yyyy-mm-dd in both dialects."""
+    delimiter, point = DIALECTS[dialect]
 
+    def shown(value: Value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float):
+            return f"{value:.2f}".replace(".", point)
+        return value.isoformat() if isinstance(value, date) else str(value)
 
-def rows(report: HrReport) -> Iterator[tuple[str, str, str, int, str, str, str, str]]:
-    """One row per shown cell; hidden groups appear with their size hidden and no figures."""
-    by_group: dict[tuple[str, GroupId, int], list[Cell]] = {}
-    for c in report.cells:  # once, rather than every cell for every group
-        by_group.setdefault((c.kind, c.key, c.wave), []).append(c)
-    for group in report.groups:
-        people = str(group.people) if group.people is not None else "verborgen"
-        cells = by_group.get((group.kind, group.key, group.wave), [])
-        name = as_text(group.group)
-        team_id = str(group.team_id) if group.team_id is not None else ""
-        first = (group.kind, name, team_id, group.wave, people)
-        if not cells:
-            yield *first, "", "", ""
-        for c in sorted(cells, key=lambda c: (c.model, c.dimension)):
-            yield *first, c.model, c.dimension, f"{c.mean:.2f}"
-
-
-def write_csv(report: HrReport, out: Path) -> None:
-    with out.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, delimiter=";")  # Dutch Excel opens ; separated files
+    with out.open("w", newline="", encoding="utf-8-sig") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
         writer.writerow(HEADER)
-        writer.writerows(rows(report))
+        writer.writerows([shown(v) for v in row] for row in rows(report, Labels(dialogue)))
 
 
-def write_xlsx(report: HrReport, out: Path) -> None:
+def write_xlsx(report: HrReport, dialogue: Dialogue, out: Path) -> None:
+    """A formatted table (bold header, frozen, filtered) and a codebook sheet."""
     from openpyxl import Workbook  # imported here: only this export needs it
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "cijfers"
-    sheet.append(HEADER)
-    for group_kind, group, team_id, wave, people, model, dimension, mean in rows(report):
-        sheet.append(
-            [
-                group_kind,
-                group,
-                int(team_id) if team_id else None,
-                wave,
-                people,
-                model,
-                dimension,
-                float(mean) if mean else None,
-            ]
-        )
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":  # openpyxl reads any text starting with = as a formula
-                cell.data_type = "s"
+    book = Workbook(write_only=True)  # streams the rows: a large organisation stays quick
+    labels = Labels(dialogue)
+    bold = Font(bold=True)
+
+    def sheet(title: str, header: tuple[str, ...], widths: list[int]) -> Worksheet:
+        found: Worksheet = book.create_sheet(title)
+        found.freeze_panes = "A2"
+        for n, width in enumerate(widths, start=1):
+            found.column_dimensions[get_column_letter(n)].width = width
+        found.append([_bold(WriteOnlyCell(found, name), bold) for name in header])
+        return found
+
+    def text(found: Worksheet, value: object) -> object:
+        if isinstance(value, str) and value.startswith("="):  # openpyxl would make it a formula
+            cell = WriteOnlyCell(found, value)
+            cell.data_type = "s"
+            return cell
+        return value
+
+    data = sheet(DATA_SHEET, HEADER, [max(WIDTHS.get(n, 0), len(n) + 4) for n in HEADER])
+    count = 0
+    for row in rows(report, labels):
+        values = [text(data, v) for v in row]
+        if isinstance(mean_value := row[MEAN], float):
+            mean = WriteOnlyCell(data, mean_value)
+            mean.number_format = "0.00"
+            values[MEAN] = mean
+        data.append(values)
+        count += 1
+    data.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{count + 1}"
+    book_sheet = sheet(CODEBOOK_SHEET, ("kolom", "code", "betekenis"), [24, 36, 100])
+    book_sheet.auto_filter.ref = f"A1:C{len(codebook(report, labels)) + 1}"
+    for entry in codebook(report, labels):
+        book_sheet.append([text(book_sheet, v) for v in entry])
     book.save(out)
+
+
+def _bold(cell: Any, font: Any) -> Any:
+    cell.font = font
+    return cell
 
 
 def write_html(report: HrReport, dialogue: Dialogue, out: Path) -> None:
@@ -114,11 +116,13 @@ def write_html(report: HrReport, dialogue: Dialogue, out: Path) -> None:
     out.write_text(page, encoding="utf-8")
 
 
-def write(report: HrReport, dialogue: Dialogue, fmt: str, out: Path) -> None:
+def write(
+    report: HrReport, dialogue: Dialogue, fmt: str, out: Path, *, dialect: str = "nl"
+) -> None:
     if fmt == "csv":
-        write_csv(report, out)
+        write_csv(report, dialogue, out, dialect)
     elif fmt == "xlsx":
-        write_xlsx(report, out)
+        write_xlsx(report, dialogue, out)
     else:
         write_html(report, dialogue, out)
 
