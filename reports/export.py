@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import csv
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +14,10 @@ from jinja2 import Environment, FileSystemLoader
 
 from dialogues.loader import Dialogue
 from reports import charts
-from reports.charts import Series
+from reports.charts import ChartSize, Series
 from reports.hr import HrReport, phase_layers
-from reports.table import HEADER, MEAN, Labels, Value, codebook, rows
+from reports.table import HEADER, MEAN, Labels, Value, codebook, day, rows
+from storage.models import utcnow
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("html", "csv", "xlsx")
@@ -92,13 +95,31 @@ def _bold(cell: Any, font: Any) -> Any:
     return cell
 
 
+# Below this viewport width the page shows the phone size; above, the wide one at its width.
+PHONE_BELOW_PX = charts.WIDE.width + 40
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart in both sizes, as base64 PNG: the page picks the one that fits the screen."""
+
+    wide: str
+    phone: str
+    phone_below_px: int = PHONE_BELOW_PX
+
+
 def write_html(report: HrReport, dialogue: Dialogue, out: Path) -> None:
     locale = dialogue.locale(None)
+    words = locale.messages
     layers = phase_layers(dialogue)
     factors = dialogue.model("eigen_regie").dimensions
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     # The heatmap shows the newest round that has figures to show.
     latest = max((c.wave for c in report.cells if c.kind == "team"), default=None)
+
+    def both(draw: Callable[[ChartSize], bytes]) -> Chart:
+        return Chart(_base64(draw(charts.WIDE)), _base64(draw(charts.PHONE)))
+
     page = env.get_template("hr.html.j2").render(
         t=locale,
         report=report,
@@ -106,14 +127,49 @@ def write_html(report: HrReport, dialogue: Dialogue, out: Path) -> None:
         factors=factors,
         latest=latest,
         dialogue=dialogue,
-        heatmap=_base64(_heatmap(report, layers, locale.messages, latest)) if latest else None,
-        path_grid=_base64(_path_grid(report, dialogue, latest)) if latest else None,
-        trend=_base64(_trend(report, layers, locale.messages)) if report.cells else None,
-        profile=_base64(_profile(report, factors, locale.factors, locale.messages["report_wave"]))
+        heading=words["report_heading"].format(organisation=report.organisation),
+        period=_period(report, words),
+        dates={wave: _dates(report, wave, words) for wave in report.waves},
+        made=_shown_day(utcnow()),
+        phone_below_px=PHONE_BELOW_PX,
+        heatmap=both(lambda size: _heatmap(report, layers, words, latest, size))
+        if latest
+        else None,
+        path_grid=both(lambda size: _path_grid(report, dialogue, latest, size)) if latest else None,
+        trend=both(lambda size: _trend(report, layers, words, size)) if report.cells else None,
+        profile=both(
+            lambda size: _profile(report, factors, locale.factors, words["report_wave"], size)
+        )
         if report.cells
         else None,
     )
     out.write_text(page, encoding="utf-8")
+
+
+def _shown_day(moment: datetime | None) -> str:
+    found = day(moment)
+    return found.strftime("%d-%m-%Y") if found else "?"
+
+
+def _dates(report: HrReport, wave: int, words: dict[str, str]) -> str:
+    start, end = report.round_dates.get(wave, (None, None))
+    if start is None and end is None:
+        return ""
+    return words["report_round_dates"].format(start=_shown_day(start), end=_shown_day(end))
+
+
+def _period(report: HrReport, words: dict[str, str]) -> str:
+    """The rounds the report holds and their dates, for the title: 'Ronde 1–2, van … tot …'."""
+    if not report.waves:
+        return ""
+    first, last = report.waves[0], report.waves[-1]
+    rounds = f"{words['report_wave']} {first}" + (f"–{last}" if last != first else "")
+    start = report.round_dates.get(first, (None, None))[0]
+    end = report.round_dates.get(last, (None, None))[1]
+    if start is None and end is None:
+        return rounds
+    span = words["report_round_dates"].format(start=_shown_day(start), end=_shown_day(end))
+    return f"{rounds}, {span}"
 
 
 def write(
@@ -127,7 +183,9 @@ def write(
         write_html(report, dialogue, out)
 
 
-def _heatmap(report: HrReport, layers: list[str], words: dict[str, str], wave: int) -> bytes:
+def _heatmap(
+    report: HrReport, layers: list[str], words: dict[str, str], wave: int, size: ChartSize
+) -> bytes:
     """Phases per team (rows) and layer (columns); hidden cells say so."""
     return charts.draw_heatmap(
         columns=[words[f"report_layer_{layer}"] for layer in layers],
@@ -139,10 +197,11 @@ def _heatmap(report: HrReport, layers: list[str], words: dict[str, str], wave: i
             for g in report.groups_of("team", wave)
         ],
         hidden_label=words["report_hidden"],
+        size=size,
     )
 
 
-def _path_grid(report: HrReport, dialogue: Dialogue, wave: int) -> bytes:
+def _path_grid(report: HrReport, dialogue: Dialogue, wave: int, size: ChartSize) -> bytes:
     """How many shown teams stand at each of the 12 positions (rings × steps); ★ is everyone."""
     locale = dialogue.locale(None)
     rings = [band.ring for band in dialogue.scoring.path.rings]
@@ -160,10 +219,11 @@ def _path_grid(report: HrReport, dialogue: Dialogue, wave: int) -> bytes:
         everyone=(rings.index(everyone.ring), processes.index(everyone.process))
         if everyone.ring and everyone.process
         else None,
+        size=size,
     )
 
 
-def _trend(report: HrReport, layers: list[str], words: dict[str, str]) -> bytes:
+def _trend(report: HrReport, layers: list[str], words: dict[str, str], size: ChartSize) -> bytes:
     """The phase of everyone per layer over the rounds; layers without a figure are left out."""
     series = [
         Series(
@@ -176,10 +236,13 @@ def _trend(report: HrReport, layers: list[str], words: dict[str, str]) -> bytes:
         waves=report.waves,
         series=[s for s in series if any(v is not None for v in s.values)],
         wave_label=words["report_wave"],
+        size=size,
     )
 
 
-def _profile(report: HrReport, factors: list[str], names: dict[str, str], wave_word: str) -> bytes:
+def _profile(
+    report: HrReport, factors: list[str], names: dict[str, str], wave_word: str, size: ChartSize
+) -> bytes:
     """Eigen regie of everyone: per factor, one bar per round."""
     return charts.draw_profile(
         factors=[names[f] for f in factors],
@@ -190,6 +253,7 @@ def _profile(report: HrReport, factors: list[str], names: dict[str, str], wave_w
             )
             for wave in report.waves
         ],
+        size=size,
     )
 
 

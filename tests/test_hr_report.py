@@ -29,8 +29,8 @@ from dialogues.loader import Dialogue
 from reports.anonymity import hidden_groups, shown_cells
 from reports.export import write
 from reports.hr import GroupRow, HrReport, build_report, phase_layers
-from reports.table import HEADER
 from reports.overview import HrOverview
+from reports.table import HEADER
 from storage import rounds, tallies
 from storage.db import make_engine
 from storage.models import (
@@ -244,7 +244,13 @@ def test_the_report_command_writes_a_file_and_shows_progress(
     assert done.returncode == 0, done.stderr
     assert "report: done" in done.stderr
     page = out.read_text(encoding="utf-8")
-    assert "<h1>Leercultuurscan: uitslag voor HR</h1>" in page
+    assert "<h1>Zorggroep: uitslag van de leercultuurscan voor HR</h1>" in page
+    title = page.split("<title>")[1].split("</title>")[0]  # organisation, rounds, dates
+    assert re.fullmatch(
+        r"Zorggroep: uitslag van de leercultuurscan voor HR – Ronde 1–2, "
+        r"van \d\d-\d\d-\d{4} tot en met \d\d-\d\d-\d{4}",
+        title,
+    ), title
     assert "Groot" in page and "Midden" in page  # the organisation's teams, from that database
 
 
