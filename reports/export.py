@@ -54,6 +54,8 @@ def write_xlsx(report: HrReport, dialogue: Dialogue, out: Path) -> None:
     from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook(write_only=True)  # streams the rows: a large organisation stays quick
+    title = dialogue.locale(None).messages["report_title"]
+    book.properties.title = f"{title}: {report.organisation}"
     labels = Labels(dialogue)
     bold = Font(bold=True)
 

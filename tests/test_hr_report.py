@@ -83,9 +83,13 @@ def lead_in(conversation: Conversation, name: str = ORGANISATION, lead: Person =
 
 @pytest.fixture
 def organisation(conversation: Conversation, engine: Engine) -> dict[str, str]:
+    return make_organisation(conversation, engine)
+
+
+def make_organisation(conversation: Conversation, engine: Engine) -> dict[str, str]:
     """In one organisation, round 1: Groot (6 people), Midden (5), Klein (2); round 2: Groot (3).
 
-    Both organisation rounds are closed: HR sees closed rounds only.
+    Both organisation rounds are closed: HR sees closed rounds only. Returns the team codes.
     """
     teams = lead_in(conversation)
     codes = {}
@@ -278,6 +282,10 @@ async def test_only_hr_gets_the_overview_in_the_bot(
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
+    return installed_chromium()
+
+
+def installed_chromium() -> str:
     """Debian's Chromium, installed once when it is missing and this machine allows it."""
     found = shutil.which("chromium")
     if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
