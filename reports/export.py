@@ -99,6 +99,8 @@ def _bold(cell: Any, font: Any) -> Any:
 
 # Below this viewport width the page shows the phone size; above, the wide one at its width.
 PHONE_BELOW_PX = charts.WIDE.width + 40
+# Below this viewport width each table row is a card: twelve columns need about 1,100 px.
+CARDS_BELOW_PX = 1200
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def write_html(report: HrReport, dialogue: Dialogue, out: Path) -> None:
         dates={wave: _dates(report, wave, words) for wave in report.waves},
         made=_shown_day(utcnow()),
         phone_below_px=PHONE_BELOW_PX,
+        cards_below_px=CARDS_BELOW_PX,
         heatmap=both(lambda size: _heatmap(report, layers, words, latest, size))
         if latest
         else None,

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from bot.service.conversation import Conversation
 from dialogues.loader import Dialogue
 from reports import charts
-from reports.export import CODEBOOK_SHEET, DATA_SHEET, write
+from reports.export import CODEBOOK_SHEET, DATA_SHEET, PHONE_BELOW_PX, write
 from reports.hr import GroupRow, HrReport
 from reports.table import DAY_ZONE, HEADER, as_text
 from storage.models import Organisation, Team
@@ -116,7 +116,7 @@ def measured(chromium: str, page: Path, width: int, tmp_path: Path) -> dict[str,
 
 @pytest.mark.e2e
 @pytest.mark.slow
-@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("width", [390, 768, 1024, 1280])  # a phone, a tablet, laptops
 def test_the_html_report_fits_the_screen_and_its_chart_text_is_readable(
     dialogue: Dialogue, tmp_path: Path, chromium: str, width: int
 ) -> None:
@@ -129,7 +129,7 @@ def test_the_html_report_fits_the_screen_and_its_chart_text_is_readable(
     assert len(found["images"]) == 4
     for natural, shown in found["images"]:
         # The phone gets the phone size, shrunk to the screen; a laptop the wide one, unshrunk.
-        assert natural == (charts.PHONE.width if width < 500 else charts.WIDE.width)
+        assert natural == (charts.PHONE.width if width < PHONE_BELOW_PX else charts.WIDE.width)
         smallest = sizes[natural].smallest_px * shown / natural  # CSS px of the smallest text
         assert smallest >= 11, (natural, shown, smallest)
 

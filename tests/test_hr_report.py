@@ -311,7 +311,7 @@ def test_the_html_report_renders_in_chromium(
             "--no-sandbox",
             "--disable-gpu",
             "--hide-scrollbars",
-            "--window-size=1100,3200",
+            "--window-size=1280,3200",
             f"--screenshot={shot}",
             page.as_uri(),
         ],
@@ -320,7 +320,7 @@ def test_the_html_report_renders_in_chromium(
         check=True,
     )
     with Image.open(shot) as image:
-        assert image.size == (1100, 3200)
+        assert image.size == (1280, 3200)
         pixels = numpy.asarray(image.convert("RGB"), dtype=int)
     ink = int((pixels.sum(axis=2) < 600).sum())
     colour = int((pixels.max(axis=2) - pixels.min(axis=2) > 80).sum())
