@@ -10,6 +10,7 @@ import csv
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -159,6 +160,13 @@ def test_the_html_report_prints_on_a4(dialogue: Dialogue, tmp_path: Path, chromi
     assert pages >= 2  # each round starts on a page of its own
     text = page.read_text(encoding="utf-8")
     assert "@media print" in text and "break-inside: avoid" in text
+    # The print rules, laid out on screen at the paper's width (A4 less 14 mm margins): the
+    # headless command line cannot switch to print media, so the rules are switched instead.
+    text = re.sub(r"@media screen and \(max-width: \d+px\)", "@media (max-width: 1px)", text)
+    paper = tmp_path / "paper.html"
+    paper.write_text(text.replace("@media print", "@media screen"), encoding="utf-8")
+    found = measured(chromium, paper, round((210 - 2 * 14) / 25.4 * 96), tmp_path)
+    assert found["scroll"] <= found["width"] and found["beyond"] == []
 
 
 def test_the_html_title_names_the_organisation_rounds_and_dates(
