@@ -85,9 +85,10 @@ def write_xlsx(report: HrReport, dialogue: Dialogue, out: Path) -> None:
         data.append(values)
         count += 1
     data.auto_filter.ref = f"A1:{get_column_letter(len(HEADER))}{count + 1}"
+    entries = codebook(report, labels)
     book_sheet = sheet(CODEBOOK_SHEET, ("kolom", "code", "betekenis"), [24, 36, 100])
-    book_sheet.auto_filter.ref = f"A1:C{len(codebook(report, labels)) + 1}"
-    for entry in codebook(report, labels):
+    book_sheet.auto_filter.ref = f"A1:C{len(entries) + 1}"
+    for entry in entries:
         book_sheet.append([text(book_sheet, v) for v in entry])
     book.save(out)
 
