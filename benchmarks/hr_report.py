@@ -1,6 +1,9 @@
 """Times the HR report over many synthetic respondents and prints a table.
 
     .venv/bin/python -m benchmarks.hr_report [--people 10000 100000] [--database-url URL]
+        [--exports]
+
+With --exports it also times writing the report as HTML, XLSX and CSV (into a temporary folder).
 
 Respondents are written straight into the tables (finished scans with scores and a role), in
 teams of 3 to 15 people of one organisation over two closed rounds, so some teams fall below
@@ -21,6 +24,7 @@ from sqlmodel import Session
 
 from dialogues.loader import default_dialogue
 from placement import compute_placement, stored_scores
+from reports.export import write
 from reports.hr import build_report, role_question
 from storage import rounds
 from storage.db import make_engine, sqlite_url
@@ -112,10 +116,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database-url", help="default: a fresh SQLite file per size")
+    parser.add_argument("--exports", action="store_true", help="time the HTML, XLSX and CSV too")
     args = parser.parse_args()
+    exports = ("html", "xlsx", "csv") if args.exports else ()
     print(
-        f"{'respondents':>12} {'generate s':>11} {'report s':>9} {'groups shown':>13} {'hidden':>7}"
+        f"{'respondents':>12} {'teams':>6} {'generate s':>11} {'report s':>9} "
+        f"{'groups shown':>13} {'hidden':>7}" + "".join(f" {fmt + ' s':>7}" for fmt in exports)
     )
+    dialogue = default_dialogue()
     for people in args.people:
         with tempfile.TemporaryDirectory() as folder:
             engine = make_engine(args.database_url or sqlite_url(Path(folder)))
@@ -128,7 +136,16 @@ def main() -> None:
             took = time.perf_counter() - started
             shown = sum(1 for g in report.groups if g.people is not None)
             hidden = sum(1 for g in report.groups if g.people is None)
-            print(f"{people:>12,} {generated:>11.1f} {took:>9.2f} {shown:>13,} {hidden:>7,}")
+            teams = len({g.team_id for g in report.groups if g.kind == "team"})
+            written = ""
+            for fmt in exports:
+                started = time.perf_counter()
+                write(report, dialogue, fmt, Path(folder) / f"report.{fmt}")
+                written += f" {time.perf_counter() - started:>7.2f}"
+            print(
+                f"{people:>12,} {teams:>6,} {generated:>11.1f} {took:>9.2f} {shown:>13,} "
+                f"{hidden:>7,}{written}"
+            )
             engine.dispose()
 
 

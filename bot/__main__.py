@@ -7,8 +7,9 @@ token is set.
 the other commands do that too before they start.
 
 `python -m bot report --organisation NAME --format html|csv|xlsx --out FILE [--team NAME]
-[--wave N]` writes an organisation's HR report: its closed rounds, figures over groups of at
-least MIN_GROUP_SIZE people, never over one person; no figure spans two organisations.
+[--wave N] [--dialect nl|intl]` writes an organisation's HR report: its closed rounds, figures
+over groups of at least MIN_GROUP_SIZE people, never over one person; no figure spans two
+organisations. CSV is UTF-8 with a BOM: nl uses ; and a decimal comma, intl , and a point.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--organisation", help="the organisation (by name) to report on")
     report.add_argument("--team", help="only this team (by name)")
     report.add_argument("--wave", type=int, help="only this round")
+    report.add_argument(
+        "--dialect",
+        choices=["nl", "intl"],
+        default="nl",
+        help="CSV: nl = ; and decimal comma (Dutch Excel), intl = , and decimal point",
+    )
     args = parser.parse_args(argv)
     if args.command == "report" and not args.out:
         parser.error("report needs --out FILE")
@@ -71,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                 team=args.team,
                 wave=args.wave,
                 organisation=args.organisation,
+                dialect=args.dialect,
             )
         except UnknownOrganisation as unknown:
             parser.error(f"no organisation named {unknown}")

@@ -74,6 +74,7 @@ def report_main(
     team: str | None = None,
     wave: int | None = None,
     organisation: str,
+    dialect: str = "nl",
 ) -> int:
     """Writes the HR report, saying on stderr what it is doing while it works."""
     from reports.export import write  # openpyxl and the charts: only the report needs them
@@ -95,7 +96,7 @@ def report_main(
             progress=progress,
         )
     progress(f"writing {fmt}")
-    write(report, dialogue, fmt, Path(out))
+    write(report, dialogue, fmt, Path(out), dialect=dialect)
     progress(f"done: {out}")
     return 0
 

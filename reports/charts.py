@@ -5,8 +5,10 @@ painter, fonts (DejaVu Sans) and Okabe-Ito colours, so HR sees the same visual l
 people who took the scan. Every word comes from the caller; labels typed by people (team names)
 are drawn as plain text, on one line, cut with '…' when they do not fit.
 
-Each chart is 900 px wide, the width the report shows it at on a laptop, with text of 14 px
-and more. A value that is hidden or unknown is drawn as such (dashed, or '–'), never as zero.
+Each chart comes in two sizes (ChartSize): WIDE, 900 px with text of 14 px and more, for a
+laptop that shows it at its own width; PHONE, 560 px with text of 18 px and more, for a phone
+that shrinks it to the screen (358 CSS px at 390: text of 11.5 px). A value that is hidden or
+unknown is drawn as such (dashed, or '–'), never as zero.
 """
 
 from __future__ import annotations
@@ -34,15 +36,47 @@ from placement.chart import (
 WIDTH_PX = 900
 
 _MARGIN = 24
-_RIGHT = WIDTH_PX - _MARGIN
-_LABEL = Font(16)
-_SMALL = Font(14)
-_HIDDEN = Font(14, italic=True)
 _GAP = 6.0
 # Series colours from Okabe-Ito; orange and sky blue, faint on white, only from the sixth on.
 _PALETTE = (BLUE, VERMILLION, GREEN, "#CC79A7", INK, "#E69F00", "#56B4E9")
 # A value's cell, from light (the scale's lowest) through Okabe-Ito sky blue to dark blue.
 _SHADES = ((0xDC, 0xEA, 0xF5), (0x56, 0xB4, 0xE9), (0x00, 0x4E, 0x7A))
+
+
+@dataclass(frozen=True)
+class ChartSize:
+    """A chart's width in pixels and its font sizes: each size is drawn for where it is shown."""
+
+    width: int
+    label_px: int
+    small_px: int
+
+    @property
+    def right(self) -> int:
+        return self.width - _MARGIN
+
+    @property
+    def label(self) -> Font:
+        return Font(self.label_px)
+
+    @property
+    def small(self) -> Font:
+        return Font(self.small_px)
+
+    @property
+    def hidden(self) -> Font:
+        return Font(self.small_px, italic=True)
+
+    @property
+    def smallest_px(self) -> int:
+        """The smallest text on the chart, in the chart's own pixels."""
+        return min(self.label_px, self.small_px)
+
+
+# A laptop shows the chart at its own width (900 CSS px): text of 14 px and more.
+WIDE = ChartSize(WIDTH_PX, 16, 14)
+# A phone shows it across the screen (358 CSS px at 390): 18 px drawn is 11.5 px shown.
+PHONE = ChartSize(560, 20, 18)
 
 
 @dataclass(frozen=True)
@@ -53,13 +87,19 @@ class Series:
     values: Sequence[float | None]
 
 
-def draw_heatmap(*, columns: Sequence[str], rows: Sequence[Series], hidden_label: str) -> bytes:
+def draw_heatmap(
+    *,
+    columns: Sequence[str],
+    rows: Sequence[Series],
+    hidden_label: str,
+    size: ChartSize = WIDE,
+) -> bytes:
     """A grid of phases (1-5): one row per group, one column per layer, a legend below.
 
     A row's values are in the columns' order; a hidden value is a dashed cell with hidden_label.
     """
-    grid = _Grid.layout([row.label for row in rows], columns, footer=48)
-    p = Painter(WIDTH_PX, grid.height)
+    grid = _Grid.layout([row.label for row in rows], columns, footer=48, size=size)
+    p = Painter(size.width, grid.height)
     grid.draw_labels(p)
     for r, row in enumerate(rows):
         for c in range(len(columns)):
@@ -67,19 +107,21 @@ def draw_heatmap(*, columns: Sequence[str], rows: Sequence[Series], hidden_label
             x, y, w, h = grid.cell(r, c)
             if value is None:
                 p.box(x, y, w, h, face="white", dashed=True)
-                hidden = truncate(hidden_label, _HIDDEN, w - 8)
-                p.text(x + w / 2, y + h / 2, hidden, _HIDDEN, color=MUTED, ha="center")
+                hidden = truncate(hidden_label, size.hidden, w - 8)
+                p.text(x + w / 2, y + h / 2, hidden, size.hidden, color=MUTED, ha="center")
                 continue
             face = _shade((value - SCALE_MIN) / (SCALE_MAX - SCALE_MIN))
             p.box(x, y, w, h, face=face)
-            p.text(x + w / 2, y + h / 2, _decimal(value), _LABEL, color=_ink_on(face), ha="center")
+            p.text(
+                x + w / 2, y + h / 2, _decimal(value), size.label, color=_ink_on(face), ha="center"
+            )
     # The scale: a swatch per whole phase, its number on it.
     y = grid.bottom + 18
     for step in range(SCALE_MIN, SCALE_MAX + 1):
         face = _shade((step - SCALE_MIN) / (SCALE_MAX - SCALE_MIN))
         x = grid.left + (step - SCALE_MIN) * 44
         p.box(x, y, 40, 24, face=face, radius=4)
-        p.text(x + 20, y + 12, str(step), _SMALL, color=_ink_on(face), ha="center")
+        p.text(x + 20, y + 12, str(step), size.small, color=_ink_on(face), ha="center")
     return p.png()
 
 
@@ -89,13 +131,14 @@ def draw_path_grid(
     rows: Sequence[str],
     counts: Sequence[Sequence[int]],
     everyone: tuple[int, int] | None,
+    size: ChartSize = WIDE,
 ) -> bytes:
     """How many groups stand at each place (rows × columns); everyone's place is marked ★.
 
     `everyone` is (row, column) of everyone's place, or None when it is unknown.
     """
-    grid = _Grid.layout(rows, columns, footer=0)
-    p = Painter(WIDTH_PX, grid.height)
+    grid = _Grid.layout(rows, columns, footer=0, size=size)
+    p = Painter(size.width, grid.height)
     grid.draw_labels(p)
     most = max((n for line in counts for n in line), default=0)
     for r in range(len(rows)):
@@ -108,22 +151,28 @@ def draw_path_grid(
             face = _shade(count / most) if count else TRACK
             p.box(x, y, w, h, face=face)
             words = f"{count} ★" if here else str(count)
-            bold = Font(_LABEL.px, bold=here)
+            bold = Font(size.label.px, bold=here)
             p.text(x + w / 2, y + h / 2, words, bold, color=_ink_on(face), ha="center")
     return p.png()
 
 
-def draw_trend(*, waves: Sequence[int], series: Sequence[Series], wave_label: str) -> bytes:
+def draw_trend(
+    *,
+    waves: Sequence[int],
+    series: Sequence[Series],
+    wave_label: str,
+    size: ChartSize = WIDE,
+) -> bytes:
     """One line per series over the waves on the 1-5 scale; a legend above, the waves below.
 
     A series' values are in the waves' order; a line joins the known ones.
     """
-    legend = _Legend.layout([s.label for s in series])
+    legend = _Legend.layout([s.label for s in series], size)
     top = _MARGIN + legend.height + 16
     plot_h = 220.0
-    left, right = _MARGIN + 24, _RIGHT - 8
-    height = math.ceil(top + plot_h + 12 + _SMALL.px * 1.3 + 6 + _SMALL.px * 1.3 + _MARGIN)
-    p = Painter(WIDTH_PX, height)
+    left, right = _MARGIN + 24, size.right - 8
+    height = math.ceil(top + plot_h + 12 + size.small.px * 1.3 + 6 + size.small.px * 1.3 + _MARGIN)
+    p = Painter(size.width, height)
     legend.draw(p, _MARGIN, lambda x, y, i: _marker(p, i, x + 11, y, 6, _colour(i), line=True))
 
     def y_of(value: float) -> float:
@@ -132,7 +181,7 @@ def draw_trend(*, waves: Sequence[int], series: Sequence[Series], wave_label: st
 
     for step in range(SCALE_MIN, SCALE_MAX + 1):
         p.line((left, y_of(step)), (right, y_of(step)), TRACK, width=1.5)
-        p.text(left - 10, y_of(step), str(step), _SMALL, color=MUTED, ha="right")
+        p.text(left - 10, y_of(step), str(step), size.small, color=MUTED, ha="right")
     pad = 40.0
     spacing = (right - left - 2 * pad) / (len(waves) - 1) if len(waves) > 1 else 0.0
 
@@ -140,18 +189,18 @@ def draw_trend(*, waves: Sequence[int], series: Sequence[Series], wave_label: st
         return left + pad + index * spacing if len(waves) > 1 else (left + right) / 2
 
     # Label every wave, or every n-th when there are too many to read.
-    widest = max((text_width(str(w), _SMALL) for w in waves), default=0.0)
+    widest = max((text_width(str(w), size.small) for w in waves), default=0.0)
     every = max(1, math.ceil((widest + 12) / spacing)) if spacing else 1
     ticks_y = top + plot_h + 12
     for i, wave in enumerate(waves):
         if i % every == 0:
-            p.text(x_of(i), ticks_y, str(wave), _SMALL, color=MUTED, ha="center", va="top")
-    label = truncate(wave_label, _SMALL, right - left)
+            p.text(x_of(i), ticks_y, str(wave), size.small, color=MUTED, ha="center", va="top")
+    label = truncate(wave_label, size.small, right - left)
     p.text(
         (left + right) / 2,
-        ticks_y + _SMALL.px * 1.3 + 6,
+        ticks_y + size.small.px * 1.3 + 6,
         label,
-        _SMALL,
+        size.small,
         color=MUTED,
         ha="center",
         va="top",
@@ -172,30 +221,37 @@ def draw_trend(*, waves: Sequence[int], series: Sequence[Series], wave_label: st
     return p.png()
 
 
-def draw_profile(*, factors: Sequence[str], waves: Sequence[Series]) -> bytes:
+def draw_profile(
+    *, factors: Sequence[str], waves: Sequence[Series], size: ChartSize = WIDE
+) -> bytes:
     """Per factor, one bar per wave on the 1-5 scale, its score beside it; a legend above.
 
     A wave's values are in the factors' order; an unknown one is a dashed bar and '–'.
     """
-    legend = _Legend.layout([w.label for w in waves])
+    legend = _Legend.layout([w.label for w in waves], size)
     bar_h, bar_gap, label_h, block_gap = 16.0, 6.0, 26.0, 14.0
     block = label_h + len(waves) * (bar_h + bar_gap) + block_gap
     top = _MARGIN + legend.height + 16
-    height = math.ceil(top + block * len(factors) + _SMALL.px * 1.3 + _MARGIN)
-    p = Painter(WIDTH_PX, height)
+    height = math.ceil(top + block * len(factors) + size.small.px * 1.3 + _MARGIN)
+    p = Painter(size.width, height)
     legend.draw(p, _MARGIN, lambda x, y, i: p.box(x, y - 8, 16, 16, face=_colour(i), radius=3))
     value_w = 52.0
-    track_w = _RIGHT - _MARGIN - value_w
+    track_w = size.right - _MARGIN - value_w
     unit = track_w / SCALE_MAX
     y = top
     for f, name in enumerate(factors):
-        p.text(_MARGIN, y + label_h / 2 - 2, truncate(name, _LABEL, _RIGHT - _MARGIN), _LABEL)
+        p.text(
+            _MARGIN,
+            y + label_h / 2 - 2,
+            truncate(name, size.label, size.right - _MARGIN),
+            size.label,
+        )
         bar_y = y + label_h
         for i, wave in enumerate(waves):
             score = _known(wave.values[f]) if f < len(wave.values) else None
             if score is None:
                 p.box(_MARGIN, bar_y, track_w, bar_h, face="white", dashed=True)
-                p.text(_RIGHT, bar_y + bar_h / 2, "–", _LABEL, color=MUTED, ha="right")
+                p.text(size.right, bar_y + bar_h / 2, "–", size.label, color=MUTED, ha="right")
             else:
                 p.box(_MARGIN, bar_y, track_w, bar_h, face=TRACK, radius=4)
                 filled = unit * min(max(score, 0.0), SCALE_MAX)
@@ -203,7 +259,7 @@ def draw_profile(*, factors: Sequence[str], waves: Sequence[Series]) -> bytes:
                 for step in range(1, SCALE_MAX):
                     x = _MARGIN + unit * step
                     p.line((x, bar_y), (x, bar_y + bar_h), "white", width=2)
-                p.text(_RIGHT, bar_y + bar_h / 2, _decimal(score), _LABEL, ha="right")
+                p.text(size.right, bar_y + bar_h / 2, _decimal(score), size.label, ha="right")
             bar_y += bar_h + bar_gap
         y += block
     for step in range(SCALE_MIN, SCALE_MAX + 1):
@@ -212,7 +268,7 @@ def draw_profile(*, factors: Sequence[str], waves: Sequence[Series]) -> bytes:
             _MARGIN + unit * step,
             y - block_gap + 4,
             str(step),
-            _SMALL,
+            size.small,
             color=MUTED,
             ha=ha,
             va="top",
@@ -231,22 +287,25 @@ class _Grid:
     header_h: float
     rows: int
     footer: float
+    size: ChartSize
 
     _TOP = float(_MARGIN)
     _PITCH = 46.0
     _CELL_H = 38.0
 
     @classmethod
-    def layout(cls, rows: Sequence[str], columns: Sequence[str], *, footer: float) -> _Grid:
-        label_max = WIDTH_PX * 0.25
-        labels = [truncate(label, _LABEL, label_max) for label in rows]
-        label_w = max((text_width(label, _LABEL) for label in labels), default=0.0)
+    def layout(
+        cls, rows: Sequence[str], columns: Sequence[str], *, footer: float, size: ChartSize
+    ) -> _Grid:
+        label_max = size.width * 0.25
+        labels = [truncate(label, size.label, label_max) for label in rows]
+        label_w = max((text_width(label, size.label) for label in labels), default=0.0)
         left = _MARGIN + max(label_w, 60.0) + 14
-        cell_w = (_RIGHT - left - _GAP * (len(columns) - 1)) / max(len(columns), 1)
-        header = [wrap(name, _SMALL, cell_w, 2) for name in columns]
+        cell_w = (size.right - left - _GAP * (len(columns) - 1)) / max(len(columns), 1)
+        header = [wrap(name, size.small, cell_w, 2) for name in columns]
         lines = max((len(h) for h in header), default=1)
-        header_h = _SMALL.px * 1.25 * lines
-        return cls(labels, header, left, cell_w, header_h, len(rows), footer)
+        header_h = size.small.px * 1.25 * lines
+        return cls(labels, header, left, cell_w, header_h, len(rows), footer, size)
 
     @property
     def first_row(self) -> float:
@@ -269,9 +328,11 @@ class _Grid:
         for c, lines in enumerate(self.header):
             x = self.left + c * (self.cell_w + _GAP) + self.cell_w / 2
             bottom = self.first_row - 8
-            p.text(x, bottom, "\n".join(lines), _SMALL, color=MUTED, ha="center", va="bottom")
+            small = self.size.small
+            p.text(x, bottom, "\n".join(lines), small, color=MUTED, ha="center", va="bottom")
         for r, label in enumerate(self.labels):
-            p.text(_MARGIN, self.first_row + r * self._PITCH + self._CELL_H / 2, label, _LABEL)
+            y = self.first_row + r * self._PITCH + self._CELL_H / 2
+            p.text(_MARGIN, y, label, self.size.label)
 
 
 @dataclass(frozen=True)
@@ -279,24 +340,25 @@ class _Legend:
     """Swatches with their labels, flowed into lines across the chart's width."""
 
     lines: list[list[tuple[int, float, str]]]  # (series index, x offset, label) per line
+    size: ChartSize
 
     _LINE_H = 26.0
     _SWATCH_W = 22.0
 
     @classmethod
-    def layout(cls, labels: Sequence[str]) -> _Legend:
-        room = _RIGHT - _MARGIN
+    def layout(cls, labels: Sequence[str], size: ChartSize) -> _Legend:
+        room = size.right - _MARGIN
         lines: list[list[tuple[int, float, str]]] = [[]]
         x = 0.0
         for i, label in enumerate(labels):
-            text = truncate(label, _SMALL, room * 0.45)
-            w = cls._SWATCH_W + 6 + text_width(text, _SMALL)
+            text = truncate(label, size.small, room * 0.45)
+            w = cls._SWATCH_W + 6 + text_width(text, size.small)
             if lines[-1] and x + w > room:
                 lines.append([])
                 x = 0.0
             lines[-1].append((i, x, text))
             x += w + 22
-        return cls([line for line in lines if line])
+        return cls([line for line in lines if line], size)
 
     @property
     def height(self) -> float:
@@ -307,7 +369,7 @@ class _Legend:
             y = top + n * self._LINE_H + self._LINE_H / 2
             for i, x, text in line:
                 swatch(_MARGIN + x, y, i)
-                p.text(_MARGIN + x + self._SWATCH_W + 6, y, text, _SMALL)
+                p.text(_MARGIN + x + self._SWATCH_W + 6, y, text, self.size.small)
 
 
 def _marker(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -12,6 +13,7 @@ from placement.layers import Imbalance, group_imbalance
 from placement.team import GroupPlace, group_place
 from reports.anonymity import GroupKey, hidden_groups, hidden_roles_by_crossing, shown_cells
 from storage import report_queries, team_queries
+from storage.models import as_utc
 from storage.report_queries import Cell, GroupId, GroupKind, GroupSize, group_key
 
 ROLE_DIMENSION = "eigen_laag"  # the question that asks from which layer someone answers
@@ -44,6 +46,11 @@ class HrReport:
     min_group: int
     organisation: str = ""
     waves_closed: int = 0  # the organisation's rounds 1..this are closed; only they show
+    organisation_id: int | None = None
+    # Per organisation round: (start, end); it starts when the one before ends (the first when
+    # the organisation was set up) and ends when its last team round closed.
+    round_dates: dict[int, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
+    team_closed: dict[tuple[int, int], datetime] = field(default_factory=dict)  # (team, round)
     groups: list[GroupRow] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
     # Cells by (kind, key, wave, model, dimension), rebuilt whenever `cells` is replaced or grows.
@@ -132,7 +139,15 @@ def build_report(
     if found is None:
         raise UnknownOrganisation(organisation)
     organisation_id = found.id or 0
-    report = HrReport(min_group=min_group, organisation=found.name, waves_closed=found.wave - 1)
+    report = HrReport(
+        min_group=min_group,
+        organisation=found.name,
+        waves_closed=found.wave - 1,
+        organisation_id=organisation_id,
+    )
+    closings = report_queries.round_closings(session, organisation_id=organisation_id)
+    report.team_closed = {(team_id, wave): closed for team_id, wave, closed in closings}
+    report.round_dates = _round_dates(found.created_at, found.wave - 1, closings)
     progress("roles and totals")
     role_cells, totals = report_queries.role_and_total_cells(
         session, min_group=min_group, organisation_id=organisation_id
@@ -175,3 +190,17 @@ def _rows(sizes: list[GroupSize], min_group: int, hidden: set[GroupKey]) -> list
         )
         for s in sorted(sizes, key=lambda s: (s.wave, s.group, s.team_id or 0))
     ]
+
+
+def _round_dates(
+    created: datetime, closed_rounds: int, closings: list[tuple[int, int, datetime]]
+) -> dict[int, tuple[datetime | None, datetime | None]]:
+    ends: dict[int, datetime] = {}
+    for _team, wave, closed in closings:
+        ends[wave] = max(closed, ends.get(wave, closed))
+    dates: dict[int, tuple[datetime | None, datetime | None]] = {}
+    start: datetime | None = as_utc(created)
+    for wave in range(1, closed_rounds + 1):
+        dates[wave] = (start, ends.get(wave))
+        start = ends.get(wave)
+    return dates

@@ -10,13 +10,14 @@ by mistake. What is left may still need complementary suppression; see reports.a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import ColumnClause, ColumnElement, func, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from storage.models import Organisation, RoleTally, Team, TeamRound, TeamTally
+from storage.models import Organisation, RoleTally, Team, TeamRound, TeamTally, as_utc
 
 GroupKind = Literal["team", "role", "all"]
 
@@ -204,3 +205,11 @@ def crossings(
         .where(TeamRound.organisation_id == organisation_id, _closed(TeamRound, organisation_id))
     )
     return {(team_id, wave): dict(roles or {}) for team_id, wave, roles in session.exec(statement)}
+
+
+def round_closings(session: Session, *, organisation_id: int) -> list[tuple[int, int, datetime]]:
+    """(team id, round, when it closed) for each closed team round of the organisation."""
+    statement = select(TeamRound.team_id, TeamRound.wave, TeamRound.closed_at).where(
+        TeamRound.organisation_id == organisation_id, _closed(TeamRound, organisation_id)
+    )
+    return [(team_id, wave, as_utc(closed)) for team_id, wave, closed in session.exec(statement)]

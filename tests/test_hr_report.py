@@ -30,6 +30,7 @@ from reports.anonymity import hidden_groups, shown_cells
 from reports.export import write
 from reports.hr import GroupRow, HrReport, build_report, phase_layers
 from reports.overview import HrOverview
+from reports.table import HEADER
 from storage import rounds, tallies
 from storage.db import make_engine
 from storage.models import (
@@ -82,9 +83,13 @@ def lead_in(conversation: Conversation, name: str = ORGANISATION, lead: Person =
 
 @pytest.fixture
 def organisation(conversation: Conversation, engine: Engine) -> dict[str, str]:
+    return make_organisation(conversation, engine)
+
+
+def make_organisation(conversation: Conversation, engine: Engine) -> dict[str, str]:
     """In one organisation, round 1: Groot (6 people), Midden (5), Klein (2); round 2: Groot (3).
 
-    Both organisation rounds are closed: HR sees closed rounds only.
+    Both organisation rounds are closed: HR sees closed rounds only. Returns the team codes.
     """
     teams = lead_in(conversation)
     codes = {}
@@ -194,7 +199,7 @@ def test_exports_hold_no_identity_and_no_hidden_figures(
             for row in sheet.iter_rows(values_only=True)
         ]
     elif fmt == "csv":
-        lines = list(csv.reader(out.open(encoding="utf-8"), delimiter=";"))
+        lines = list(csv.reader(out.open(encoding="utf-8-sig"), delimiter=";"))
     else:
         page = out.read_text(encoding="utf-8")
         assert page.count("data:image/png;base64,") >= 2  # the charts, inside the one file
@@ -207,15 +212,18 @@ def test_exports_hold_no_identity_and_no_hidden_figures(
     assert not any(p in text or p[:8] in text for p in pseudonyms)
     assert not any(code in text for code in organisation.values())
     if fmt != "html":
-        assert lines[0][:4] == ["groep_soort", "groep", "groep_id", "ronde"]
-        klein = [line for line in lines if "Klein" in line]
-        assert klein and all(line[5:] == ["", "", ""] for line in klein)
-        assert all(line[4] == "verborgen" for line in klein)
+        assert tuple(lines[0]) == HEADER
+        at = {name: n for n, name in enumerate(HEADER)}
+        klein = [line for line in lines if line[at["groep"]] == "Klein"]
+        assert klein and all(line[at["mensen"]] == line[at["gemiddelde"]] == "" for line in klein)
+        assert all(line[at["verborgen"]] == "1" for line in klein)
         with Session(engine) as session:
             ids = {team.name: str(team.id) for team in session.exec(select(Team))}
-        teams = [line for line in lines[1:] if line[0] == "team"]
-        assert teams and all(line[2] == ids[line[1]] for line in teams)  # each team its own id
-        assert all(line[2] == "" for line in lines[1:] if line[0] != "team")
+        teams = [line for line in lines[1:] if line[at["groep_soort"]] == "team"]
+        assert teams and all(line[at["team_id"]] == ids[line[at["groep"]]] for line in teams)
+        assert all(
+            line[at["team_id"]] == "" for line in lines[1:] if line[at["groep_soort"]] != "team"
+        )
     else:
         assert "Klein" in text and "verborgen" in text
 
@@ -240,7 +248,13 @@ def test_the_report_command_writes_a_file_and_shows_progress(
     assert done.returncode == 0, done.stderr
     assert "report: done" in done.stderr
     page = out.read_text(encoding="utf-8")
-    assert "<h1>Leercultuurscan: uitslag voor HR</h1>" in page
+    assert "<h1>Zorggroep: uitslag van de leercultuurscan voor HR</h1>" in page
+    title = page.split("<title>")[1].split("</title>")[0]  # organisation, rounds, dates
+    assert re.fullmatch(
+        r"Zorggroep: uitslag van de leercultuurscan voor HR – Ronde 1–2, "
+        r"van \d\d-\d\d-\d{4} tot en met \d\d-\d\d-\d{4}",
+        title,
+    ), title
     assert "Groot" in page and "Midden" in page  # the organisation's teams, from that database
 
 
@@ -268,6 +282,10 @@ async def test_only_hr_gets_the_overview_in_the_bot(
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
+    return installed_chromium()
+
+
+def installed_chromium() -> str:
     """Debian's Chromium, installed once when it is missing and this machine allows it."""
     found = shutil.which("chromium")
     if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
@@ -293,7 +311,7 @@ def test_the_html_report_renders_in_chromium(
             "--no-sandbox",
             "--disable-gpu",
             "--hide-scrollbars",
-            "--window-size=1100,3200",
+            "--window-size=1280,3200",
             f"--screenshot={shot}",
             page.as_uri(),
         ],
@@ -302,7 +320,7 @@ def test_the_html_report_renders_in_chromium(
         check=True,
     )
     with Image.open(shot) as image:
-        assert image.size == (1100, 3200)
+        assert image.size == (1280, 3200)
         pixels = numpy.asarray(image.convert("RGB"), dtype=int)
     ink = int((pixels.sum(axis=2) < 600).sum())
     colour = int((pixels.max(axis=2) - pixels.min(axis=2) > 80).sum())

@@ -24,6 +24,7 @@ from dialogues.loader import Dialogue
 from reports.anonymity import hidden_groups
 from reports.export import write
 from reports.hr import HrReport, build_report
+from reports.table import HEADER
 from storage.models import CodeAttempt, Respondent, Team
 from storage.report_queries import GroupSize
 from tests.test_hr_report import close_organisation_round
@@ -214,20 +215,23 @@ def test_same_name_attack_two_small_teams_named_alike_are_two_hidden_groups(
     assert everyone.people == 5  # everyone together is still a group of five
 
     write(report, dialogue, "csv", tmp_path / "report.csv")
-    with (tmp_path / "report.csv").open(encoding="utf-8") as handle:
+    with (tmp_path / "report.csv").open(encoding="utf-8-sig") as handle:
         header, *lines = list(csv.reader(handle, delimiter=";"))
-    assert header[:3] == ["groep_soort", "groep", "groep_id"]
-    team_lines = [line for line in lines if line[0] == "team"]
-    assert sorted(line[2] for line in team_lines) == sorted(str(ids[code]) for code in codes)
-    assert all(line[1] == "Team 1" and line[4] == "verborgen" for line in team_lines)
-    assert all(line[2] == "" for line in lines if line[0] != "team")
+    assert tuple(header) == HEADER
+    kind, group, team, people = (
+        HEADER.index(c) for c in ("groep_soort", "groep", "team_id", "mensen")
+    )
+    team_lines = [line for line in lines if line[kind] == "team"]
+    assert sorted(line[team] for line in team_lines) == sorted(str(ids[code]) for code in codes)
+    assert all(line[group] == "Team 1" and line[people] == "" for line in team_lines)
+    assert all(line[team] == "" for line in lines if line[kind] != "team")
 
     write(report, dialogue, "xlsx", tmp_path / "report.xlsx")
     sheet = load_workbook(tmp_path / "report.xlsx").active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][2] == "groep_id"
-    assert sorted(r[2] for r in rows[1:] if r[0] == "team") == sorted(ids[c] for c in codes)
+    assert rows[0][team] == "team_id"
+    assert sorted(r[team] for r in rows[1:] if r[kind] == "team") == sorted(ids[c] for c in codes)
 
 
 def test_same_named_teams_of_two_organisations_never_meet_in_one_report(
