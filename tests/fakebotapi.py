@@ -456,7 +456,12 @@ class FakeBotApi:
         else:
             form = await request.post()
             raw = {
-                key: (value if isinstance(value, str) else {"file": value.filename})
+                # A file keeps its bytes, so a test can look at the picture or document sent.
+                key: (
+                    value
+                    if isinstance(value, str)
+                    else {"file": value.filename, "data": value.file.read()}
+                )
                 for key, value in form.items()
             }
         params: dict[str, Any] = {}
@@ -633,6 +638,20 @@ class FakeBotApi:
         check_keyboard(params.get("reply_markup"))
         content = {"photo": params["photo"], "caption": caption, "plain": plain, "text": caption}
         return self._post(chat, content, params.get("reply_markup"))
+
+    async def _api_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        if not params.get("document"):
+            raise ApiError("Bad Request: there is no document in the request")
+        caption = str(params.get("caption", ""))
+        plain = (
+            self._visible(caption, params.get("parse_mode"), MAX_CAPTION, "caption")
+            if caption
+            else ""
+        )
+        check_keyboard(params.get("reply_markup"))
+        content = {"document": params["document"], "caption": caption, "plain": plain}
+        return self._post(chat, {**content, "text": caption}, params.get("reply_markup"))
 
     async def _api_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self._message(params)
@@ -815,7 +834,12 @@ class FakeBotApi:
             "from": BOT_USER,
             "chat": chat.as_telegram(),
         }
-        if "photo" in message:
+        if "document" in message:
+            name = message["document"].get("file") or "file"
+            result["document"] = {"file_id": "d1", "file_unique_id": "v1", "file_name": name}
+            if message["plain"]:
+                result["caption"] = message["plain"]
+        elif "photo" in message:
             result["photo"] = [
                 {"file_id": "p1", "file_unique_id": "u1", "width": 800, "height": 600}
             ]

@@ -29,6 +29,8 @@ def follow_link(
     ):
         return None, [message("code_wait")]
     team = team_queries.team_by_code(session, code=code)
+    if team is not None and team.closed_at is not None:  # ended by its lead: said kindly
+        return None, [message("team_link_closed", team=team.name)]
     if team is not None:
         return team, [message("team_joined", team=team.name)]
     organisation = team_queries.organisation_by_code(session, code=code)
