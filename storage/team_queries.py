@@ -244,13 +244,36 @@ def rename_team(session: Session, *, team: Team, name: str) -> None:
     session.flush()
 
 
+def offer_team(session: Session, *, team: Team) -> str:
+    """A new one-time hand-over code for the team (an earlier one stops working)."""
+    team.handover_code = new_team_code()
+    session.add(team)
+    session.flush()
+    return team.handover_code
+
+
+def take_over_team(session: Session, *, code: str, lead: str) -> Team | None:
+    """Makes `lead` the lead of the team offered by `code`, once; None if no such offer.
+
+    The old lead loses the team with it: who may see a team is its lead, checked each time.
+    """
+    statement = select(Team).where(Team.handover_code == code, col(Team.closed_at).is_(None))
+    team = session.exec(statement).first()
+    if team is None:
+        return None
+    team.lead, team.handover_code = lead, None
+    session.add(team)
+    session.flush()
+    return team
+
+
 def end_team(session: Session, *, team: Team, now: datetime, round_length: timedelta) -> None:
     """Ends a team for good: its link stops counting, its closed rounds stay for HR.
 
     The open round closes first when anyone finished in it, like any round, so what they
     gave is counted (and shown only where the group is big enough). `team` must be locked.
     """
-    team.closed_at = now
+    team.closed_at, team.handover_code = now, None
     if finished_in_team(session, team_id=team.id or 0, wave=team.wave):
         rounds.close_team_round(session, team=team, round_length=round_length, now=now)
     team.round_ends_at = None

@@ -227,3 +227,31 @@ def test_a_name_is_asked_for_and_a_taken_name_is_refused(conversation: Conversat
     renamed = teams.rename(LEAD, "Zuid", "West").replies
     assert [r.data.get("key", r.template) for r in renamed] == ["team_renamed_by_lead", "team_card"]
     assert teams.rename(members(1)[0], "West", "Oost").replies[0].data["key"] == "not_your_team"
+
+
+async def test_a_team_is_handed_over_by_a_one_time_link(api: FakeBotApi, running_bot: Path) -> None:
+    old = api.user(9450, "Ans")
+    code = await new_team(api, old, "Receptie")
+    await tap_and_settle(api, old, "🤝 Team overdragen")
+    offer = old.last["plain"]
+    assert "Team 'Receptie' overdragen" in offer
+    found = LINK.search(offer)
+    assert found is not None and found.group(1) != code  # not the team's own link
+    handover = found.group(1)
+
+    new = api.user(9451, "Dirk")
+    await new.send(f"/start {handover}")
+    await api.settle()
+    assert "Je bent nu de leidinggevende van team 'Receptie'" in new.messages[0]["plain"]
+    await new.send("/teamresultaat")
+    await api.settle()
+    assert "Team 'Receptie', ronde 1 loopt" in new.last["plain"]
+    await old.send("/teamresultaat")  # the old lead lost the team
+    await api.settle()
+    assert "Je hebt nog geen team" in old.last["plain"]
+
+    third = api.user(9452, "Els")  # the link worked once
+    await third.send(f"/start {handover}")
+    await api.settle()
+    assert "Deze teamcode kennen we niet" in third.messages[0]["plain"]
+    assert api.rejected == []

@@ -30,7 +30,7 @@ TEAM_PREFIX = "team"
 
 
 # The team card's buttons, and the answers to ending a team.
-MANAGE = frozenset({"rename", "a4", "a6", "end", "end_yes", "end_no"})
+MANAGE = frozenset({"rename", "a4", "a6", "handover", "end", "end_yes", "end_no"})
 
 
 def ask_by_reply(key: str, **params: Any) -> Reply:
@@ -113,6 +113,7 @@ class Teams:
             ("team_rename_button", {}, team_data("rename", code)),
             ("team_poster_a4_button", {}, team_data("a4", code)),
             ("team_poster_a6_button", {}, team_data("a6", code)),
+            ("team_handover_button", {}, team_data("handover", code)),
             ("team_end_button", {}, team_data("end", code)),
         ]
         return Reply("team_card", {"team": team, "buttons": buttons})
@@ -123,6 +124,7 @@ class Teams:
             team = self._own_team(session, person, code)
             if team is None:
                 return self._outcome(person, [message("not_your_team")])
+            offered = team_queries.offer_team(session, team=team) if action == "handover" else ""
             if action == "end_yes":
                 rounds.lock_team(session, team_id=team.id or 0)
                 session.refresh(team)
@@ -134,6 +136,7 @@ class Teams:
         replies: dict[str, Reply] = {
             "rename": ask_by_reply("team_rename_ask", team=name),
             "a4": Reply("team_poster", {"team": team, "size": "A4"}),
+            "handover": Reply("team_handover", {"team": team, "code": offered}),
             "a6": Reply("team_poster", {"team": team, "size": "A6"}),
             "end": message(
                 "team_end_confirm",
