@@ -119,7 +119,7 @@ class Teams:
         return Reply("team_card", {"team": team, "buttons": buttons})
 
     def _manage(self, person: Person, action: str, code: str) -> Outcome:
-        """The card's buttons: a new name asked, a poster, ending the team (asked first)."""
+        """The card's buttons: a new name asked, a poster, a hand-over link, ending (asked)."""
         with transaction(self.engine) as session:
             team = self._own_team(session, person, code)
             if team is None:
@@ -136,8 +136,8 @@ class Teams:
         replies: dict[str, Reply] = {
             "rename": ask_by_reply("team_rename_ask", team=name),
             "a4": Reply("team_poster", {"team": team, "size": "A4"}),
-            "handover": Reply("team_handover", {"team": team, "code": offered}),
             "a6": Reply("team_poster", {"team": team, "size": "A6"}),
+            "handover": Reply("team_handover", {"team": team, "code": offered}),
             "end": message(
                 "team_end_confirm",
                 buttons=[

@@ -154,7 +154,7 @@ async def team_results(update: Update, context: Context) -> None:
 
 
 async def team_button(update: Update, context: Context) -> None:
-    """Shows a chosen team's results or starts its next round."""
+    """A team button: results, closing a round, or the card's rename, poster, hand-over, end."""
     data = update.callback_query.data if update.callback_query else None
     press = context.bot_data.teams.press
     await call_service(update, context, lambda person: press(person, data or ""))
