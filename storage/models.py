@@ -81,6 +81,10 @@ class Team(SQLModel, table=True):
     wave: int = 1  # the open round; the rounds before it are closed and frozen (TeamRound)
     round_ends_at: datetime | None = None  # the open round closes by itself then
     created_at: datetime = Field(default_factory=utcnow)
+    # Ended by its lead: the link says so, the closed rounds stay for HR (migration 0006).
+    closed_at: datetime | None = None
+    # A one-time link for another lead to take the team over; gone once used.
+    handover_code: str | None = Field(default=None, unique=True, index=True, max_length=32)
 
 
 class TeamRound(SQLModel, table=True):

@@ -52,7 +52,8 @@ def close_team_round(
     """Closes the team's open round and opens the next; `team` must be locked (lock_team)."""
     closed = count_round(session, team=team, wave=team.wave, now=now)
     team.wave += 1
-    team.round_ends_at = now + round_length
+    # An ended team's next round never opens for anyone, so it has no end date either.
+    team.round_ends_at = None if team.closed_at is not None else now + round_length
     session.add(team)
     session.flush()
     return closed

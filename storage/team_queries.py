@@ -111,16 +111,6 @@ def free_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def free_default_name(session: Session, *, lead: str, first: int) -> str:
-    """'Team n' for the first n from `first` on that no team in the lead's scope has."""
-    in_scope = _names_in_scope(session, organisation_id=_lead_scope(session, lead), lead=lead)
-    taken = {folded(name) for _, name in in_scope}
-    n = first
-    while f"team {n}" in taken:
-        n += 1
-    return f"Team {n}"
-
-
 def create_hr_invite(session: Session, *, organisation_id: int) -> HrGrant:
     """A one-time HR link for one organisation: its opener sees that organisation only."""
     invite = HrGrant(code=new_team_code(), organisation_id=organisation_id)
@@ -242,7 +232,53 @@ def team_by_code(session: Session, *, code: str) -> Team | None:
 
 
 def teams_led_by(session: Session, *, lead: str) -> list[Team]:
-    return list(session.exec(select(Team).where(Team.lead == lead).order_by(col(Team.id))))
+    """The lead's teams that were not ended."""
+    statement = select(Team).where(Team.lead == lead, col(Team.closed_at).is_(None))
+    return list(session.exec(statement.order_by(col(Team.id))))
+
+
+def rename_team(session: Session, *, team: Team, name: str) -> None:
+    """Gives the team a new name; the caller checked it is free (team_named)."""
+    team.name = name
+    session.add(team)
+    session.flush()
+
+
+def offer_team(session: Session, *, team: Team) -> str:
+    """A new one-time hand-over code for the team (an earlier one stops working)."""
+    team.handover_code = new_team_code()
+    session.add(team)
+    session.flush()
+    return team.handover_code
+
+
+def take_over_team(session: Session, *, code: str, lead: str) -> Team | None:
+    """Makes `lead` the lead of the team offered by `code`, once; None if no such offer.
+
+    The old lead loses the team with it: who may see a team is its lead, checked each time.
+    """
+    statement = select(Team).where(Team.handover_code == code, col(Team.closed_at).is_(None))
+    team = session.exec(statement).first()
+    if team is None:
+        return None
+    team.lead, team.handover_code = lead, None
+    session.add(team)
+    session.flush()
+    return team
+
+
+def end_team(session: Session, *, team: Team, now: datetime, round_length: timedelta) -> None:
+    """Ends a team for good: its link stops counting, its closed rounds stay for HR.
+
+    The open round closes first when anyone finished in it, like any round, so what they
+    gave is counted (and shown only where the group is big enough). `team` must be locked.
+    """
+    team.closed_at, team.handover_code = now, None
+    if finished_in_team(session, team_id=team.id or 0, wave=team.wave):
+        rounds.close_team_round(session, team=team, round_length=round_length, now=now)
+    team.round_ends_at = None
+    session.add(team)
+    session.flush()
 
 
 def record_wrong_code(session: Session, *, guesser: str) -> None:

@@ -134,16 +134,15 @@ def test_a_name_is_unique_within_an_organisation_not_across_them(
     assert by_name[0][1] != by_name[1][1]  # the two called Keuken are in two organisations
 
 
-def test_a_team_without_a_name_gets_one_still_free_in_the_organisation(
+def test_a_team_without_a_name_is_asked_for_one_and_not_made(
     conversation: Conversation, engine: Engine
 ) -> None:
     teams = Teams(conversation.people, min_group=MIN)
-    anna, bram = person(30), person(31)
+    anna = person(30)
     lead_in(conversation, teams, "Zorggroep", anna)
-    lead_in(conversation, teams, "Zorggroep", bram)
-    assert teams.team(anna, None).replies[0].data["team"].name == "Team 1"
-    assert teams.team(bram, None).replies[0].data["team"].name == "Team 2"
-    assert teams.team(bram, None).replies[0].data["team"].name == "Team 2"  # shown again
+    assert keys(teams.team(anna, None)) == ["team_ask_name"]
+    with Session(engine) as session:
+        assert session.exec(select(Team)).all() == []
 
 
 def test_a_team_moving_into_an_organisation_that_has_its_name_is_renamed(

@@ -29,8 +29,13 @@ def follow_link(
     ):
         return None, [message("code_wait")]
     team = team_queries.team_by_code(session, code=code)
+    if team is not None and team.closed_at is not None:  # ended by its lead: said kindly
+        return None, [message("team_link_closed", team=team.name)]
     if team is not None:
         return team, [message("team_joined", team=team.name)]
+    taken = team_queries.take_over_team(session, code=code, lead=name)
+    if taken is not None:  # a hand-over link: this person leads the team from now on
+        return None, [message("team_taken_over", team=taken.name)]
     organisation = team_queries.organisation_by_code(session, code=code)
     if organisation is not None:  # a lead link: this person makes teams in it
         renamed = team_queries.join_organisation(

@@ -31,6 +31,16 @@ TEAM_PREFIX = "team"
 # Phases seen of two layers this far apart (in the team's averages) are called out.
 
 
+# The team card's buttons, and the answers to ending a team.
+MANAGE = frozenset({"rename", "a4", "a6", "handover", "end", "end_yes", "end_no"})
+
+
+def ask_by_reply(key: str, **params: Any) -> Reply:
+    """A question whose answer is typed as a reply to it (the front end asks for that)."""
+    asked = message(key, **params)
+    return Reply(asked.template, {**asked.data, "answer_by_reply": True})
+
+
 def team_data(action: str, code: str) -> str:
     """Callback data for a team button; the code is checked against the lead on every tap."""
     return f"{TEAM_PREFIX}:{action}:{code}"
@@ -53,32 +63,97 @@ class Teams:
         )
 
     def team(self, person: Person, name: str | None) -> Outcome:
-        """Makes a team to share; without a name, shows the person's teams again if they have any.
+        """Makes a team to share; without a name, asks for one (typed as a reply).
 
-        A 'team_card' reply carries the team: the front end shows its link and QR code. A name
-        is unique within the organisation (outside one, among the lead's own teams), ignoring
-        case: a taken name makes no second team, and shows the lead their own team again.
+        A 'team_card' reply carries the team: the front end shows its card (name, invitation,
+        QR code) with buttons to rename, print or end it. A name is unique within the
+        organisation (outside one, among the lead's own teams), ignoring case: a taken name
+        makes no second team, and shows the lead their own team again.
         """
         lead = self._pseudonym(person)
         clean = clean_name(name)
+        if not clean:
+            return self._outcome(person, [ask_by_reply("team_ask_name")])
         with transaction(self.engine) as session:
-            teams = team_queries.teams_led_by(session, lead=lead)
             notes: list[Reply] = []
-            if clean:
-                taken = team_queries.team_named(session, name=clean, lead=lead)
-                if taken is None:
-                    teams = [self._create(session, clean, lead)]
-                elif taken.lead == lead:  # their own: its card again
-                    notes, teams = [message("team_name_yours", team=taken.name)], [taken]
-                else:
-                    notes, teams = [message("team_name_taken", team=taken.name)], []
-            elif not teams:
-                name = team_queries.free_default_name(session, lead=lead, first=1)
-                teams = [self._create(session, name, lead)]
+            teams: list[Team] = []
+            taken = team_queries.team_named(session, name=clean, lead=lead)
+            if taken is None:
+                teams = [self._create(session, clean, lead)]
+            elif taken.lead == lead and taken.closed_at is None:  # their own: its card again
+                notes, teams = [message("team_name_yours", team=taken.name)], [taken]
+            else:
+                notes = [message("team_name_taken", team=taken.name)]
             for team in teams:
                 session.expunge(team)
-        cards = [Reply("team_card", {"team": team}) for team in teams]
-        return self._outcome(person, [*notes, *cards])
+        return self._outcome(person, [*notes, *(self._card(team) for team in teams)])
+
+    def rename(self, person: Person, old: str, name: str | None) -> Outcome:
+        """Gives the lead's team called `old` a new name, if that name is free."""
+        lead = self._pseudonym(person)
+        clean = clean_name(name)
+        with transaction(self.engine) as session:
+            wanted = team_queries.folded(old)
+            own = team_queries.teams_led_by(session, lead=lead)
+            team = next((t for t in own if team_queries.folded(t.name) == wanted), None)
+            if team is None:
+                return self._outcome(person, [message("not_your_team")])
+            if not clean:
+                return self._outcome(person, [ask_by_reply("team_rename_ask", team=team.name)])
+            taken = team_queries.team_named(session, name=clean, lead=lead)
+            if taken is not None and taken.id != team.id:
+                return self._outcome(person, [message("team_name_taken", team=taken.name)])
+            before = team.name
+            team_queries.rename_team(session, team=team, name=clean)
+            session.expunge(team)
+        renamed = message("team_renamed_by_lead", old=before, team=team.name)
+        return self._outcome(person, [renamed, self._card(team)])
+
+    def _card(self, team: Team) -> Reply:
+        code = team.code
+        buttons: list[tuple[str, dict[str, Any], str]] = [
+            ("team_rename_button", {}, team_data("rename", code)),
+            ("team_poster_a4_button", {}, team_data("a4", code)),
+            ("team_poster_a6_button", {}, team_data("a6", code)),
+            ("team_handover_button", {}, team_data("handover", code)),
+            ("team_end_button", {}, team_data("end", code)),
+        ]
+        return Reply("team_card", {"team": team, "buttons": buttons})
+
+    def _manage(self, person: Person, action: str, code: str) -> Outcome:
+        """The card's buttons: a new name asked, a poster, a hand-over link, ending (asked)."""
+        with transaction(self.engine) as session:
+            team = self._own_team(session, person, code)
+            if team is None:
+                return self._outcome(person, [message("not_your_team")])
+            offered = team_queries.offer_team(session, team=team) if action == "handover" else ""
+            if action == "end_yes":
+                rounds.lock_team(session, team_id=team.id or 0)
+                session.refresh(team)
+                team_queries.end_team(
+                    session, team=team, now=utcnow(), round_length=self.policy.round_length
+                )
+            session.expunge(team)
+        name = team.name
+        replies: dict[str, Reply] = {
+            "rename": ask_by_reply("team_rename_ask", team=name),
+            "a4": Reply("team_poster", {"team": team, "size": "A4"}),
+            "a6": Reply("team_poster", {"team": team, "size": "A6"}),
+            "handover": Reply("team_handover", {"team": team, "code": offered}),
+            "end": message(
+                "team_end_confirm",
+                buttons=[
+                    ("team_end_yes", {"team": name}, team_data("end_yes", code)),
+                    ("team_end_no", {}, team_data("end_no", code)),
+                ],
+                team=name,
+            ),
+            "end_yes": message("team_ended", team=name),
+            "end_no": message("team_end_kept", team=name),
+        }
+        outcome = self._outcome(person, [replies[action]])
+        outcome.handled_tap = action in ("end_yes", "end_no")  # the question's buttons go
+        return outcome
 
     def _create(self, session: Session, name: str, lead: str) -> Team:
         ends = utcnow() + self.policy.round_length
@@ -132,6 +207,8 @@ class Teams:
             return self.ask_to_close(person, code)
         if action == "close_yes":
             return self.close_round(person, code)
+        if action in MANAGE:
+            return self._manage(person, action, code)
         return self.results(person, code)
 
     def overview(self, person: Person) -> Outcome:
@@ -321,7 +398,9 @@ class Teams:
 
     def _own_team(self, session: Session, person: Person, code: str) -> Team | None:
         team = team_queries.team_by_code(session, code=code)
-        return team if team is not None and team.lead == self._pseudonym(person) else None
+        if team is None or team.closed_at is not None:  # an ended team is no one's any more
+            return None
+        return team if team.lead == self._pseudonym(person) else None
 
     def _outcome(self, person: Person, replies: list[Reply]) -> Outcome:
         return Outcome(replies=replies, language=self._language(person))

@@ -125,6 +125,8 @@ def build_application(settings: Settings, conversation: Conversation | None = No
     admin_buttons = f"^{handlers.ADMIN_PREFIX}:"
     application.add_handler(CallbackQueryHandler(handlers.admin_button, pattern=admin_buttons))
     application.add_handler(CallbackQueryHandler(handlers.button))
+    typed_reply = private & filters.REPLY & filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(typed_reply, handlers.typed_reply))
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE, handlers.anything_else))
     application.add_error_handler(handlers.error_handler)
     return application

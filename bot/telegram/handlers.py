@@ -18,6 +18,7 @@ from bot.service.hr import is_report
 from bot.service.outcome import Outcome, Person, message
 from bot.telegram.context import Context, person_of
 from bot.telegram.menus import ADMIN, set_chat_menu
+from bot.telegram.prompts import asked
 from bot.telegram.sending import send_outcome
 from statemachine import Reply
 
@@ -122,12 +123,32 @@ async def forget(update: Update, context: Context) -> None:
 
 
 async def team(update: Update, context: Context) -> None:
-    """Makes a team (named after the command) and sends its link and QR code."""
+    """Makes a team (named after the command) and sends its card; without a name, asks one."""
     name = " ".join(context.args or []) or None
     make = context.bot_data.teams.team
     outcome = await call_service(update, context, lambda person: make(person, name))
     if any(reply.template == "team_card" for reply in outcome.replies):
         await refresh_menu(update, context)  # now a lead
+
+
+async def typed_reply(update: Update, context: Context) -> None:
+    """Text typed as a reply: a team's name when the bot asked for one, else as any text."""
+    sent = update.message
+    replied = sent.reply_to_message if sent else None
+    from_bot = replied is not None and replied.from_user is not None and replied.from_user.is_bot
+    question = asked(context.bot_data.renderer.dialogue, replied.text if replied else None)
+    if sent is None or not from_bot or question is None:
+        await anything_else(update, context)
+        return
+    key, params = question
+    teams, name = context.bot_data.teams, sent.text
+    if key == "team_rename_ask":
+        old = params["team"]
+        await call_service(update, context, lambda person: teams.rename(person, old, name))
+    else:
+        outcome = await call_service(update, context, lambda person: teams.team(person, name))
+        if any(reply.template == "team_card" for reply in outcome.replies):
+            await refresh_menu(update, context)  # now a lead
 
 
 async def team_results(update: Update, context: Context) -> None:
@@ -136,7 +157,7 @@ async def team_results(update: Update, context: Context) -> None:
 
 
 async def team_button(update: Update, context: Context) -> None:
-    """Shows a chosen team's results or starts its next round."""
+    """A team button: results, closing a round, or the card's rename, poster, hand-over, end."""
     data = update.callback_query.data if update.callback_query else None
     press = context.bot_data.teams.press
     await call_service(update, context, lambda person: press(person, data or ""))

@@ -13,7 +13,15 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
@@ -115,10 +123,43 @@ async def send_replies(update: Update, context: Context, outcome: Outcome) -> No
             )
             continue
         if reply.template in CARDS:  # the link as a QR code, the text as its caption
-            from bot.pictures.qr import qr_png  # on first use: only team leads need it
+            from bot.pictures.qr import qr_png, team_card_png  # on first use: leads only
 
             link = renderer.deep_link + reply.data[CARDS[reply.template]].code
-            await context.bot.send_photo(chat.id, qr_png(link), caption=rendered.text)
+            if reply.template == "team_card":  # a card to print: the name, an invitation, the QR
+                words = renderer.dialogue.locale(outcome.language).messages
+                name, invitation = reply.data["team"].name, words["team_card_invite"]
+                picture = await data.painter.draw(team_card_png, link, name, invitation)
+            else:
+                picture = qr_png(link)
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                    for row in rendered.buttons
+                ]
+            )
+            await context.bot.send_photo(
+                chat.id,
+                picture,
+                caption=rendered.text,
+                reply_markup=markup if rendered.buttons else None,
+            )
+            continue
+        if reply.template == "team_poster":  # a PDF to print, as a document
+            from bot.pictures.poster import team_poster_pdf  # on first use: leads only
+
+            words = renderer.dialogue.locale(outcome.language).messages
+            team, size = reply.data["team"], reply.data["size"]
+            link = renderer.deep_link + team.code
+            invitation, label = words["team_card_invite"], words["team_poster_link"]
+            pdf = await data.painter.draw(team_poster_pdf, link, team.name, invitation, label, size)
+            document = InputFile(pdf, filename=f"team-{size.lower()}.pdf")
+            await context.bot.send_document(chat.id, document, caption=rendered.text)
+            continue
+        if reply.data.get("answer_by_reply"):  # the next words are typed as a reply to this
+            placeholder = renderer.dialogue.locale(outcome.language).messages["team_name_hint"]
+            force = ForceReply(input_field_placeholder=placeholder)
+            await context.bot.send_message(chat.id, rendered.text, reply_markup=force)
             continue
         if reply.template in ("team_result", "summary"):  # the picture first, then the words
             # On first use: Pillow and the fonts, which an interview never needs.
