@@ -844,12 +844,7 @@ class FakeBotApi:
             "from": BOT_USER,
             "chat": chat.as_telegram(),
         }
-        if "document" in message:
-            name = message["document"].get("file") or "file"
-            result["document"] = {"file_id": "d1", "file_unique_id": "v1", "file_name": name}
-            if message["plain"]:
-                result["caption"] = message["plain"]
-        elif "photo" in message:
+        if "photo" in message:
             result["photo"] = [
                 {"file_id": "p1", "file_unique_id": "u1", "width": 800, "height": 600}
             ]
