@@ -52,6 +52,13 @@ class _Checker:
     def dimensions(self, model: str) -> list[str]:
         return list(self.models[model].dimensions) if model in self.models else []
 
+    def items_measure(self, item: str, qids: Iterable[str], model: str, dimension: str) -> None:
+        """Each question is a scale item of `model` measuring `dimension`."""
+        for qid in qids:
+            question = self.question(item, qid, model=model, kinds=["scale"])
+            if question.measures != dimension:
+                self.fail(item, f"question '{qid}' measures '{question.measures}'")
+
     def within(self, item: str, values: Iterable[str], allowed: Iterable[str], what: str) -> None:
         pool = set(allowed)
         for value in values:
@@ -107,10 +114,7 @@ def _check_learning_sources(check: _Checker, scoring: Scoring) -> None:
     check.within("learning_sources.layers", layers, check.dimensions("leeromgeving"), "layer")
     for rule in rules.layers:
         item = f"learning_sources layer '{rule.layer}'"
-        for qid in rule.questions:
-            question = check.question(item, qid, model="leeromgeving", kinds=["scale"])
-            if question.measures != rule.layer:
-                check.fail(item, f"question '{qid}' measures '{question.measures}'")
+        check.items_measure(item, rule.questions, "leeromgeving", rule.layer)
 
 
 def _check_phases(check: _Checker, scoring: Scoring) -> list[str]:
@@ -165,10 +169,7 @@ def _check_path(check: _Checker, scoring: Scoring) -> None:
         check.fail("path.processes", "every process of model 'leerstructuur' needs a rule")
     for rule in rules.processes:
         item = f"path process '{rule.process}'"
-        for qid in rule.questions:
-            question = check.question(item, qid, model="leerstructuur", kinds=["scale"])
-            if question.measures != rule.process:
-                check.fail(item, f"question '{qid}' measures '{question.measures}'")
+        check.items_measure(item, rule.questions, "leerstructuur", rule.process)
     unique((p.position for p in rules.positions), check.file, "path position")
     seen: set[tuple[str, str]] = set()
     for position in rules.positions:

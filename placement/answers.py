@@ -34,6 +34,11 @@ def mean_of(values: Iterable[float | None]) -> float | None:
     return round(mean(known), 6) if known else None
 
 
+def known_below(scores: dict[str, float | None], limit: float) -> list[str]:
+    """The keys whose known score is below `limit`, in their order."""
+    return [key for key, value in scores.items() if value is not None and value < limit]
+
+
 def mean_score(dialogue: Dialogue, answers: Answers, question_ids: Iterable[str]) -> float | None:
     """The mean score of the questions, leaving out what is not a usable answer."""
     return mean_of(score(dialogue, answers, qid) for qid in question_ids)

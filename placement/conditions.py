@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dialogues.loader import Dialogue
-from placement.answers import Answers, mean_score
+from placement.answers import Answers, known_below, mean_score
 
 
 def precondition_scores(dialogue: Dialogue, answers: Answers) -> dict[str, float | None]:
@@ -13,5 +13,4 @@ def precondition_scores(dialogue: Dialogue, answers: Answers) -> dict[str, float
 
 def weak_conditions(dialogue: Dialogue, scores: dict[str, float | None]) -> list[str]:
     """The preconditions whose known score is below the rule's limit, in the rules' order."""
-    limit = dialogue.scoring.preconditions.weak_below
-    return [c for c, s in scores.items() if s is not None and s < limit]
+    return known_below(scores, dialogue.scoring.preconditions.weak_below)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dialogues.loader import Dialogue
-from placement.answers import Answers, mean_score
+from placement.answers import Answers, known_below, mean_score
 
 
 def source_scores(dialogue: Dialogue, answers: Answers) -> dict[str, float | None]:
@@ -14,5 +14,4 @@ def source_scores(dialogue: Dialogue, answers: Answers) -> dict[str, float | Non
 
 def weak_sources(dialogue: Dialogue, scores: dict[str, float | None]) -> list[str]:
     """The layers whose known score is below the rule's limit."""
-    limit = dialogue.scoring.learning_sources.weak_below
-    return [layer for layer, s in scores.items() if s is not None and s < limit]
+    return known_below(scores, dialogue.scoring.learning_sources.weak_below)

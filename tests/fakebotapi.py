@@ -74,8 +74,8 @@ TERMINATED_BY_OTHER_POLL = (
     "make sure that only one bot instance is running"
 )
 MAX_TEXT, MAX_CAPTION, MAX_CALLBACK_TEXT = 4096, 1024, 200
-# A bot uploads files of at most 50 MB (Bot API, "Sending files"); the server reads a little
-# more, so that a bigger upload is refused the way Telegram words it.
+# Telegram's upload limit for bots (Bot API, "Sending files"). The server reads bodies a
+# little bigger than this, so that it can refuse a too-big file in Telegram's own words.
 MAX_UPLOAD = 50 * 1024 * 1024
 # BotCommandScope types; a command list is kept per scope (with its chat) and language.
 SCOPES = {

@@ -150,7 +150,7 @@ async def test_a_report_too_big_for_telegram_points_to_the_command_line(
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Telegram takes 50 MB from a bot; the limit is lowered here so a small report passes it."""
+    """The upload limit is lowered here, so that a small report goes over it."""
     monkeypatch.setattr(hr, "MAX_DOCUMENT_BYTES", 1000)
     async with FakeBotApi() as api:
         hanna = api.user(4400, "Hanna")
