@@ -47,8 +47,9 @@ class HrReport:
     organisation: str = ""
     waves_closed: int = 0  # the organisation's rounds 1..this are closed; only they show
     organisation_id: int | None = None
-    # Per organisation round: (start, end); it starts when the one before ends (the first when
-    # the organisation was set up) and ends when its last team round closed.
+    # Per organisation round: (start, end); it starts on its planned first day, else when the
+    # one before ended (the first when the organisation was set up), and ends when its last
+    # team round closed.
     round_dates: dict[int, tuple[datetime | None, datetime | None]] = field(default_factory=dict)
     team_closed: dict[tuple[int, int], datetime] = field(default_factory=dict)  # (team, round)
     groups: list[GroupRow] = field(default_factory=list)
@@ -147,7 +148,8 @@ def build_report(
     )
     closings = report_queries.round_closings(session, organisation_id=organisation_id)
     report.team_closed = {(team_id, wave): closed for team_id, wave, closed in closings}
-    report.round_dates = _round_dates(found.created_at, found.wave - 1, closings)
+    starts = report_queries.planned_starts(session, organisation_id=organisation_id)
+    report.round_dates = _round_dates(found.created_at, found.wave - 1, closings, starts)
     progress("roles and totals")
     role_cells, totals = report_queries.role_and_total_cells(
         session, min_group=min_group, organisation_id=organisation_id
@@ -193,7 +195,10 @@ def _rows(sizes: list[GroupSize], min_group: int, hidden: set[GroupKey]) -> list
 
 
 def _round_dates(
-    created: datetime, closed_rounds: int, closings: list[tuple[int, int, datetime]]
+    created: datetime,
+    closed_rounds: int,
+    closings: list[tuple[int, int, datetime]],
+    planned_starts: dict[int, datetime],
 ) -> dict[int, tuple[datetime | None, datetime | None]]:
     ends: dict[int, datetime] = {}
     for _team, wave, closed in closings:
@@ -201,6 +206,6 @@ def _round_dates(
     dates: dict[int, tuple[datetime | None, datetime | None]] = {}
     start: datetime | None = as_utc(created)
     for wave in range(1, closed_rounds + 1):
-        dates[wave] = (start, ends.get(wave))
+        dates[wave] = (planned_starts.get(wave, start), ends.get(wave))
         start = ends.get(wave)
     return dates

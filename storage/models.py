@@ -51,6 +51,22 @@ class Organisation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class OrganisationRound(SQLModel, table=True):
+    """The dates HR or an admin planned for one organisation round (all its teams at once).
+
+    Without a plan a round has no dates of its own: each team's round closes ROUND_DAYS after
+    it opened. With one, every team's round in it closes at `ends_at`, and the leads hear
+    halfway through.
+    """
+
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    wave: int = Field(primary_key=True)
+    starts_at: datetime
+    ends_at: datetime = Field(index=True)
+    halfway_sent_at: datetime | None = None  # the leads' reminder to share the link once more
+    closed_at: datetime | None = None
+
+
 class OrganisationLead(SQLModel, table=True):
     """A team lead (by pseudonym) who joined an organisation through its lead link."""
 

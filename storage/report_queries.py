@@ -17,7 +17,15 @@ from sqlalchemy import ColumnClause, ColumnElement, func, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from storage.models import Organisation, RoleTally, Team, TeamRound, TeamTally, as_utc
+from storage.models import (
+    Organisation,
+    OrganisationRound,
+    RoleTally,
+    Team,
+    TeamRound,
+    TeamTally,
+    as_utc,
+)
 
 GroupKind = Literal["team", "role", "all"]
 
@@ -213,3 +221,11 @@ def round_closings(session: Session, *, organisation_id: int) -> list[tuple[int,
         TeamRound.organisation_id == organisation_id, _closed(TeamRound, organisation_id)
     )
     return [(team_id, wave, as_utc(closed)) for team_id, wave, closed in session.exec(statement)]
+
+
+def planned_starts(session: Session, *, organisation_id: int) -> dict[int, datetime]:
+    """The first day of each organisation round that HR or an admin planned."""
+    statement = select(OrganisationRound.wave, OrganisationRound.starts_at).where(
+        OrganisationRound.organisation_id == organisation_id
+    )
+    return {wave: as_utc(starts) for wave, starts in session.exec(statement)}

@@ -18,12 +18,26 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 
 from storage import tallies
-from storage.models import Organisation, Scan, Team, TeamRound, utcnow
+from storage.models import (
+    Organisation,
+    OrganisationRound,
+    Scan,
+    Team,
+    TeamRound,
+    as_utc,
+    utcnow,
+)
 
 
 def lock_team(session: Session, *, team_id: int) -> Team | None:
     """The team, locked for a change to its round (PostgreSQL; SQLite writes one at a time)."""
     return session.exec(select(Team).where(col(Team.id) == team_id).with_for_update()).first()
+
+
+def lock_organisation(session: Session, *, organisation_id: int) -> Organisation | None:
+    """The organisation, locked for a change to its round (as lock_team)."""
+    statement = select(Organisation).where(col(Organisation.id) == organisation_id)
+    return session.exec(statement.with_for_update()).first()
 
 
 def count_round(session: Session, *, team: Team, wave: int, now: datetime) -> TeamRound:
@@ -99,8 +113,7 @@ def close_organisation_round(
     Returns the number of teams closed. Afterwards HR sees the round, frozen, and no team
     of the organisation can add to it any more: their open rounds are past it.
     """
-    locked = select(Organisation).where(col(Organisation.id) == organisation.id)
-    session.exec(locked.with_for_update()).first()
+    lock_organisation(session, organisation_id=organisation.id or 0)
     wave = organisation.wave
     statement = select(Team.id).where(
         col(Team.organisation_id) == organisation.id, col(Team.wave) <= wave
@@ -115,10 +128,81 @@ def close_organisation_round(
             closed += 1
         team.wave = wave + 1  # a team behind the organisation (made before it) catches up
         session.add(team)
+    planned = session.get(OrganisationRound, (organisation.id, wave))
+    if planned is not None:
+        planned.closed_at = now
+        session.add(planned)
     organisation.wave = wave + 1
     session.add(organisation)
     session.flush()
     return closed
+
+
+def plan_organisation_round(
+    session: Session, *, organisation: Organisation, starts_at: datetime, ends_at: datetime
+) -> OrganisationRound:
+    """Gives the organisation's open round its dates; every open team round in it ends then.
+
+    Planning again moves the dates. A team whose lead already closed their round is past it
+    and keeps its own next round's end.
+    """
+    planned = session.get(OrganisationRound, (organisation.id, organisation.wave))
+    if planned is None:
+        planned = OrganisationRound(
+            organisation_id=organisation.id or 0,
+            wave=organisation.wave,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
+    planned.starts_at, planned.ends_at = starts_at, ends_at
+    session.add(planned)
+    teams = select(Team).where(
+        col(Team.organisation_id) == organisation.id,
+        col(Team.wave) == organisation.wave,
+        col(Team.closed_at).is_(None),
+    )
+    for team in session.exec(teams):
+        team.round_ends_at = ends_at
+        session.add(team)
+    session.flush()
+    return planned
+
+
+def planned_round(session: Session, *, organisation_id: int, wave: int) -> OrganisationRound | None:
+    """The dates of one organisation round, if they were planned."""
+    return session.get(OrganisationRound, (organisation_id, wave))
+
+
+def open_planned_rounds(session: Session) -> list[OrganisationRound]:
+    """Planned rounds not closed yet (a handful: one per organisation at most)."""
+    statement = select(OrganisationRound).where(col(OrganisationRound.closed_at).is_(None))
+    return list(session.exec(statement.order_by(col(OrganisationRound.organisation_id))))
+
+
+def due_organisations(session: Session, *, now: datetime) -> list[int]:
+    """Ids of the organisations whose planned open round has reached its end date."""
+    return [
+        planned.organisation_id
+        for planned in open_planned_rounds(session)
+        if as_utc(planned.ends_at) <= now
+    ]
+
+
+def halfway(planned: OrganisationRound) -> datetime:
+    """The moment halfway between a round's start and end."""
+    start = as_utc(planned.starts_at)
+    return start + (as_utc(planned.ends_at) - start) / 2
+
+
+def planned_end(session: Session, *, organisation_id: int | None) -> datetime | None:
+    """When the organisation's open round ends, if HR or an admin planned it."""
+    if organisation_id is None:
+        return None
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        return None
+    planned = session.get(OrganisationRound, (organisation_id, organisation.wave))
+    return as_utc(planned.ends_at) if planned is not None else None
 
 
 def open_round_for(session: Session, *, organisation_id: int | None) -> int:

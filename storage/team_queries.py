@@ -41,7 +41,8 @@ def new_team_code() -> str:
 def create_team(session: Session, *, name: str, lead: str, round_ends_at: datetime) -> Team:
     """A new team, in the organisation whose lead link the lead opened (if any).
 
-    Its first round is the organisation's open round, and closes by itself at `round_ends_at`.
+    Its first round is the organisation's open round, and closes by itself at that round's
+    planned end, else at `round_ends_at`.
     """
     membership = session.get(OrganisationLead, lead)
     organisation_id = membership.organisation_id if membership else None
@@ -51,7 +52,8 @@ def create_team(session: Session, *, name: str, lead: str, round_ends_at: dateti
         lead=lead,
         organisation_id=organisation_id,
         wave=rounds.open_round_for(session, organisation_id=organisation_id),
-        round_ends_at=round_ends_at,
+        # A planned organisation round sets the end for every team in it.
+        round_ends_at=rounds.planned_end(session, organisation_id=organisation_id) or round_ends_at,
     )
     session.add(team)
     session.flush()

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import tempfile
 import unicodedata
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -22,7 +24,7 @@ from reports.overview import HrOverview
 from statemachine import Reply
 from storage import rounds, team_queries
 from storage.db import transaction
-from storage.models import Organisation, utcnow
+from storage.models import Organisation, OrganisationRound, as_utc, utcnow
 
 HR_PREFIX = "hr"
 REPORT = "report"
@@ -30,10 +32,22 @@ REPORT = "report"
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 # The files HR gets: the page to read, and the same figures as a table.
 REPORT_FILES = (("html", "hr_report_html"), ("xlsx", "hr_report_xlsx"))
+# A planned round starts within this many days and lasts one of these numbers of weeks:
+# people need time to answer, and a round left open for months says little about a moment.
+PLAN_START_DAYS = 28
+PLAN_WEEKS = (2, 3, 4, 6)
+# Leads hear halfway through at this hour of the organisation's clock, not at midnight.
+HALFWAY_HOUR = 9
 
 
-def hr_data(action: str, organisation_id: int) -> str:
-    return f"{HR_PREFIX}:{action}:{organisation_id}"
+def hr_data(action: str, organisation_id: int, *extra: object) -> str:
+    """Callback data for an HR button: the organisation is checked again on every tap."""
+    return ":".join(str(part) for part in (HR_PREFIX, action, organisation_id, *extra))
+
+
+def _day(day: date) -> str:
+    """A day as people here write it: 7-12-2026."""
+    return f"{day.day}-{day.month}-{day.year}"
 
 
 def is_report(data: str) -> bool:
@@ -59,28 +73,37 @@ class Hr:
         self._language = people.language_of
 
     def overview(self, person: Person, name: str | None, *, deployment: bool) -> Outcome:
-        """The latest closed round of the person's organisation, and a button to close the next."""
+        """The latest closed round of the organisation; the open one's dates, and its buttons."""
         with Session(self.engine) as session:
             found = self._scope(session, person, name, deployment=deployment)
-        if isinstance(found, Reply):
-            return self._outcome(person, [found])
+            if isinstance(found, Reply):
+                return self._outcome(person, [found])
+            planned = rounds.planned_round(session, organisation_id=found.id or 0, wave=found.wave)
         reply = self.overview_of.reply(found.name)
+        plan_key = "hr_replan_button" if planned else "hr_plan_button"
         close = [
             ("hr_report_button", {}, hr_data(REPORT, found.id or 0)),
+            (plan_key, {"wave": found.wave}, hr_data("plan", found.id or 0)),
             ("hr_close_button", {"wave": found.wave}, hr_data("close", found.id or 0)),
         ]
-        status = message("hr_round_open", buttons=close, wave=found.wave)
+        if planned is None:
+            status = message("hr_round_open", buttons=close, wave=found.wave)
+        else:
+            status = message("hr_round_open_planned", buttons=close, **self._dates(planned))
         return self._outcome(person, [reply, status])
 
     def press(self, person: Person, data: str, *, deployment: bool) -> Outcome:
-        """A tapped HR button: ask to close the organisation's round, or close it."""
-        _, _, rest = data.partition(":")
-        action, _, raw_id = rest.partition(":")
+        """A tapped HR button: plan the round's dates, ask to close the round, or close it."""
+        parts = data.split(":")
+        action, raw_id = [*parts, "", ""][1:3]
+        extra = parts[3:]
         with transaction(self.engine) as session:
             found = self._by_id(session, person, raw_id, deployment=deployment)
             if isinstance(found, Reply):
                 return self._outcome(person, [found])
             wave, organisation_id, organisation_name = found.wave, found.id or 0, found.name
+            if action in ("plan", "start", "weeks"):
+                return self._outcome(person, [self._plan(session, found, action, extra)])
             if action != "close_yes":
                 buttons = [
                     ("hr_close_yes", {"wave": wave}, hr_data("close_yes", organisation_id)),
@@ -103,6 +126,86 @@ class Hr:
         outcome = self.overview(person, organisation_name, deployment=True)
         outcome.replies.insert(0, closed)
         return outcome
+
+    def _plan(
+        self, session: Session, organisation: Organisation, action: str, extra: list[str]
+    ) -> Reply:
+        """Planning the open round with buttons: the first day, then how many weeks."""
+        wave, organisation_id = organisation.wave, organisation.id or 0
+        today = self._today()
+        if action == "plan":
+            return message("hr_plan_start", buttons=self._start_days(organisation), wave=wave)
+        start = self._chosen_day(extra[1] if len(extra) > 1 else "", today)
+        if not extra or extra[0] != str(wave) or start is None:
+            return message("hr_plan_stale", wave=wave)  # an old button, or made-up data
+        if action == "start":
+            buttons = [
+                (
+                    "hr_plan_weeks",
+                    {"weeks": weeks},
+                    hr_data("weeks", organisation_id, wave, f"{start:%Y%m%d}", weeks),
+                )
+                for weeks in PLAN_WEEKS
+            ]
+            return message("hr_plan_length", buttons=buttons, wave=wave, start=_day(start))
+        weeks = int(extra[2]) if len(extra) > 2 and extra[2].isdigit() else 0
+        if weeks not in PLAN_WEEKS:
+            return message("hr_plan_stale", wave=wave)
+        planned = rounds.plan_organisation_round(
+            session,
+            organisation=organisation,
+            starts_at=self._midnight(start),
+            ends_at=self._midnight(start + timedelta(weeks=weeks)),
+        )
+        dates = self._dates(planned)
+        return message("hr_round_planned", organisation=organisation.name, **dates)
+
+    def _start_days(self, organisation: Organisation) -> list[tuple[str, dict[str, Any], str]]:
+        """Today, and the next two Mondays: the days a round usually starts."""
+        today = self._today()
+        monday = today + timedelta(days=7 - today.weekday())
+        days = [("hr_plan_today", today), ("hr_plan_monday", monday)]
+        days.append(("hr_plan_monday", monday + timedelta(weeks=1)))
+        organisation_id, wave = organisation.id or 0, organisation.wave
+        return [
+            (key, {"day": _day(day)}, hr_data("start", organisation_id, wave, f"{day:%Y%m%d}"))
+            for key, day in days
+        ]
+
+    def _chosen_day(self, raw: str, today: date) -> date | None:
+        """The start day a button carries, if it is one we could have offered."""
+        try:
+            day = datetime.strptime(raw, "%Y%m%d").date()
+        except ValueError:
+            return None
+        return day if today <= day <= today + timedelta(days=PLAN_START_DAYS) else None
+
+    def _today(self) -> date:
+        return utcnow().astimezone(self.policy.time_zone).date()
+
+    def _midnight(self, day: date) -> datetime:
+        """The start of a day on the organisation's clock, in UTC as everything is stored."""
+        return datetime.combine(day, time(0), tzinfo=self.policy.time_zone).astimezone(UTC)
+
+    def halfway(self, planned: OrganisationRound) -> datetime:
+        """When leads hear halfway through: the middle day, in the morning."""
+        start, end = as_utc(planned.starts_at), as_utc(planned.ends_at)
+        middle = (start + (end - start) / 2).astimezone(self.policy.time_zone).date()
+        moment = datetime.combine(middle, time(HALFWAY_HOUR), tzinfo=self.policy.time_zone)
+        return moment.astimezone(UTC)
+
+    def _dates(self, planned: OrganisationRound) -> dict[str, Any]:
+        """A planned round's days as people read them; the last day is the one before the end."""
+        zone = self.policy.time_zone
+        start = as_utc(planned.starts_at).astimezone(zone).date()
+        last = as_utc(planned.ends_at).astimezone(zone).date() - timedelta(days=1)
+        middle = self.halfway(planned).astimezone(zone).date()
+        return {
+            "wave": planned.wave,
+            "start": _day(start),
+            "end": _day(last),
+            "halfway": _day(middle),
+        }
 
     def report(self, person: Person, pressed: str, *, deployment: bool) -> Outcome:
         """The organisation's report as an HTML page and an Excel file, for HR of it only.

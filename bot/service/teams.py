@@ -292,8 +292,31 @@ class Teams:
         return outcome
 
     def close_due_rounds(self) -> int:
-        """Closes every team round that reached its end date; returns how many closed."""
+        """Closes the planned organisation rounds and the team rounds that reached their end.
+
+        Returns how many team rounds closed. Organisations go first: their teams close with
+        them, as one round.
+        """
         closed = 0
+        with Session(self.engine) as session:
+            due_organisations = rounds.due_organisations(session, now=utcnow())
+        for organisation_id in due_organisations:
+            with transaction(self.engine) as session:
+                organisation = rounds.lock_organisation(session, organisation_id=organisation_id)
+                now = utcnow()
+                if organisation is None:
+                    continue
+                planned = rounds.planned_round(
+                    session, organisation_id=organisation_id, wave=organisation.wave
+                )
+                if planned is None or planned.closed_at or as_utc(planned.ends_at) > now:
+                    continue  # another worker closed it first
+                closed += rounds.close_organisation_round(
+                    session,
+                    organisation=organisation,
+                    round_length=self.policy.round_length,
+                    now=now,
+                )
         with Session(self.engine) as session:
             due = rounds.due_teams(session, now=utcnow())
         for team_id in due:

@@ -1,0 +1,38 @@
+"""Organisation rounds with dates: HR or an admin plans a round's start and end for all teams.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "organisationround",
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("wave", sa.Integer(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("halfway_sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["organisation_id"], ["organisation.id"]),
+        sa.PrimaryKeyConstraint("organisation_id", "wave"),
+    )
+    op.create_index("ix_organisationround_ends_at", "organisationround", ["ends_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_organisationround_ends_at", table_name="organisationround")
+    op.drop_table("organisationround")
