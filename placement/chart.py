@@ -26,6 +26,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from placement.glyphs import drawable
+
 WIDTH_PX = 800
 HEIGHT_PX = 1100
 SCALE_MIN = 1
@@ -151,8 +153,8 @@ _SCALE = 2
 # block. Once glibc has handed one that size back to the system it serves the next from its heap
 # and keeps them there (+17 MB after a few pictures). Blocks of 4 MB go back each time.
 def text_width(text: str, font: Font) -> float:
-    """How wide one line of text is, in pixels at the picture's size."""
-    return float(_face(font).getlength(text)) / _SCALE
+    """How wide one line of text is, in pixels at the picture's size (as drawn)."""
+    return float(_face(font).getlength(drawable(text))) / _SCALE
 
 
 def truncate(text: str, font: Font, max_w: float) -> str:
@@ -204,7 +206,7 @@ class Painter:
         va: str = "center",
     ) -> None:
         """Lines of text; `va` places the block's top, middle or bottom at y."""
-        lines = s.split("\n")
+        lines = drawable(s).split("\n")
         pitch = font.px * _LINE_SPACING
         first = y - {"top": 0.0, "center": 0.5, "bottom": 1.0}[va] * pitch * (len(lines) - 1)
         anchor = _HORIZONTAL[ha] + _VERTICAL[va]

@@ -55,6 +55,7 @@ def count_round(session: Session, *, team: Team, wave: int, now: datetime) -> Te
         people=len(members),
         counts=_score_counts(members),
         roles=dict(Counter(member.role for member in members)),
+        preferences=dict(Counter(m.preference for m in members if m.preference)),
     )
     session.add(closed)
     return closed

@@ -73,6 +73,7 @@ class Counted:
     scores: Scores
     in_team: bool
     in_role: bool
+    preference: str | None = None  # how they like to learn: a choice, not a score
 
 
 def ranked(*where: ColumnElement[bool], teams: bool = True, roles: bool = True) -> Subquery:
@@ -95,6 +96,7 @@ def ranked(*where: ColumnElement[bool], teams: bool = True, roles: bool = True) 
         wave.label("wave"),
         organisation.label("organisation_id"),
         func.coalesce(_results.c.role, literal_column("''")).label("role"),
+        _results.c.preference.label("preference"),
     ]
     if teams:
         columns += [
@@ -179,6 +181,7 @@ def counted(session: Session, scans: ColumnElement[bool]) -> list[Counted]:
             chosen.c.organisation_id,
             chosen.c.wave,
             chosen.c.role,
+            chosen.c.preference,
             case((in_team, 1), else_=0),
             case((in_role, 1), else_=0),
             _scores.c.model,
@@ -190,13 +193,31 @@ def counted(session: Session, scans: ColumnElement[bool]) -> list[Counted]:
         .order_by(chosen.c.scan_id)
     )
     placements: dict[int, Counted] = {}
-    for scan_id, team_id, organisation, wave, role, team, role_, model, dimension, score in (
-        session.connection().execute(statement).all()
-    ):
+    rows = session.connection().execute(statement).all()
+    for (
+        scan_id,
+        team_id,
+        organisation,
+        wave,
+        role,
+        liked,
+        team,
+        role_,
+        model,
+        dimension,
+        score,
+    ) in rows:
         placement = placements.get(scan_id)
         if placement is None:
             placement = Counted(
-                int(team_id), int(organisation), int(wave), role, {}, bool(team), bool(role_)
+                int(team_id),
+                int(organisation),
+                int(wave),
+                role,
+                {},
+                bool(team),
+                bool(role_),
+                preference=liked,
             )
             placements[scan_id] = placement
         placement.scores[(model, dimension)] = score

@@ -19,6 +19,7 @@ from storage.models import Organisation, OrganisationRound, Team, as_utc, utcnow
 from tests.test_hr_report import ADMIN, LEAD, MIN, ORGANISATION, lead_in, people
 from tests.test_teams import finish
 
+
 def hr_of(conversation: Conversation) -> Hr:
     overview = HrOverview(conversation.engine, conversation.dialogue, MIN)
     return Hr(conversation.people, overview)
@@ -176,9 +177,9 @@ def test_only_hr_of_the_organisation_may_plan_its_round(
     stranger = Person("telegram", "48399999", "nl")
     today = datetime.now(UTC).strftime("%Y%m%d")
 
-    reply = hr.press(
-        stranger, f"hr:weeks:{organisation.id}:1:{today}:4", deployment=False
-    ).replies[-1]
+    reply = hr.press(stranger, f"hr:weeks:{organisation.id}:1:{today}:4", deployment=False).replies[
+        -1
+    ]
 
     assert reply.data["key"] == "hr_only"
     with Session(engine) as session:

@@ -20,6 +20,7 @@ from bot.pictures.qr import team_card_png
 from bot.service.conversation import Conversation
 from bot.service.outcome import Person
 from bot.service.teams import Teams, team_data
+from placement.glyphs import drawable
 from storage.models import Team, TeamRound
 from tests.fakebotapi import BOT_USER, FakeBotApi, FakeUser
 from tests.harness import answer_all, tap_and_settle
@@ -255,3 +256,12 @@ async def test_a_team_is_handed_over_by_a_one_time_link(api: FakeBotApi, running
     await api.settle()
     assert "Deze teamcode kennen we niet" in third.messages[0]["plain"]
     assert api.rejected == []
+
+
+def test_emoji_in_a_team_name_are_left_out_of_pictures_and_pages_not_drawn_as_boxes() -> None:
+    link, invitation = "https://t.me/scanbot?start=abc123", "Doe mee met de scan 👋"
+    # The card of "Keuken 🍳" is the card of "Keuken": no box where the emoji was.
+    with_emoji = team_card_png(link, "Keuken 🍳 👩‍🍳", invitation)
+    assert with_emoji == team_card_png(link, "Keuken", "Doe mee met de scan")
+    assert drawable("👩‍🍳 Koks ✔️") == "Koks ✔"  # a joined emoji goes whole; DejaVu has ✔
+    assert drawable("Café\nZuid  🌷") == "Café\nZuid"

@@ -11,9 +11,13 @@ from tests.test_teams import LEAD, close, members, new_team
 
 
 def finish_with_factors(
-    conversation: Conversation, person: Person, factors: dict[str, int]
+    conversation: Conversation,
+    person: Person,
+    factors: dict[str, int],
+    choices: dict[str, str] | None = None,
 ) -> None:
-    """Finishes a scan: each eigen-regie statement gets the score of its factor, else option 2."""
+    """Finishes a scan: each eigen-regie statement gets the score of its factor, a question in
+    `choices` that answer, any other option 2."""
     conversation.start(person, None)
     while (reply := conversation.current(person).replies[-1]).template == "question":
         question = reply.data["question"]
@@ -21,6 +25,8 @@ def finish_with_factors(
         scored = [o for o in question.options if o.score == wanted and not o.dont_know]
         if question.id == "toestemming":
             value = question.options[0].value  # consent: yes
+        elif choices and question.id in choices:
+            value = choices[question.id]
         elif scored and question.model == "eigen_regie":
             value = scored[0].value
         else:
@@ -28,12 +34,18 @@ def finish_with_factors(
         conversation.answer(person, question.id, value)
 
 
-def team_text(conversation: Conversation, dialogue: Dialogue, factors: list[dict[str, int]]) -> str:
+def team_text(
+    conversation: Conversation,
+    dialogue: Dialogue,
+    factors: list[dict[str, int]],
+    choices: list[dict[str, str]] | None = None,
+) -> str:
     teams = Teams(conversation.people, min_group=3)
     code = new_team(teams)
-    for person, scores in zip(members(len(factors)), factors, strict=True):
+    each = choices or [{} for _ in factors]
+    for person, scores, chosen in zip(members(len(factors)), factors, each, strict=True):
         conversation.start(person, code)
-        finish_with_factors(conversation, person, scores)
+        finish_with_factors(conversation, person, scores, chosen)
     close(teams, code)
     result = teams.overview(LEAD).replies[0]
     assert result.template == "team_result"
@@ -60,3 +72,19 @@ def test_factors_within_one_answer_step_are_about_equal(
     text = team_text(conversation, dialogue, [close_together, close_together, slightly_lower])
     assert "Het team scoort op alle punten ongeveer gelijk." in text
     assert "sterkst in" not in text and "meeste winst te halen" not in text
+
+
+def test_the_team_result_shows_how_the_team_likes_to_learn_most_chosen_first(
+    conversation: Conversation, dialogue: Dialogue
+) -> None:
+    even = {"weten": 3, "willen": 3, "kunnen": 3, "durven": 3, "mogen": 3}
+    liked = ["oefenen", "afkijken", "oefenen", "weet_niet"]
+    choices = [{"leervoorkeur": way} for way in liked]
+
+    text = team_text(conversation, dialogue, [even] * len(liked), choices)
+
+    assert "🎓 Zo leren jullie het liefst (aantal mensen):" in text
+    lines = text.splitlines()
+    start = lines.index("🎓 Zo leren jullie het liefst (aantal mensen):")
+    assert lines[start + 1 : start + 3] == ["• Oefenen: 2", "• Kunst afkijken: 1"]
+    assert "Ontdekken" not in text  # nobody chose it: no line with 0

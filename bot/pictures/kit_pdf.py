@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -10,16 +9,16 @@ from fpdf import FPDF
 
 from bot.pictures.charts import team_chart
 from dialogues.schema import Locale
+from placement.glyphs import drawable
 
 FONTS = Path(__file__).resolve().parents[2] / "placement" / "fonts"
-# The page font has no emoji: they are for the chat, the page speaks in words.
-NOT_IN_FONT = re.compile("[\U00010000-\U0010ffff\ufe0f\u200d]")
 MARGIN, WIDTH = 18, 174  # mm: an A4 page and the width between its margins
 PICTURE, GUTTER = 80, 6  # mm: the team picture (portrait) and the space beside it
 
 
 def _plain(text: str) -> str:
-    return " ".join(NOT_IN_FONT.sub("", text).split())
+    """One line of what the page font can draw: emoji are for the chat, the page has words."""
+    return " ".join(drawable(text).split())
 
 
 def kit_pdf(data: dict[str, Any], locale: Locale) -> bytes:

@@ -10,6 +10,7 @@ from fpdf import FPDF
 
 from bot.pictures.qr import qr_image
 from placement.chart import FONT_DIR
+from placement.glyphs import drawable
 
 # Paper in millimetres (portrait), and the sizes that scale with it.
 SIZES = {"A4": (210.0, 297.0), "A6": (105.0, 148.0)}
@@ -23,17 +24,17 @@ def team_poster_pdf(link: str, title: str, invitation: str, link_label: str, siz
     pdf.set_auto_page_break(auto=False)
     pdf.set_margins(15 * scale, 15 * scale, 15 * scale)
     pdf.set_creator("leercultuurscan")
-    pdf.set_title(title)
+    pdf.set_title(drawable(title))
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
     pdf.add_page()
     inner = width - 30 * scale
     pdf.set_y(25 * scale)
     pdf.set_font("DejaVu", "B", 40 * scale)
-    pdf.multi_cell(inner, 17 * scale, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(inner, 17 * scale, drawable(title), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6 * scale)
     pdf.set_font("DejaVu", "", 20 * scale)
-    pdf.multi_cell(inner, 9 * scale, invitation, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(inner, 9 * scale, drawable(invitation), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(8 * scale)
     side = min(130 * scale, height - pdf.get_y() - 40 * scale)
     pdf.image(qr_image(link, box_size=8), x=(width - side) / 2, y=pdf.get_y(), w=side, h=side)

@@ -10,6 +10,7 @@ from PIL import Image, ImageDraw, ImageFont
 from qrcode.image.pil import PilImage
 
 from placement.chart import FONT_DIR
+from placement.glyphs import drawable
 
 # The card is a portrait A6 at about 240 dpi: sharp on paper, small enough for a chat.
 CARD_WIDTH = 1000
@@ -52,8 +53,8 @@ def team_card_png(link: str, title: str, invitation: str) -> bytes:
     title_font = ImageFont.truetype(str(FONT_DIR / "DejaVuSans-Bold.ttf"), TITLE_PX)
     invite_font = ImageFont.truetype(str(FONT_DIR / "DejaVuSans.ttf"), INVITE_PX)
     inner = CARD_WIDTH - 2 * MARGIN
-    titles = _lines(title, title_font, inner)[:3]  # a name of 64 characters fits in three
-    invites = _lines(invitation, invite_font, inner)[:3]
+    titles = _lines(drawable(title), title_font, inner)[:3]  # 64 characters fit in three
+    invites = _lines(drawable(invitation), invite_font, inner)[:3]
     # Whole pixels per module, as large as fits about two thirds of the card's width.
     modules = qr_image(link, box_size=1).width
     code = qr_image(link, box_size=max(1, QR_SIDE // modules))

@@ -61,6 +61,7 @@ class Teams:
         self._lead_role = next(
             r.value for r in self.dialogue.scoring.roles.options if r.layer == LEAD_LAYER
         )
+        self._preference_question = self.dialogue.scoring.preference.question
 
     def team(self, person: Person, name: str | None) -> Outcome:
         """Makes a team to share; without a name, asks for one (typed as a reply).
@@ -405,6 +406,7 @@ class Teams:
             "strongest": strongest,
             "weakest": weakest,
             "imbalance": imbalance,
+            "preferences": self._preferences(closed),
             "advice": team_advice(
                 self.dialogue, {key: mean for key, (mean, _) in figures.means.items()}
             ),
@@ -413,6 +415,13 @@ class Teams:
             "lead_self": lead_self,
             "team_on_lead": phases.get(LEAD_LAYER, {}).get("mean"),
         }
+
+    def _preferences(self, closed: TeamRound) -> list[tuple[str, int]]:
+        """How many like to learn which way, most chosen first (equal: the question's order)."""
+        liked = closed.preferences or {}
+        question = next(q for q in self.dialogue.questions if q.id == self._preference_question)
+        ways = [o.value for o in question.options if not o.dont_know and liked.get(o.value)]
+        return sorted(((way, liked[way]) for way in ways), key=lambda item: -item[1])
 
     def _date(self, moment: datetime) -> str:
         """A day as people here write it (4-12-2026), on the organisation's clock."""

@@ -1,4 +1,5 @@
-"""Organisation rounds with dates: HR or an admin plans a round's start and end for all teams.
+"""Organisation rounds with dates: HR or an admin plans a round's start and end for all teams;
+and a closed team round keeps how many of its people like to learn which way.
 
 Revision ID: 0007
 Revises: 0006
@@ -31,8 +32,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("organisation_id", "wave"),
     )
     op.create_index("ix_organisationround_ends_at", "organisationround", ["ends_at"])
+    with op.batch_alter_table("teamround", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("preferences", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("teamround", schema=None) as batch_op:
+        batch_op.drop_column("preferences")
     op.drop_index("ix_organisationround_ends_at", table_name="organisationround")
     op.drop_table("organisationround")
