@@ -169,11 +169,19 @@ def truncate(text: str, font: Font, max_w: float) -> str:
     return cut.rstrip() + "…"
 
 
-def wrap(text: str, font: Font, max_w: float, max_lines: int) -> list[str]:
-    """At most max_lines lines that each fit max_w; the last one cut with '…' if need be."""
+def wrap(
+    text: str, font: Font, max_w: float, max_lines: int, *, split_words: bool = False
+) -> list[str]:
+    """At most max_lines lines that each fit max_w; the last one cut with '…' if need be.
+
+    With `split_words` a word too long for a line is split over lines with a hyphen.
+    """
+    words = text.split()
+    if split_words:
+        words = [part for word in words for part in _split_word(word, font, max_w)]
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    for word in words:
         trial = f"{current} {word}" if current else word
         if current and text_width(trial, font) > max_w:
             lines.append(current)
@@ -185,6 +193,20 @@ def wrap(text: str, font: Font, max_w: float, max_lines: int) -> list[str]:
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :]) + "…"]
     return [truncate(line, font, max_w) for line in lines] or [""]
+
+
+def _split_word(word: str, font: Font, max_w: float) -> list[str]:
+    """The word in as few pieces of about equal length as fit max_w, each but the last with '-'.
+
+    Equal pieces read better than a full line and a stub ("Leiding-", "gevende").
+    """
+    for count in range(1, len(word) + 1):
+        size = -(-len(word) // count)
+        pieces = [word[i : i + size] for i in range(0, len(word), size)]
+        marked = [piece + "-" for piece in pieces[:-1]] + pieces[-1:]
+        if all(text_width(piece, font) <= max_w for piece in marked):
+            return marked
+    return [word]
 
 
 class Painter:

@@ -278,7 +278,12 @@ def draw_profile(
 
 @dataclass(frozen=True)
 class _Grid:
-    """Where a grid's parts go: row labels on the left, column names on top, cells between."""
+    """Where a grid's parts go: row labels, column names on top, cells.
+
+    Wide, a row's label is on its left. Narrow (a phone), a label beside the cells would leave
+    room for a few letters only: each label gets a line of its own above its row's cells, and
+    the cells the whole width.
+    """
 
     labels: list[str]
     header: list[list[str]]
@@ -288,24 +293,38 @@ class _Grid:
     rows: int
     footer: float
     size: ChartSize
+    stacked: bool
 
     _TOP = float(_MARGIN)
     _PITCH = 46.0
     _CELL_H = 38.0
+    _HEADER_LINES = 3
 
     @classmethod
     def layout(
         cls, rows: Sequence[str], columns: Sequence[str], *, footer: float, size: ChartSize
     ) -> _Grid:
-        label_max = size.width * 0.25
+        stacked = size.width < WIDE.width
+        label_max = size.right - _MARGIN if stacked else size.width * 0.25
         labels = [truncate(label, size.label, label_max) for label in rows]
         label_w = max((text_width(label, size.label) for label in labels), default=0.0)
-        left = _MARGIN + max(label_w, 60.0) + 14
+        left = float(_MARGIN) if stacked else _MARGIN + max(label_w, 60.0) + 14
         cell_w = (size.right - left - _GAP * (len(columns) - 1)) / max(len(columns), 1)
-        header = [wrap(name, size.small, cell_w, 2) for name in columns]
+        header = [
+            wrap(name, size.small, cell_w, cls._HEADER_LINES, split_words=True) for name in columns
+        ]
         lines = max((len(h) for h in header), default=1)
         header_h = size.small.px * 1.25 * lines
-        return cls(labels, header, left, cell_w, header_h, len(rows), footer, size)
+        return cls(labels, header, left, cell_w, header_h, len(rows), footer, size, stacked)
+
+    @property
+    def label_h(self) -> float:
+        """Room for a row's label above its cells (stacked only)."""
+        return self.size.label.px * 1.4 if self.stacked else 0.0
+
+    @property
+    def pitch(self) -> float:
+        return self._PITCH + self.label_h
 
     @property
     def first_row(self) -> float:
@@ -313,7 +332,7 @@ class _Grid:
 
     @property
     def bottom(self) -> float:
-        return self.first_row + self._PITCH * self.rows
+        return self.first_row + self.pitch * self.rows
 
     @property
     def height(self) -> int:
@@ -322,7 +341,7 @@ class _Grid:
     def cell(self, row: int, column: int) -> tuple[float, float, float, float]:
         """x, y, width and height of one cell."""
         x = self.left + column * (self.cell_w + _GAP)
-        return x, self.first_row + row * self._PITCH, self.cell_w, self._CELL_H
+        return x, self.first_row + row * self.pitch + self.label_h, self.cell_w, self._CELL_H
 
     def draw_labels(self, p: Painter) -> None:
         for c, lines in enumerate(self.header):
@@ -331,8 +350,11 @@ class _Grid:
             small = self.size.small
             p.text(x, bottom, "\n".join(lines), small, color=MUTED, ha="center", va="bottom")
         for r, label in enumerate(self.labels):
-            y = self.first_row + r * self._PITCH + self._CELL_H / 2
-            p.text(_MARGIN, y, label, self.size.label)
+            top = self.first_row + r * self.pitch
+            if self.stacked:
+                p.text(_MARGIN, top + self.label_h / 2 - 4, label, self.size.label)
+            else:
+                p.text(_MARGIN, top + self._CELL_H / 2, label, self.size.label)
 
 
 @dataclass(frozen=True)

@@ -319,3 +319,22 @@ def test_the_report_command_writes_an_international_csv(
     everyone = next(line for line in lines if line[AT["groep_soort"]] == "all")
     assert everyone[AT["mensen"]] == "13" and everyone[AT["organisatie"]] == ORGANISATION
     assert date.fromisoformat(everyone[AT["ronde_einde"]])
+
+
+@pytest.mark.parametrize("size", [charts.PHONE, charts.WIDE], ids=["phone", "wide"])
+def test_team_and_layer_names_are_shown_in_full_on_the_phone_and_the_laptop(
+    size: charts.ChartSize,
+) -> None:
+    """A heatmap's row and column names: whole (a long word split with a hyphen), never '…'."""
+    teams = ["Thuiszorg Noord-Oost", "Avonddienst Zuid", "Keuken"]
+    layers = ["Eigen fase", "Collega's", "Leidinggevende", "HR", "Directie of managementteam"]
+
+    grid = charts._Grid.layout(teams, layers, footer=0, size=size)
+
+    assert grid.labels == teams
+    for name, lines in zip(layers, grid.header, strict=True):
+        assert "…" not in "".join(lines)
+        assert "".join(line.removesuffix("-") for line in lines).replace(" ", "") == name.replace(
+            " ", ""
+        )
+    assert grid.cell_w >= 90  # room for a value and a hidden cell's word
