@@ -6,9 +6,12 @@ kept only while it serves that.
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select, update
 
@@ -16,10 +19,19 @@ from bot.render import Renderer, plain_text
 from bot.service.conversation import Conversation
 from bot.service.outcome import Notice, Person
 from bot.service.teams import Teams, team_data
+from bot.settings import Settings
+from bot.telegram.application import build_application, set_up
+from bot.telegram.context import App
+from bot.telegram.jobs import remind_actions
+from dialogues.loader import default_dialogue
 from statemachine import Reply
+from storage.db import make_engine
 from storage.models import LeadContact, TeamAction, as_utc, utcnow
+from tests.fakebotapi import FakeBotApi, keyboard_of
 from tests.flow import TEST_KEY
-from tests.test_teams import finish, members
+from tests.harness import TOKEN, tap_and_settle
+from tests.test_team_card import reply_to
+from tests.test_teams import LINK, OPEN_AGAIN, finish, members
 
 LEAD = Person("telegram", "910001", "nl", address="910001")
 SPACING = timedelta(milliseconds=10)
@@ -277,3 +289,90 @@ def test_ending_the_last_team_forgets_the_leads_address(
     record(teams, code)
     teams.press(LEAD, team_data("end_yes", code))
     assert lead_contacts(engine) == []
+
+
+async def bot_with_jobs(api: FakeBotApi, data_dir: Path, database_url: str) -> AsyncIterator[App]:
+    """The real bot polling the fake server, as bot_in_this_loop runs it, handing out the
+    application so a test can run a timed job now instead of waiting an hour for it."""
+    settings = Settings(
+        telegram_bot_token=SecretStr(TOKEN),
+        telegram_base_url=api.base_url,
+        telegram_base_file_url=api.base_file_url,
+        data_dir=data_dir,
+        database_url=database_url,
+        min_group_size=3,
+    )
+    application = build_application(settings)
+    async with application:
+        await set_up(application)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0.0, timeout=1)
+        yield application
+        await application.updater.stop()
+        await application.stop()
+
+
+async def test_a_lead_records_an_action_in_the_chat_and_is_reminded_at_its_date(
+    api: FakeBotApi, tmp_path: Path, database_url: str
+) -> None:
+    lead = api.user(9600, "Lotte")
+    engine = make_engine(database_url)
+    async for application in bot_with_jobs(api, tmp_path, database_url):
+        await lead.send("/team Zorg Noord")
+        await lead.wait_for(lambda user: "photo" in user.last)
+        found = LINK.search(lead.last["plain"])
+        assert found is not None
+        # The team's people finish through the service on the same database: quicker, and
+        # what the lead sees of it is the same.
+        conversation = Conversation(engine, default_dialogue(), TEST_KEY)
+        for n, person in enumerate(members(3)):
+            conversation.start(person, found.group(1))
+            finish(conversation, person, option_index=n + 1)
+        await lead.send("/teamresultaat")
+        await api.settle()
+        await tap_and_settle(api, lead, "🔒 Ronde 1 nu sluiten")
+        await lead.tap("✅ Ja, sluit ronde 1")
+        await lead.wait_for(lambda u: OPEN_AGAIN in u.last.get("plain", ""), timeout=30)
+        await api.settle()
+        kit = next(m for m in lead.messages if "Praat erover" in m.get("plain", ""))
+        await lead.tap_on(kit["message_id"], "✅ Actie kiezen")
+        await api.settle()
+        assert "Wat gaat team 'Zorg Noord' doen na ronde 1?" in lead.last["plain"]
+        assert lead.buttons()[-2:] == ["✍️ Zelf typen", "↩️ Stoppen"]
+        await tap_and_settle(api, lead, "✍️ Zelf typen")
+        asked = lead.last
+        assert "Typ het kort als antwoord op dit bericht" in asked["plain"]
+        assert asked["reply_markup"]["force_reply"] is True
+        await reply_to(lead, api, asked, "Elke week een kwartier samen leren")
+        assert "Wie doet het?" in lead.last["plain"]
+        assert "Elke week een kwartier samen leren" in lead.last["plain"]
+        await tap_and_settle(api, lead, "👥 Het hele team")
+        assert "Wanneer moet het klaar zijn?" in lead.last["plain"]
+        await tap_and_settle(api, lead, "📅 Over 2 weken")
+        recorded = lead.last["plain"]
+        assert "Afgesproken. Dit zijn de acties van team 'Zorg Noord' na ronde 1" in recorded
+        assert "1. Elke week een kwartier samen leren" in recorded
+        assert "het hele team" in recorded and "loopt nog" in recorded
+
+        make_due(engine)  # two weeks later
+        assert application.job_queue is not None
+        application.job_queue.run_once(remind_actions, when=0)
+        await lead.wait_for(lambda u: "Het is zover!" in u.last.get("plain", ""), timeout=15)
+        assert "Elke week een kwartier samen leren" in lead.last["plain"]
+        assert lead.buttons() == ["✅ Gedaan", "⏳ Nog bezig", "❌ Niet gelukt"]
+        await tap_and_settle(api, lead, "✅ Gedaan")
+        assert "Mooi!" in lead.last["plain"]
+        reminder = next(m for m in lead.messages if "Het is zover!" in m.get("plain", ""))
+        assert not keyboard_of(reminder)  # its buttons went with the tap
+        with Session(engine) as session:
+            assert session.exec(select(TeamAction.outcome)).one() == "done"
+        application.job_queue.run_once(remind_actions, when=0)  # nothing a second time
+        await lead.send("/teamresultaat")
+        await lead.wait_for(lambda u: OPEN_AGAIN in u.last.get("plain", ""), timeout=30)
+        await api.settle()
+        result = next(m["plain"] for m in reversed(lead.messages) if "Teamuitslag" in m["plain"])
+        assert "Jullie acties na deze ronde" in result and "gedaan" in result
+    engine.dispose()
+    assert sum("Het is zover!" in m.get("plain", "") for m in lead.messages) == 1
+    assert api.rejected == []
