@@ -376,3 +376,20 @@ async def test_a_lead_records_an_action_in_the_chat_and_is_reminded_at_its_date(
     engine.dispose()
     assert sum("Het is zover!" in m.get("plain", "") for m in lead.messages) == 1
     assert api.rejected == []
+
+
+def test_handing_the_team_over_forgets_the_old_leads_address(
+    conversation: Conversation, engine: Engine
+) -> None:
+    teams, code = closed_team(conversation)
+    record(teams, code)
+    offer = only(teams, team_data("handover", code))
+    successor = Person("telegram", "910050", "nl", address="910050")
+    conversation.start(successor, offer.data["code"])
+    assert lead_contacts(engine) == []
+    # The new lead sees the round's actions and may add one; a round too small has none.
+    new_lead_view = teams.overview(successor).replies[0]
+    assert len(new_lead_view.data["chosen"]) == 1
+    teams.press(successor, team_data("close_yes", code))  # round 2 closes with no one
+    later = only(teams, team_data("act.start", code), successor)
+    assert later.data["key"] == "action_no_round"

@@ -98,7 +98,7 @@ class Actions:
                 return self._tapped(person, [message("action_gone")])
             latest = self._latest_round(session, team)
             if latest is None:  # no round with a picture: nothing to choose from
-                return self._outcome(person, [message("not_your_team")])
+                return self._outcome(person, [message("action_no_round", team=team.name)])
             if step == "rep":
                 replaced = action_queries.team_action(
                     session, team_id=team.id or 0, action_id=number
@@ -131,9 +131,11 @@ class Actions:
             wanted = team_queries.folded(team_name)
             own = team_queries.teams_led_by(session, lead=self._pseudonym(person))
             team = next((t for t in own if team_queries.folded(t.name) == wanted), None)
-            latest = self._latest_round(session, team) if team else None
-            if team is None or latest is None:
+            if team is None:
                 return self._outcome(person, [message("not_your_team")])
+            latest = self._latest_round(session, team)
+            if latest is None:
+                return self._outcome(person, [message("action_no_round", team=team.name)])
             if not what:
                 return self._outcome(person, [self._ask_text(team)])
             full = self._full(session, team, latest)
