@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Table, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -226,10 +226,11 @@ class ProcessedUpdate(SQLModel, table=True):
 
 
 class Reminder(SQLModel, table=True):
-    """A reminder a person asked for when pausing: the one place a chat address is kept.
+    """A reminder a person asked for when pausing, with the chat address to send it to.
 
-    Telegram needs the chat's id to send it, so it is kept here only, and only until the
-    reminder went out, the person carried on, or they deleted their data.
+    Telegram needs the chat's id to send it. A respondent's address is kept here only, and
+    only until the reminder went out, the person carried on, or they deleted their data. The
+    one other address kept is a team lead's (LeadContact), for messages about their team.
     """
 
     respondent_id: int = Field(foreign_key="respondent.id", primary_key=True)
@@ -237,3 +238,37 @@ class Reminder(SQLModel, table=True):
     due_at: datetime = Field(index=True)
     # Set when a sender took it: the moment it goes out, spaced to keep the overall pace.
     send_at: datetime | None = Field(default=None, index=True)
+
+
+class LeadContact(SQLModel, table=True):
+    """Where a team lead (by pseudonym) can be reached: for messages about their team only.
+
+    Kept from the moment a lead records an action (the bot reminds them at its date), and
+    deleted when they delete their data (/verwijder) or lead no open team any more.
+    """
+
+    pseudonym: str = Field(primary_key=True, max_length=64)
+    address: str = Field(max_length=32)  # the chat id in the channel the lead used
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TeamAction(SQLModel, table=True):
+    """An action a team chose after a closed round: what, who (a role, never a name), when.
+
+    `what_key` names a suggestion of the round (an intervention or a kit question, in the
+    locale); `what_text` is the lead's own words instead. A row without `due_at` is a choice
+    still being made. `outcome`: None (open), busy, done, failed, or replaced.
+    """
+
+    __table_args__ = (Index("ix_teamaction_team_wave", "team_id", "wave"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id")
+    wave: int  # the closed round the action came from
+    what_key: str | None = Field(default=None, max_length=64)
+    what_text: str | None = Field(default=None, max_length=120)
+    who: str | None = Field(default=None, max_length=16)
+    due_at: datetime | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    reminded_at: datetime | None = None
+    outcome: str | None = Field(default=None, max_length=16)

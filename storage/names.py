@@ -10,11 +10,11 @@ MAX_NAME = 64
 HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
-def clean_name(text: str | None) -> str:
-    """The name without hidden characters, its spaces collapsed, at most MAX_NAME long."""
+def clean_name(text: str | None, limit: int = MAX_NAME) -> str:
+    """The name without hidden characters, its spaces collapsed, at most `limit` long."""
     visible = "".join(
         " " if unicodedata.category(c) == "Cc" else c
         for c in text or ""
         if unicodedata.category(c) not in HIDDEN_CATEGORIES or c in "\t\n\r"
     )
-    return " ".join(visible.split())[:MAX_NAME]
+    return " ".join(visible.split())[:limit]

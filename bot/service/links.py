@@ -8,7 +8,7 @@ from bot.service.outcome import message
 from bot.service.people import Loaded
 from bot.service.policy import Policy
 from statemachine import Reply
-from storage import team_queries
+from storage import lead_queries, team_queries
 from storage.models import Team, utcnow
 
 
@@ -35,6 +35,7 @@ def follow_link(
         return team, [message("team_joined", team=team.name)]
     taken = team_queries.take_over_team(session, code=code, lead=name)
     if taken is not None:  # a hand-over link: this person leads the team from now on
+        lead_queries.forget_leads_without_team(session)  # the old lead's address, if no team
         return None, [message("team_taken_over", team=taken.name)]
     organisation = team_queries.organisation_by_code(session, code=code)
     if organisation is not None:  # a lead link: this person makes teams in it

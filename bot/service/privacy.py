@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.service.outcome import Outcome, Person, Tidied, message
 from bot.service.people import Loaded, People
 from statemachine import Reply
-from storage import queries, reminder_queries, team_queries
+from storage import lead_queries, queries, reminder_queries, team_queries
 from storage.db import forget_freed_pages, transaction
 from storage.models import Scan, Team, utcnow
 
@@ -25,19 +25,27 @@ class Privacy:
 
     def my_data(self, person: Person) -> Outcome:
         """Shows everything stored about the person."""
-        return self.people.turn(person, self._everything)
+        name = self.people.pseudonym_of(person)
+        return self.people.turn(
+            person, lambda session, loaded: self._everything(session, loaded, name)
+        )
 
     def forget(self, person: Person, *, confirmed: bool = False) -> Outcome:
         """Asks to confirm, then deletes everything stored about the person, for good."""
         deleted = False
+        name = self.people.pseudonym_of(person)
 
         def delete(session: Session, loaded: Loaded) -> Outcome:
             nonlocal deleted
-            if loaded.respondent is None:
+            # A lead may have left an address without ever starting a scan.
+            address = lead_queries.lead_address(session, pseudonym=name)
+            if loaded.respondent is None and address is None:
                 return loaded.outcome([message("no_data")])
             if not confirmed:
                 return loaded.outcome([message("forget_confirm", "forget_yes", "keep_data")])
-            queries.delete_respondent(session, respondent=loaded.respondent)
+            if loaded.respondent is not None:
+                queries.delete_respondent(session, respondent=loaded.respondent)
+            lead_queries.forget_lead(session, pseudonym=name)
             deleted = True
             return loaded.outcome([message("forgotten")])
 
@@ -63,23 +71,33 @@ class Privacy:
             )
             team_queries.forget_wrong_codes(session, before=now - self.policy.wrong_code_window)
             team_queries.forget_unused_hr_invites(session, before=now - self.policy.hr_invite_valid)
+            lead_queries.forget_leads_without_team(session)
         forget_freed_pages(self.people.engine)
         return Tidied(expired=expired, unlinked=unlinked)
 
-    def _everything(self, session: Session, loaded: Loaded) -> Outcome:
+    def _everything(self, session: Session, loaded: Loaded, name: str) -> Outcome:
         respondent = loaded.respondent
-        if respondent is None:
+        lead_address = lead_queries.lead_address(session, pseudonym=name)
+        if respondent is None and lead_address is None:
             return loaded.outcome([message("no_data")])
         scans = [
             self._scan_view(session, scan)
-            for scan in queries.respondent_scans(session, respondent_id=respondent.id)
+            for scan in (
+                queries.respondent_scans(session, respondent_id=respondent.id) if respondent else []
+            )
         ]
-        teams, organisation, hr = team_queries.led_by(session, pseudonym=respondent.pseudonym)
-        reminder = reminder_queries.reminder_due(session, respondent_id=respondent.id)
+        teams, organisation, hr = team_queries.led_by(session, pseudonym=name)
+        reminder = (
+            reminder_queries.reminder_due(session, respondent_id=respondent.id)
+            if respondent
+            else None
+        )
         reply = Reply(
             "my_data",
             {
-                "code": respondent.pseudonym[:8],
+                "code": name[:8],
+                # Kept for messages about the lead's team (their actions' reminders).
+                "lead_contact": lead_address is not None,
                 "scans": scans,
                 "teams": [team.name for team in teams],
                 "organisation": organisation.name if organisation else None,

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.service.actions import ACTION_PREFIX, Actions
 from bot.service.outcome import Outcome, Person, message
 from bot.service.people import People
 from placement.kit import conversation_kit
@@ -19,7 +20,7 @@ from placement.regie import groups, strongest_and_weakest
 from placement.team import team_advice
 from reports.hr import phase_layers
 from statemachine import Reply
-from storage import rounds, team_queries
+from storage import lead_queries, rounds, team_queries
 from storage.db import transaction
 from storage.models import Team, TeamRound, as_utc, utcnow
 from storage.names import clean_name
@@ -57,6 +58,8 @@ class Teams:
         self._language = people.language_of
         self._local = people.local
         self.min_group = min_group
+        # The actions a lead records after the team meeting: their buttons come through here.
+        self.actions = Actions(people, min_group)
         # The role whose own layer is the lead's: their self-rating as lead is stored there.
         self._lead_role = next(
             r.value for r in self.dialogue.scoring.roles.options if r.layer == LEAD_LAYER
@@ -134,6 +137,7 @@ class Teams:
                 team_queries.end_team(
                     session, team=team, now=utcnow(), round_length=self.policy.round_length
                 )
+                lead_queries.forget_leads_without_team(session)  # no team: no address kept
             session.expunge(team)
         name = team.name
         replies: dict[str, Reply] = {
@@ -210,6 +214,8 @@ class Teams:
             return self.close_round(person, code)
         if action in MANAGE:
             return self._manage(person, action, code)
+        if action.split(".")[0] == ACTION_PREFIX:
+            return self.actions.press(person, action, code)
         return self.results(person, code)
 
     def overview(self, person: Person) -> Outcome:
@@ -239,6 +245,7 @@ class Teams:
             closed = rounds.closed_rounds(session, team_id=team.id or 0)
             for kept in closed:
                 session.expunge(kept)
+            chosen = self.actions.views(session, team, closed[0].wave) if closed else []
             lead_self = team_queries.own_phase(
                 session, pseudonym=team.lead, layer=LEAD_LAYER, role=self._lead_role
             )
@@ -251,6 +258,7 @@ class Teams:
                 # small round is not shown, not even as a difference.
                 earlier = next((r for r in closed[1:] if r.people >= self.min_group), None)
                 picture = self._picture(team, latest, earlier, lead_self)
+                picture["chosen"] = chosen  # recorded after the meeting about this round
                 replies.append(Reply("team_result", picture))
                 replies.append(self._kit(team, latest, picture))
             else:
@@ -341,6 +349,7 @@ class Teams:
         means: dict[tuple[str, str], float | None] = {k: m for k, (m, _) in figures.items()}
         kit = conversation_kit(self.dialogue, means, closed.roles or {})
         data = {"team": team, "wave": closed.wave, "kit": kit, "picture": picture}
+        data["buttons"] = [self.actions.button(team.code)]  # after the meeting: an action
         return Reply("team_kit", data)
 
     def _too_small(self, team: Team, closed: TeamRound) -> Reply:

@@ -132,7 +132,7 @@ async def team(update: Update, context: Context) -> None:
 
 
 async def typed_reply(update: Update, context: Context) -> None:
-    """Text typed as a reply: a team's name when the bot asked for one, else as any text."""
+    """Text typed as a reply: a team's name or action when the bot asked one, else any text."""
     sent = update.message
     replied = sent.reply_to_message if sent else None
     from_bot = replied is not None and replied.from_user is not None and replied.from_user.is_bot
@@ -145,6 +145,10 @@ async def typed_reply(update: Update, context: Context) -> None:
     if key == "team_rename_ask":
         old = params["team"]
         await call_service(update, context, lambda person: teams.rename(person, old, name))
+    elif key == "action_ask_what":
+        team_name = params["team"]
+        typed = teams.actions.typed
+        await call_service(update, context, lambda person: typed(person, team_name, name))
     else:
         outcome = await call_service(update, context, lambda person: teams.team(person, name))
         if any(reply.template == "team_card" for reply in outcome.replies):

@@ -1,4 +1,5 @@
-"""Timed work: the nightly tidy, rounds at their end date, and reminders people asked for."""
+"""Timed work: the nightly tidy, rounds at their end date, reminders people asked for, and
+teams' actions at their date."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 REMINDER_HORIZON = timedelta(seconds=5)
 # Rounds end on a day, not a minute: an hourly look is soon enough.
 ROUND_CHECK = timedelta(hours=1)
+# Actions are due on a morning: an hourly look is soon enough for them too.
+ACTION_CHECK = timedelta(hours=1)
 
 
 def schedule(application: App) -> None:
@@ -33,6 +36,7 @@ def schedule(application: App) -> None:
     application.job_queue.run_repeating(
         take_reminders, interval=REMINDER_HORIZON, first=REMINDER_HORIZON
     )
+    application.job_queue.run_repeating(remind_actions, interval=ACTION_CHECK, first=ACTION_CHECK)
 
 
 async def tidy(context: Context) -> None:
@@ -59,6 +63,16 @@ async def take_reminders(context: Context) -> None:
     notices = await data.database.run(due)
     if notices:  # sent by a task of its own, so the next run is never held up
         context.application.create_task(send_notices(context, notices), name="reminders")
+
+
+async def remind_actions(context: Context) -> None:
+    """Takes the team actions whose date came (each once) and reminds their leads."""
+    data = context.bot_data
+    due = partial(data.teams.actions.due, spacing=data.reminder_spacing)
+    notices = await data.database.run(due)
+    if notices:
+        log.info("reminding %d leads of their team's actions", len(notices))
+        context.application.create_task(send_notices(context, notices), name="action reminders")
 
 
 async def send_notices(context: Context, notices: list[Notice]) -> None:

@@ -12,7 +12,7 @@ import re
 from dialogues.loader import Dialogue
 
 # The message keys asked this way, and so recognised in the replied-to text.
-ASKED_BY_REPLY = ("team_ask_name", "team_rename_ask")
+ASKED_BY_REPLY = ("team_ask_name", "team_rename_ask", "action_ask_what")
 
 
 def _patterns(dialogue: Dialogue) -> tuple[tuple[str, re.Pattern[str]], ...]:

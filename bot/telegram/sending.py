@@ -157,7 +157,8 @@ async def send_replies(update: Update, context: Context, outcome: Outcome) -> No
             await context.bot.send_document(chat.id, document, caption=rendered.text)
             continue
         if reply.data.get("answer_by_reply"):  # the next words are typed as a reply to this
-            placeholder = renderer.dialogue.locale(outcome.language).messages["team_name_hint"]
+            words = renderer.dialogue.locale(outcome.language).messages
+            placeholder = words[reply.data.get("hint") or "team_name_hint"]
             force = ForceReply(input_field_placeholder=placeholder)
             await context.bot.send_message(chat.id, rendered.text, reply_markup=force)
             continue
