@@ -122,7 +122,7 @@ class TeamRound(SQLModel, table=True):
     counts: list[Any] | None = Field(default=None, sa_column=Column(JSON))  # [model, dim, score, n]
     # How many of its people answered from each role: HR's suppression needs the crossings.
     roles: dict[str, int] | None = Field(default=None, sa_column=Column(JSON))
-    # How many of its people like to learn which way (migration 0007; older rounds: None).
+    # How many of its people like to learn which way (migration 0008; older rounds: None).
     preferences: dict[str, int] | None = Field(default=None, sa_column=Column(JSON))
 
 
