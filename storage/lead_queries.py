@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, delete, select
 
 from storage.inserts import upsert_rows
-from storage.models import LeadContact, Team, utcnow
+from storage.models import LeadContact, Respondent, Team, utcnow
 
 
 def remember_lead(session: Session, *, pseudonym: str, address: str) -> None:
@@ -24,6 +24,16 @@ def lead_address(session: Session, *, pseudonym: str) -> str | None:
     return session.exec(
         select(LeadContact.address).where(LeadContact.pseudonym == pseudonym)
     ).first()
+
+
+def lead_reach(session: Session, *, pseudonym: str) -> tuple[str, str | None] | None:
+    """Where the lead can be reached and the language they chose, if they left an address."""
+    found = session.exec(
+        select(LeadContact.address, Respondent.language)
+        .outerjoin(Respondent, col(Respondent.pseudonym) == LeadContact.pseudonym)
+        .where(LeadContact.pseudonym == pseudonym)
+    ).first()
+    return (found[0], found[1]) if found else None
 
 
 def forget_lead(session: Session, *, pseudonym: str) -> None:

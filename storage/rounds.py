@@ -108,10 +108,10 @@ def close_organisation_round(
     organisation: Organisation,
     round_length: timedelta,
     now: datetime,
-) -> int:
+) -> list[TeamRound]:
     """Closes the organisation's open round and, with it, every team round of that number.
 
-    Returns the number of teams closed. Afterwards HR sees the round, frozen, and no team
+    Returns the team rounds it closed. Afterwards HR sees the round, frozen, and no team
     of the organisation can add to it any more: their open rounds are past it.
     """
     lock_organisation(session, organisation_id=organisation.id or 0)
@@ -119,14 +119,13 @@ def close_organisation_round(
     statement = select(Team.id).where(
         col(Team.organisation_id) == organisation.id, col(Team.wave) <= wave
     )
-    closed = 0
+    closed: list[TeamRound] = []
     for team_id in session.exec(statement.order_by(col(Team.id))).all():
         team = lock_team(session, team_id=team_id or 0)
         if team is None or team.wave > wave:
             continue
         if team.wave == wave:
-            close_team_round(session, team=team, round_length=round_length, now=now)
-            closed += 1
+            closed.append(close_team_round(session, team=team, round_length=round_length, now=now))
         team.wave = wave + 1  # a team behind the organisation (made before it) catches up
         session.add(team)
     planned = session.get(OrganisationRound, (organisation.id, wave))

@@ -105,11 +105,11 @@ def test_a_planned_round_gives_every_team_its_end_and_closes_them_all_at_once(
         for n, person in enumerate(people(prefix, MIN)):
             conversation.start(person, code)
             finish(conversation, person, option_index=n % 4 + 1)
-    assert teams.close_due_rounds() == 0  # not yet: the end is weeks away
+    assert teams.close_due_rounds() == []  # not yet: the end is weeks away
 
     end_planned_round_now(engine)
-    assert teams.close_due_rounds() == 2
-    assert teams.close_due_rounds() == 0  # closed once, however often the job runs
+    assert len(teams.close_due_rounds()) == 2
+    assert teams.close_due_rounds() == []  # closed once, however often the job runs
     with Session(engine) as session:
         assert session.exec(select(Organisation)).one().wave == 2
     assert planned(engine).closed_at is not None
@@ -134,7 +134,7 @@ def test_a_lead_may_close_their_team_sooner_and_the_rest_closes_at_the_end(
     teams.close_round(LEAD, codes["A"])  # the lead of A closes early
     end_planned_round_now(engine)
 
-    assert teams.close_due_rounds() == 1  # B, with the organisation
+    assert len(teams.close_due_rounds()) == 1  # B, with the organisation
     with Session(engine) as session:
         waves = {t.name: t.wave for t in session.exec(select(Team))}
     assert waves == {"A": 2, "B": 2}
@@ -195,7 +195,50 @@ def test_the_leads_hear_halfway_in_the_morning_of_the_middle_day(
     row = planned(engine)
     zone = conversation.people.policy.time_zone
 
-    halfway = hr.halfway(row).astimezone(zone)
+    halfway = hr.calendar.halfway(row).astimezone(zone)
 
     assert halfway.date() - as_utc(row.starts_at).astimezone(zone).date() == timedelta(weeks=2)
     assert (halfway.hour, halfway.minute) == (9, 0)
+
+
+REACHABLE_LEAD = Person("telegram", "48377777", "nl", address="48377777")
+
+
+def test_leads_hear_once_halfway_and_again_when_their_round_closed(
+    conversation: Conversation, engine: Engine
+) -> None:
+    teams = lead_in(conversation, lead=REACHABLE_LEAD)
+    lead_in(conversation)  # LEAD left no address: the bot cannot tell them anything
+    big = teams.team(REACHABLE_LEAD, "Groot").replies[-1].data["team"].code
+    small = teams.team(REACHABLE_LEAD, "Klein").replies[-1].data["team"].code
+    teams.team(LEAD, "Stil")
+    hr = hr_of(conversation)
+    plan(hr, weeks=2)
+    for code, members in ((big, people(1, MIN)), (small, people(2, 2))):
+        for person in members:
+            conversation.start(person, code)
+            finish(conversation, person, option_index=2)
+    calendar, spacing = hr.calendar, timedelta(milliseconds=50)
+    assert calendar.halfway_notices(spacing=spacing) == []  # the middle is a week away
+
+    with Session(engine) as session:
+        row = session.exec(select(OrganisationRound)).one()
+        row.starts_at -= timedelta(weeks=3)  # the middle of the round is now in the past
+        session.add(row)
+        session.commit()
+    halfway = calendar.halfway_notices(spacing=spacing)
+
+    assert {n.address for n in halfway} == {"48377777"}
+    said = {n.reply.data["params"]["team"]: n.reply.data["params"] for n in halfway}
+    assert said["Groot"]["finished"] == MIN and said["Klein"]["finished"] == 2
+    assert all(n.reply.data["key"] == "team_halfway" for n in halfway)
+    assert halfway[1].send_at - halfway[0].send_at == spacing  # spaced, not in a burst
+    assert calendar.halfway_notices(spacing=spacing) == []  # once
+
+    end_planned_round_now(engine)
+    closed = calendar.closed_notices(teams.close_due_rounds(), spacing=spacing)
+
+    keys = {n.reply.data["params"]["team"]: n.reply.data["key"] for n in closed}
+    assert keys == {"Groot": "team_closed_ready", "Klein": "team_closed_small"}
+    show = [data for n in closed for _, _, data in n.reply.data["buttons"]]
+    assert show == [f"team:show:{big}", f"team:show:{small}"]

@@ -264,7 +264,7 @@ def test_the_leads_address_shows_in_my_data_and_goes_with_verwijder(
     shown: dict[str, Any] = conversation.my_data(LEAD).replies[0].data
     assert shown["lead_contact"] is True and shown["teams"] == ["Magazijn"]
     text = Renderer(conversation.dialogue).render(conversation.my_data(LEAD).replies[0]).text
-    assert "Je chatnummer, om je te herinneren aan de acties van je team" in text
+    assert "Je chatnummer, voor berichten over je team" in text
     assert lead_contacts(engine) == [LEAD.address]
     conversation.forget(LEAD, confirmed=True)
     assert lead_contacts(engine) == []

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import tempfile
 import unicodedata
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
+from bot.service.calendar import RoundCalendar, day_text
 from bot.service.outcome import Document, Outcome, Person, document_message, message
 from bot.service.people import People
 from reports.export import write
@@ -24,7 +25,7 @@ from reports.overview import HrOverview
 from statemachine import Reply
 from storage import rounds, team_queries
 from storage.db import transaction
-from storage.models import Organisation, OrganisationRound, as_utc, utcnow
+from storage.models import Organisation, utcnow
 
 HR_PREFIX = "hr"
 REPORT = "report"
@@ -36,18 +37,11 @@ REPORT_FILES = (("html", "hr_report_html"), ("xlsx", "hr_report_xlsx"))
 # people need time to answer, and a round left open for months says little about a moment.
 PLAN_START_DAYS = 28
 PLAN_WEEKS = (2, 3, 4, 6)
-# Leads hear halfway through at this hour of the organisation's clock, not at midnight.
-HALFWAY_HOUR = 9
 
 
 def hr_data(action: str, organisation_id: int, *extra: object) -> str:
     """Callback data for an HR button: the organisation is checked again on every tap."""
     return ":".join(str(part) for part in (HR_PREFIX, action, organisation_id, *extra))
-
-
-def _day(day: date) -> str:
-    """A day as people here write it: 7-12-2026."""
-    return f"{day.day}-{day.month}-{day.year}"
 
 
 def is_report(data: str) -> bool:
@@ -67,6 +61,7 @@ class Hr:
 
     def __init__(self, people: People, overview: HrOverview) -> None:
         self.engine = people.engine
+        self.calendar = RoundCalendar(people, overview.min_group)
         self.policy = people.policy
         self.overview_of = overview
         self._pseudonym = people.pseudonym_of
@@ -89,7 +84,7 @@ class Hr:
         if planned is None:
             status = message("hr_round_open", buttons=close, wave=found.wave)
         else:
-            status = message("hr_round_open_planned", buttons=close, **self._dates(planned))
+            status = message("hr_round_open_planned", buttons=close, **self.calendar.dates(planned))
         return self._outcome(person, [reply, status])
 
     def press(self, person: Person, data: str, *, deployment: bool) -> Outcome:
@@ -119,8 +114,10 @@ class Hr:
                     next=wave + 1,
                 )
                 return self._outcome(person, [confirm])
-            teams = rounds.close_organisation_round(
-                session, organisation=found, round_length=self.policy.round_length, now=utcnow()
+            teams = len(
+                rounds.close_organisation_round(
+                    session, organisation=found, round_length=self.policy.round_length, now=utcnow()
+                )
             )
         closed = message("hr_round_closed", organisation=organisation_name, wave=wave, teams=teams)
         outcome = self.overview(person, organisation_name, deployment=True)
@@ -132,10 +129,10 @@ class Hr:
     ) -> Reply:
         """Planning the open round with buttons: the first day, then how many weeks."""
         wave, organisation_id = organisation.wave, organisation.id or 0
-        today = self._today()
+        today = self.calendar.today()
         if action == "plan":
             return message("hr_plan_start", buttons=self._start_days(organisation), wave=wave)
-        start = self._chosen_day(extra[1] if len(extra) > 1 else "", today)
+        start = self._chosenday_text(extra[1] if len(extra) > 1 else "", today)
         if not extra or extra[0] != str(wave) or start is None:
             return message("hr_plan_stale", wave=wave)  # an old button, or made-up data
         if action == "start":
@@ -147,65 +144,38 @@ class Hr:
                 )
                 for weeks in PLAN_WEEKS
             ]
-            return message("hr_plan_length", buttons=buttons, wave=wave, start=_day(start))
+            return message("hr_plan_length", buttons=buttons, wave=wave, start=day_text(start))
         weeks = int(extra[2]) if len(extra) > 2 and extra[2].isdigit() else 0
         if weeks not in PLAN_WEEKS:
             return message("hr_plan_stale", wave=wave)
         planned = rounds.plan_organisation_round(
             session,
             organisation=organisation,
-            starts_at=self._midnight(start),
-            ends_at=self._midnight(start + timedelta(weeks=weeks)),
+            starts_at=self.calendar.midnight(start),
+            ends_at=self.calendar.midnight(start + timedelta(weeks=weeks)),
         )
-        dates = self._dates(planned)
+        dates = self.calendar.dates(planned)
         return message("hr_round_planned", organisation=organisation.name, **dates)
 
     def _start_days(self, organisation: Organisation) -> list[tuple[str, dict[str, Any], str]]:
         """Today, and the next two Mondays: the days a round usually starts."""
-        today = self._today()
+        today = self.calendar.today()
         monday = today + timedelta(days=7 - today.weekday())
         days = [("hr_plan_today", today), ("hr_plan_monday", monday)]
         days.append(("hr_plan_monday", monday + timedelta(weeks=1)))
         organisation_id, wave = organisation.id or 0, organisation.wave
         return [
-            (key, {"day": _day(day)}, hr_data("start", organisation_id, wave, f"{day:%Y%m%d}"))
+            (key, {"day": day_text(day)}, hr_data("start", organisation_id, wave, f"{day:%Y%m%d}"))
             for key, day in days
         ]
 
-    def _chosen_day(self, raw: str, today: date) -> date | None:
+    def _chosenday_text(self, raw: str, today: date) -> date | None:
         """The start day a button carries, if it is one we could have offered."""
         try:
             day = datetime.strptime(raw, "%Y%m%d").date()
         except ValueError:
             return None
         return day if today <= day <= today + timedelta(days=PLAN_START_DAYS) else None
-
-    def _today(self) -> date:
-        return utcnow().astimezone(self.policy.time_zone).date()
-
-    def _midnight(self, day: date) -> datetime:
-        """The start of a day on the organisation's clock, in UTC as everything is stored."""
-        return datetime.combine(day, time(0), tzinfo=self.policy.time_zone).astimezone(UTC)
-
-    def halfway(self, planned: OrganisationRound) -> datetime:
-        """When leads hear halfway through: the middle day, in the morning."""
-        start, end = as_utc(planned.starts_at), as_utc(planned.ends_at)
-        middle = (start + (end - start) / 2).astimezone(self.policy.time_zone).date()
-        moment = datetime.combine(middle, time(HALFWAY_HOUR), tzinfo=self.policy.time_zone)
-        return moment.astimezone(UTC)
-
-    def _dates(self, planned: OrganisationRound) -> dict[str, Any]:
-        """A planned round's days as people read them; the last day is the one before the end."""
-        zone = self.policy.time_zone
-        start = as_utc(planned.starts_at).astimezone(zone).date()
-        last = as_utc(planned.ends_at).astimezone(zone).date() - timedelta(days=1)
-        middle = self.halfway(planned).astimezone(zone).date()
-        return {
-            "wave": planned.wave,
-            "start": _day(start),
-            "end": _day(last),
-            "halfway": _day(middle),
-        }
 
     def report(self, person: Person, pressed: str, *, deployment: bool) -> Outcome:
         """The organisation's report as an HTML page and an Excel file, for HR of it only.

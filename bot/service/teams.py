@@ -32,8 +32,8 @@ TEAM_PREFIX = "team"
 # Phases seen of two layers this far apart (in the team's averages) are called out.
 
 
-# The team card's buttons, and the answers to ending a team.
-MANAGE = frozenset({"rename", "a4", "a6", "handover", "end", "end_yes", "end_no"})
+# The team card (again) and its buttons, and the answers to ending a team.
+MANAGE = frozenset({"card", "rename", "a4", "a6", "handover", "end", "end_yes", "end_no"})
 
 
 def ask_by_reply(key: str, **params: Any) -> Reply:
@@ -88,6 +88,8 @@ class Teams:
                 notes, teams = [message("team_name_yours", team=taken.name)], [taken]
             else:
                 notes = [message("team_name_taken", team=taken.name)]
+            if teams:
+                self._remember(session, person)
             for team in teams:
                 session.expunge(team)
         return self._outcome(person, [*notes, *(self._card(team) for team in teams)])
@@ -141,6 +143,7 @@ class Teams:
             session.expunge(team)
         name = team.name
         replies: dict[str, Reply] = {
+            "card": self._card(team),
             "rename": ask_by_reply("team_rename_ask", team=name),
             "a4": Reply("team_poster", {"team": team, "size": "A4"}),
             "a6": Reply("team_poster", {"team": team, "size": "A6"}),
@@ -249,6 +252,7 @@ class Teams:
             lead_self = team_queries.own_phase(
                 session, pseudonym=team.lead, layer=LEAD_LAYER, role=self._lead_role
             )
+            self._remember(session, person)
             session.expunge(team)
         replies: list[Reply] = []
         if closed:
@@ -300,13 +304,13 @@ class Teams:
         outcome.replies.insert(0, closed)
         return outcome
 
-    def close_due_rounds(self) -> int:
+    def close_due_rounds(self) -> list[tuple[int, int]]:
         """Closes the planned organisation rounds and the team rounds that reached their end.
 
-        Returns how many team rounds closed. Organisations go first: their teams close with
-        them, as one round.
+        Returns the team rounds closed, as (team id, round). Organisations go first: their
+        teams close with them, as one round.
         """
-        closed = 0
+        closed: list[tuple[int, int]] = []
         with Session(self.engine) as session:
             due_organisations = rounds.due_organisations(session, now=utcnow())
         for organisation_id in due_organisations:
@@ -320,12 +324,13 @@ class Teams:
                 )
                 if planned is None or planned.closed_at or as_utc(planned.ends_at) > now:
                     continue  # another worker closed it first
-                closed += rounds.close_organisation_round(
+                rows = rounds.close_organisation_round(
                     session,
                     organisation=organisation,
                     round_length=self.policy.round_length,
                     now=now,
                 )
+                closed += [(row.team_id, row.wave) for row in rows]
         with Session(self.engine) as session:
             due = rounds.due_teams(session, now=utcnow())
         for team_id in due:
@@ -334,10 +339,10 @@ class Teams:
                 now = utcnow()
                 if team is None or team.round_ends_at is None or as_utc(team.round_ends_at) > now:
                     continue  # another worker closed it first
-                rounds.close_team_round(
+                row = rounds.close_team_round(
                     session, team=team, round_length=self.policy.round_length, now=now
                 )
-                closed += 1
+                closed.append((row.team_id, row.wave))
         return closed
 
     def _kit(self, team: Team, closed: TeamRound, picture: dict[str, Any]) -> Reply:
@@ -436,6 +441,13 @@ class Teams:
         """A day as people here write it (4-12-2026), on the organisation's clock."""
         local = self._local(as_utc(moment))
         return f"{local.day}-{local.month}-{local.year}"
+
+    def _remember(self, session: Session, person: Person) -> None:
+        """Keeps where the lead can be reached: the round's notices go there (calendar.py)."""
+        if person.address is not None:
+            lead_queries.remember_lead(
+                session, pseudonym=self._pseudonym(person), address=person.address
+            )
 
     def _own_team(self, session: Session, person: Person, code: str) -> Team | None:
         team = team_queries.team_by_code(session, code=code)

@@ -1,5 +1,5 @@
-"""Timed work: the nightly tidy, rounds at their end date, reminders people asked for, and
-teams' actions at their date."""
+"""Timed work: the nightly tidy, rounds at their end date (and halfway), reminders people
+asked for, and teams' actions at their date."""
 
 from __future__ import annotations
 
@@ -47,11 +47,17 @@ async def tidy(context: Context) -> None:
 
 
 async def close_rounds(context: Context) -> None:
-    """Closes the team rounds that reached their end date (frozen from then on)."""
+    """Closes the rounds that reached their end date (frozen from then on) and tells their
+    leads; tells the leads of a planned round halfway through."""
     data = context.bot_data
+    calendar, spacing = data.hr.calendar, data.reminder_spacing
     closed = await data.database.run(data.teams.close_due_rounds)
     if closed:
-        log.info("closed %d team rounds at their end date", closed)
+        log.info("closed %d team rounds at their end date", len(closed))
+    notices = await data.database.run(partial(calendar.closed_notices, closed, spacing=spacing))
+    notices += await data.database.run(partial(calendar.halfway_notices, spacing=spacing))
+    if notices:  # sent by a task of its own, so the next run is never held up
+        context.application.create_task(send_notices(context, notices), name="round notices")
 
 
 async def take_reminders(context: Context) -> None:
