@@ -36,7 +36,8 @@ def schedule(application: App) -> None:
     application.job_queue.run_repeating(
         take_reminders, interval=REMINDER_HORIZON, first=REMINDER_HORIZON
     )
-    application.job_queue.run_repeating(remind_actions, interval=ACTION_CHECK, first=ACTION_CHECK)
+    # A first look soon after start: a bot restarted more often than hourly still looks.
+    application.job_queue.run_repeating(remind_actions, interval=ACTION_CHECK, first=60)
 
 
 async def tidy(context: Context) -> None:
