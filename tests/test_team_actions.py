@@ -291,7 +291,9 @@ def test_ending_the_last_team_forgets_the_leads_address(
     assert lead_contacts(engine) == []
 
 
-async def bot_with_jobs(api: FakeBotApi, data_dir: Path, database_url: str) -> AsyncIterator[App]:
+async def bot_with_jobs(
+    api: FakeBotApi, data_dir: Path, database_url: str, **settings_: Any
+) -> AsyncIterator[App]:
     """The real bot polling the fake server, as bot_in_this_loop runs it, handing out the
     application so a test can run a timed job now instead of waiting an hour for it."""
     settings = Settings(
@@ -300,7 +302,7 @@ async def bot_with_jobs(api: FakeBotApi, data_dir: Path, database_url: str) -> A
         telegram_base_file_url=api.base_file_url,
         data_dir=data_dir,
         database_url=database_url,
-        min_group_size=3,
+        **{"min_group_size": 3, **settings_},
     )
     application = build_application(settings)
     async with application:
