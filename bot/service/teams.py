@@ -13,6 +13,8 @@ from sqlmodel import Session
 
 from bot.service.outcome import Outcome, Person, message
 from bot.service.people import People
+from bot.service.pulses import ACTIONS as PULSE_ACTIONS
+from bot.service.pulses import TeamPulses
 from placement.kit import conversation_kit
 from placement.layers import group_imbalance
 from placement.regie import groups, strongest_and_weakest
@@ -61,6 +63,7 @@ class Teams:
         self._lead_role = next(
             r.value for r in self.dialogue.scoring.roles.options if r.layer == LEAD_LAYER
         )
+        self.pulses = TeamPulses(self)
 
     def team(self, person: Person, name: str | None) -> Outcome:
         """Makes a team to share; without a name, asks for one (typed as a reply).
@@ -209,6 +212,10 @@ class Teams:
             return self.close_round(person, code)
         if action in MANAGE:
             return self._manage(person, action, code)
+        if action in PULSE_ACTIONS:
+            outcome = self.pulses.press(person, action, code)
+            outcome.handled_tap = action == "pulse_close_yes"  # the question's buttons go
+            return outcome
         return self.results(person, code)
 
     def overview(self, person: Person) -> Outcome:
@@ -241,6 +248,8 @@ class Teams:
             lead_self = team_queries.own_phase(
                 session, pseudonym=team.lead, layer=LEAD_LAYER, role=self._lead_role
             )
+            shown = closed[0] if closed and closed[0].people >= self.min_group else None
+            pulse = self.pulses.reply(session, team, shown) if shown else None
             session.expunge(team)
         replies: list[Reply] = []
         if closed:
@@ -252,6 +261,7 @@ class Teams:
                 picture = self._picture(team, latest, earlier, lead_self)
                 replies.append(Reply("team_result", picture))
                 replies.append(self._kit(team, latest, picture))
+                replies += [pulse] if pulse else []
             else:
                 replies.append(self._too_small(team, latest))
         replies.append(self._open_round(team, finished))
@@ -404,3 +414,7 @@ class Teams:
 
     def _outcome(self, person: Person, replies: list[Reply]) -> Outcome:
         return Outcome(replies=replies, language=self._language(person))
+
+    # For the pulse (bot.service.pulses): the same checks, the same language.
+    own_team = _own_team
+    outcome = _outcome
