@@ -112,6 +112,9 @@ def test_five_answer_the_pulse_the_lead_closes_it_and_sees_each_focus_item_compa
     # the pulse counts in no round: the open round still has nobody
     assert still_open["team_round_open"].data["params"]["finished"] == 0
 
+    halfway = people[6]  # still answering when the pulse closes
+    conversation.start(halfway, link)
+    answer_current(conversation, option_index=0, person=halfway)
     asked = teams.press(LEAD, team_data("pulse_close", code)).replies[0]
     assert asked.data["key"] == "pulse_close_confirm"
     assert asked.data["buttons"][0][2] == team_data("pulse_close_yes", code)
@@ -127,6 +130,9 @@ def test_five_answer_the_pulse_the_lead_closes_it_and_sees_each_focus_item_compa
     late = conversation.start(people[5], link).replies[0].data["key"]
     assert late == "pulse_link_closed"
     conversation.forget(people[1], confirmed=True)
+    while (rest := conversation.current(halfway).replies[-1]).template == "question":
+        assert rest.data["question"].id != "rol"
+        answer_current(conversation, option_index=0, person=halfway)
     after = by_key(teams.results(LEAD, code))["team_pulse_result"]
     assert after.data == result.data
     with Session(engine) as session:
