@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.service.conversation import Conversation
 from bot.service.outcome import Outcome, Person
@@ -266,3 +266,21 @@ async def tap_anywhere(api: FakeBotApi, user: FakeUser, label: str, since: int =
     await api.settle()
     await user.tap_on(carrying()[-1]["message_id"], label)
     await api.settle()
+
+
+def test_the_next_full_scan_is_compared_with_the_last_full_scan_not_the_pulse(
+    conversation: Conversation, engine: Engine
+) -> None:
+    people = members(5)
+    code = closed_team(conversation, people, option=0)  # the lowest answers in round 1
+    round_closed_ago(engine, 50)
+    link = send_pulse(Teams(conversation.people, min_group=MIN_GROUP), code)
+    answer_pulse(conversation, people[0], link, option=4)
+    conversation.start(people[0], code)  # round 2, through the team link: a full scan
+    finish(conversation, people[0], option_index=4, role="medewerker")
+    with Session(engine) as session:
+        full = session.exec(select(Scan).where(col(Scan.pulse_of).is_(None))).all()
+    assert sorted(s.wave or 0 for s in full) == [1, 1, 1, 1, 1, 2]
+    done = conversation.start(people[0], None).replies[0]
+    assert done.template == "summary" and done.data["movement"] is not None
+    assert done.data["movement"].up  # grown since round 1; the pulse holds no factor to compare

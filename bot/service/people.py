@@ -57,7 +57,7 @@ class People:
 
     def pulse_machine(self, questions: list[str]) -> InterviewMachine:
         """The interview machine of a pulse asking these items."""
-        key = tuple(questions)
+        key = tuple(sorted(questions))  # the same items in any order: the same machine
         machine = self._pulse_forms.get(key)
         if machine is None:
             machine = self._pulse_forms[key] = InterviewMachine(self.dialogue.restricted_to(key))

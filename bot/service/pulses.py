@@ -88,10 +88,8 @@ class TeamPulses:
             team = teams.own_team(session, person, code)
             if team is None:
                 return teams.outcome(person, [message("not_your_team")])
-            shown = next(
-                (r for r in rounds.closed_rounds(session, team_id=team.id or 0)),
-                None,
-            )
+            closed = rounds.closed_rounds(session, team_id=team.id or 0)
+            shown = closed[0] if closed else None  # the pulse follows the latest round
             if shown is None or shown.people < teams.min_group:
                 return teams.outcome(person, [message("pulse_none")])
             pulse = pulses.pulse_of_round(session, team_id=team.id or 0, wave=shown.wave)
@@ -171,6 +169,6 @@ class TeamPulses:
 
 
 def _data(action: str, code: str) -> str:
-    from bot.service.teams import team_data  # teams imports this module
+    from bot.service.teams import team_data  # here: bot.service.teams imports this module
 
     return team_data(action, code)
