@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -87,6 +87,27 @@ class Dialogue:
     @property
     def tips(self) -> list[Tip]:
         return self.tip_library.tips
+
+    def restricted_to(self, question_ids: Iterable[str]) -> Dialogue:
+        """The same questionnaire with only the consent and these questions, in their order.
+
+        For a short pulse run on the same interview machine. A 'when' that names a question
+        left out is dropped: nothing is asked to decide it (the pulse asks everyone).
+        """
+        keep = {self.questions[0].id, *question_ids}
+        kept = [q for q in self.questions if q.id in keep]
+        ids = {q.id for q in kept}
+        pruned = []
+        for question in kept:
+            when = {ref: values for ref, values in (question.when or {}).items() if ref in ids}
+            pruned.append(replace(question, when=when or None))
+        return Dialogue(
+            structure=self.structure,
+            questions=tuple(pruned),
+            locales=self.locales,
+            scoring=self.scoring,
+            tip_library=self.tip_library,
+        )
 
     def locale(self, language: str | None) -> Locale:
         return self.locales.get(language or DEFAULT_LANGUAGE) or self.locales[DEFAULT_LANGUAGE]

@@ -104,6 +104,49 @@ def check_scoring(
     if "general" not in scoring.kit.topics or len(scoring.kit.general) < scoring.kit.questions:
         check.fail("kit.general", f"needs {scoring.kit.questions} questions for any team")
     check.within("kit.llo_roles", scoring.kit.llo_roles, roles, "role")
+    _check_pulse(check, scoring)
+
+
+def _pulse_keys(scoring: Scoring, layers: dict[str, list[str]]) -> dict[str, dict[str, list[str]]]:
+    """Per kit topic, per key the kit can choose there, the items the pulse may ask for it."""
+    return {
+        "path": {p.process: list(p.questions) for p in scoring.path.processes},
+        "condition": {c.condition: list(c.questions) for c in scoring.preconditions.conditions},
+        "imbalance": layers,
+        "factor": {},  # any item of the factor (checked by what it measures)
+        "core": {q: [q] for q in scoring.sustainability.core},
+    }
+
+
+def _check_pulse(check: _Checker, scoring: Scoring) -> None:
+    """The pulse asks, per kit topic and key, only items the round measured that key with."""
+    rules = scoring.pulse
+    if rules.after_days >= rules.until_days:
+        check.fail("pulse.after_days", "must be less than until_days")
+    layers = {rule.layer: list(rule.seen) for rule in scoring.phases.layers}
+    allowed = _pulse_keys(scoring, layers)
+    factors = scoring.eigen_regie.tie_priority
+    for topic in scoring.kit.topics:
+        if topic in allowed and topic not in rules.focus:
+            check.fail(f"pulse.focus '{topic}'", "this kit topic needs the items a pulse asks")
+    for topic, keys in rules.focus.items():
+        check.within("pulse.focus", [topic], allowed, "kit topic")
+        expected = factors if topic == "factor" else list(allowed[topic])
+        for key in expected:
+            if key not in keys:
+                check.fail(f"pulse.focus.{topic} '{key}'", "has no items to ask")
+        for key, items in keys.items():
+            item = f"pulse.focus.{topic} '{key}'"
+            check.within(item, [key], expected, "key")
+            if not items or len(items) > rules.questions:
+                check.fail(item, f"needs 1 to {rules.questions} items")
+            if topic == "factor":
+                check.items_measure(item, items, scoring.eigen_regie.model, key)
+                continue
+            for qid in items:
+                check.question(item, qid)
+                if qid not in allowed[topic][key]:
+                    check.fail(item, f"question '{qid}' is not an item of '{key}' in its rule")
 
 
 def _check_learning_sources(check: _Checker, scoring: Scoring) -> None:

@@ -216,6 +216,20 @@ class KitRules(Strict):
     llo_roles: list[Identifier] = Field(default_factory=list)
 
 
+class PulseRules(Strict):
+    """The short pulse 6-12 weeks after a closed round, and when it shows a change.
+
+    `focus`: per kit topic, per key the kit can choose there, the items the pulse asks.
+    """
+
+    questions: int = Field(gt=0, le=10)
+    after_days: int = Field(ge=0)
+    until_days: int = Field(gt=0)
+    z: float = Field(gt=0)
+    min_step: float = Field(ge=0)
+    focus: dict[Identifier, dict[Identifier, list[Identifier]]]
+
+
 class Scoring(Strict):
     """Everything in scoring.yaml."""
 
@@ -233,6 +247,7 @@ class Scoring(Strict):
     quality: QualityRule
     movement: MovementRule
     kit: KitRules
+    pulse: PulseRules
 
 
 class Tip(Strict):

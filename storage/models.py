@@ -147,6 +147,27 @@ class Scan(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
     finished_at: datetime | None = None
+    # A pulse (migration 0009): the closed round of `team_id` it follows; it has no Result,
+    # so it counts in no round, only in its TeamPulse. None: a full scan.
+    pulse_of: int | None = None
+
+
+class TeamPulse(SQLModel, table=True):
+    """A short pulse a lead sent the team 6-12 weeks after a closed round (the wave).
+
+    `focus` holds what it asks: [topic, key, [items]] per measure. Like a round it is frozen
+    when it closes: `counts` ([model, dimension, score, people]) is kept only when at least
+    the minimum group size answered, and never changes after.
+    """
+
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+    wave: int = Field(primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=32)  # unguessable, in the pulse link
+    focus: list[Any] = Field(sa_column=Column(JSON, nullable=False))
+    opened_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+    people: int = 0
+    counts: list[Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class Answer(SQLModel, table=True):

@@ -53,6 +53,7 @@ class StoredScan:
     started_at: datetime
     updated_at: datetime
     finished_at: datetime | None
+    pulse_of: int | None = None  # a pulse after this closed round of the team (storage.pulses)
 
 
 @dataclass
@@ -187,9 +188,11 @@ def create_scan(
     state: str,
     team_id: int | None = None,
     wave: int | None = None,
+    pulse_of: int | None = None,
 ) -> StoredScan:
     now = utcnow()
     values = {"state": state, "resume_at": None, "team_id": team_id, "wave": wave}
+    values["pulse_of"] = pulse_of
     inserted = session.connection().execute(
         insert(_scans).values(respondent_id=respondent_id, started_at=now, updated_at=now, **values)
     )
@@ -204,6 +207,7 @@ def create_scan(
         started_at=now,
         updated_at=now,
         finished_at=None,
+        pulse_of=pulse_of,
     )
 
 
@@ -378,6 +382,7 @@ def previous_result(
             Scan.respondent_id == respondent_id,
             col(Scan.id) < before_scan_id,
             col(Scan.finished_at).is_not(None),
+            col(Scan.pulse_of).is_(None),  # a pulse asks a few items: nothing to compare with
         )
         .order_by(col(Scan.id).desc())
     ).first()

@@ -243,6 +243,7 @@ def test_the_rules_file_is_plain_yaml_a_reader_can_follow() -> None:
         "quality",
         "movement",
         "kit",
+        "pulse",
     }
     assert (CONTENT_DIR.parent / "docs" / "scoring.md").exists()
 

@@ -10,10 +10,11 @@ from bot.service.people import Loaded, People
 from dialogues.loader import Dialogue
 from placement import Placement, compute_placement, stored_scores
 from placement.movement import movement_since
+from placement.pulse import focus_from_stored, focus_questions, focus_scores
 from statemachine import DONE, PAUSED, Interview, InterviewMachine, Reply
 from statemachine.interview import DECLINED
-from storage import queries, reminder_queries
-from storage.models import Team, as_utc, utcnow
+from storage import pulses, queries, reminder_queries, team_queries
+from storage.models import Team, TeamPulse, as_utc, utcnow
 from storage.queries import StoredScan
 
 
@@ -42,6 +43,9 @@ class Interviews:
         def begin(session: Session, loaded: Loaded) -> Outcome:
             team: Team | None = None
             notes: list[Reply] = []
+            pulse = self._pulse_link(session, person, payload)
+            if pulse is not None:
+                return self._start_pulse(session, loaded, pulse)
             if payload:
                 guesser = self.people.code_guesser_of(person)  # not the pseudonym; see links
                 team, notes = follow_link(session, loaded, payload, self.policy, guesser=guesser)
@@ -61,6 +65,51 @@ class Interviews:
             return loaded.outcome([*notes, welcome_back, interview.prompt()])
 
         return self.people.turn(person, begin, create=True)
+
+    def _pulse_link(
+        self, session: Session, person: Person, payload: str | None
+    ) -> TeamPulse | None:
+        """The pulse a link is for, if it is a pulse link (a guesser waiting gets none)."""
+        if not payload or not payload.startswith(pulses.PREFIX):
+            return None
+        since = utcnow() - self.policy.wrong_code_window
+        guesser = self.people.code_guesser_of(person)
+        tried = team_queries.wrong_codes_since(session, guesser=guesser, since=since)
+        if tried >= self.policy.wrong_codes_allowed:
+            return None  # the team link path says to wait
+        return pulses.pulse_by_code(session, code=payload)
+
+    def _start_pulse(self, session: Session, loaded: Loaded, pulse: TeamPulse) -> Outcome:
+        """Starts the team's pulse, or goes on with it; a full scan under way comes first."""
+        team = session.get(Team, pulse.team_id)
+        name = team.name if team else ""
+        if team is None or team.closed_at is not None or pulse.closed_at is not None:
+            return loaded.outcome([message("pulse_link_closed", team=name)])
+        interview, scan = loaded.interview, loaded.scan
+        ours = scan is not None and (scan.team_id, scan.pulse_of) == (pulse.team_id, pulse.wave)
+        if interview is not None and ours:
+            if interview.state == DONE:
+                return loaded.outcome([message("pulse_done_already", team=name)])
+            if interview.state == PAUSED:
+                self._fire(session, loaded, "resume")
+            if interview.state != DECLINED:
+                return loaded.outcome([message("welcome_back"), interview.prompt()])
+        elif interview is not None and interview.state not in (DONE, DECLINED):
+            return loaded.outcome([message("pulse_after_scan"), interview.prompt()])
+        assert loaded.respondent is not None
+        questions = focus_questions(focus_from_stored(pulse.focus))
+        machine = self.people.pulse_machine(questions)
+        interview = machine.new()
+        loaded.scan = queries.create_scan(
+            session,
+            respondent_id=loaded.respondent.id,
+            state=interview.state,
+            team_id=pulse.team_id,
+            pulse_of=pulse.wave,
+        )
+        loaded.interview, loaded.answers = interview, {}
+        welcome = message("pulse_welcome", team=name, questions=len(questions))
+        return loaded.outcome([welcome, interview.prompt()])
 
     def answer(self, person: Person, question_id: str, value: str) -> Outcome:
         """Stores the answer and asks the next question."""
@@ -209,9 +258,15 @@ class Interviews:
         scan = loaded.scan
         return session.get(Team, scan.team_id) if scan and scan.team_id else None
 
+    def _machine(self, interview: Interview) -> InterviewMachine:
+        """The full scan's machine, or a pulse's (the same code on fewer questions)."""
+        if interview.dialogue is self.dialogue:
+            return self.machine
+        return self.people.pulse_machine([q.id for q in interview.dialogue.questions[1:]])
+
     def _fire(self, session: Session, loaded: Loaded, trigger: str, **kwargs: str) -> bool:
         assert loaded.interview is not None
-        changed = self.machine.fire(loaded.interview, trigger, **kwargs)
+        changed = self._machine(loaded.interview).fire(loaded.interview, trigger, **kwargs)
         if changed:
             self._save(session, loaded, loaded.answers)
         if changed and trigger in ("resume", "restart") and loaded.respondent is not None:
@@ -240,6 +295,12 @@ class Interviews:
 
     def _finish(self, session: Session, loaded: Loaded) -> Reply:
         assert loaded.interview is not None and loaded.scan is not None
+        if loaded.scan.pulse_of is not None:  # a pulse: its focus scores, and thanks
+            focus = self.people.pulse_focus(session, loaded.scan)
+            answers = loaded.interview.applicable_answers()
+            scores = focus_scores(self.dialogue, focus, answers)
+            pulses.finish_pulse_scan(session, scan_id=loaded.scan.id, scores=scores)
+            return message("pulse_thanks")
         summary = self._summary(session, loaded)
         placement: Placement = summary.data["placement"]
         queries.save_result(
@@ -257,6 +318,8 @@ class Interviews:
     def _summary(self, session: Session, loaded: Loaded) -> Reply:
         """The placement, and how it moved since the person's previous finished scan."""
         assert loaded.interview is not None
+        if loaded.scan is not None and loaded.scan.pulse_of is not None:
+            return message("pulse_thanks")  # a pulse has no summary of its own
         placement = compute_placement(self.dialogue, loaded.interview.applicable_answers())
         movement = None
         respondent, scan = loaded.respondent, loaded.scan
@@ -287,6 +350,8 @@ class Interviews:
             if interview.state != DONE:  # a button of an earlier scan, while a new one runs
                 return loaded.outcome([message("stale_button"), interview.prompt()])
             summary = self._summary(session, loaded)
+            if summary.template != "summary":  # a pulse: thanks, nothing more to explain
+                return loaded.outcome([summary])
             return loaded.outcome([Reply("summary_more", summary.data | {"actions": []})])
 
         return self.people.turn(person, explain)

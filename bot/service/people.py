@@ -18,9 +18,10 @@ from sqlmodel import Session
 from bot.service.outcome import Outcome, Person, language_data, message
 from bot.service.policy import Policy
 from dialogues.loader import Dialogue
-from statemachine import DONE, Interview, Reply
+from placement.pulse import Focus, focus_from_stored, focus_questions
+from statemachine import DONE, Interview, InterviewMachine, Reply
 from statemachine.interview import DECLINED
-from storage import queries
+from storage import pulses, queries
 from storage.db import transaction
 from storage.identity import pseudonym
 from storage.models import as_utc, utcnow
@@ -50,6 +51,24 @@ class People:
         self.dialogue = dialogue
         self.policy = policy
         self._key = key  # from the environment or the key file, never from the database
+        # A pulse runs the same machine code on the questionnaire cut down to its items; one
+        # per set of items (few: the kit's topics), built on first use.
+        self._pulse_forms: dict[tuple[str, ...], InterviewMachine] = {}
+
+    def pulse_machine(self, questions: list[str]) -> InterviewMachine:
+        """The interview machine of a pulse asking these items."""
+        key = tuple(sorted(questions))  # the same items in any order: the same machine
+        machine = self._pulse_forms.get(key)
+        if machine is None:
+            machine = self._pulse_forms[key] = InterviewMachine(self.dialogue.restricted_to(key))
+        return machine
+
+    def pulse_focus(self, session: Session, scan: StoredScan) -> list[Focus]:
+        """What the pulse a scan belongs to asks (empty for a full scan)."""
+        if scan.pulse_of is None or scan.team_id is None:
+            return []
+        pulse = pulses.pulse_of_round(session, team_id=scan.team_id, wave=scan.pulse_of)
+        return focus_from_stored(pulse.focus) if pulse is not None else []
 
     def pseudonym_of(self, person: Person) -> str:
         """The keyed hash that stands for this person in storage."""
@@ -96,8 +115,12 @@ class People:
         if scan.state not in queries.CLOSED_STATES and self._idle_too_long(scan):
             queries.expire_scan(session, scan_id=scan.id)
             return Loaded(respondent, None, None, {}, language)
+        dialogue = self.dialogue
+        if scan.pulse_of is not None:
+            questions = focus_questions(self.pulse_focus(session, scan))
+            dialogue = self.pulse_machine(questions).dialogue
         interview = Interview(
-            dialogue=self.dialogue,
+            dialogue=dialogue,
             answers=dict(answers),
             resume_at=scan.resume_at,
             state=scan.state,

@@ -14,6 +14,8 @@ from sqlmodel import Session
 from bot.service.actions import ACTION_PREFIX, Actions
 from bot.service.outcome import Outcome, Person, message
 from bot.service.people import People
+from bot.service.pulses import ACTIONS as PULSE_ACTIONS
+from bot.service.pulses import TeamPulses
 from placement.kit import conversation_kit
 from placement.layers import group_imbalance
 from placement.regie import groups, strongest_and_weakest
@@ -65,6 +67,7 @@ class Teams:
             r.value for r in self.dialogue.scoring.roles.options if r.layer == LEAD_LAYER
         )
         self._preference_question = self.dialogue.scoring.preference.question
+        self.pulses = TeamPulses(self)
 
     def team(self, person: Person, name: str | None) -> Outcome:
         """Makes a team to share; without a name, asks for one (typed as a reply).
@@ -219,6 +222,10 @@ class Teams:
             return self._manage(person, action, code)
         if action.split(".")[0] == ACTION_PREFIX:
             return self.actions.press(person, action, code)
+        if action in PULSE_ACTIONS:
+            outcome = self.pulses.press(person, action, code)
+            outcome.handled_tap = action == "pulse_close_yes"  # the question's buttons go
+            return outcome
         return self.results(person, code)
 
     def overview(self, person: Person) -> Outcome:
@@ -253,6 +260,8 @@ class Teams:
                 session, pseudonym=team.lead, layer=LEAD_LAYER, role=self._lead_role
             )
             self._remember(session, person)
+            shown = closed[0] if closed and closed[0].people >= self.min_group else None
+            pulse = self.pulses.reply(session, team, shown) if shown else None
             session.expunge(team)
         replies: list[Reply] = []
         if closed:
@@ -265,6 +274,7 @@ class Teams:
                 picture["chosen"] = chosen  # recorded after the meeting about this round
                 replies.append(Reply("team_result", picture))
                 replies.append(self._kit(team, latest, picture))
+                replies += [pulse] if pulse else []
             else:
                 replies.append(self._too_small(team, latest))
         replies.append(self._open_round(team, finished))
@@ -457,3 +467,7 @@ class Teams:
 
     def _outcome(self, person: Person, replies: list[Reply]) -> Outcome:
         return Outcome(replies=replies, language=self._language(person))
+
+    # For the pulse (bot.service.pulses): the same checks, the same language.
+    own_team = _own_team
+    outcome = _outcome
