@@ -1,5 +1,5 @@
 """A round from HR's plan to the team meeting, through the real bot: plan, halfway, close, kit,
-an action and its reminder."""
+an action and its reminder, and the pulse weeks later."""
 
 from __future__ import annotations
 
@@ -18,17 +18,19 @@ from tests.flow import TEST_KEY
 from tests.harness import tap_and_settle
 from tests.test_kit import read_pdf
 from tests.test_organisation_rounds import end_planned_round_now
+from tests.test_pulse import round_closed_ago, tap_anywhere, texts
 from tests.test_team_actions import bot_with_jobs, make_due
 from tests.test_teams import LINK, OPEN_AGAIN, finish, members
 
 MIN = 3  # bot_with_jobs' minimum group size
+ANSWERED = f"{MIN} mensen hebben de puls al af"
 
 
 def said(user: FakeUser, words: str) -> bool:
     return any(words in message.get("plain", "") for message in user.messages)
 
 
-async def test_a_planned_round_runs_from_the_plan_to_the_kit_an_action_and_its_reminder(
+async def test_a_planned_round_runs_from_the_plan_to_the_kit_an_action_a_reminder_and_a_pulse(
     api: FakeBotApi, tmp_path: Path, database_url: str
 ) -> None:
     admin, north, south = api.user(9700, "Ada"), api.user(9701, "Noor"), api.user(9702, "Sam")
@@ -117,5 +119,25 @@ async def test_a_planned_round_runs_from_the_plan_to_the_kit_an_action_and_its_r
         with Session(engine) as session:
             assert session.exec(select(TeamAction.outcome)).one() == "done"
         assert not said(south, "Het is zover!")
+
+        # Seven weeks after the close Noor sends the team a pulse on the kit's focus items.
+        round_closed_ago(engine, 49)
+        await north.send("/teamresultaat")
+        await tap_anywhere(api, north, "📊 Puls sturen")
+        pulse_link = LINK.search(north.last["plain"])
+        assert pulse_link is not None and pulse_link.group(1).startswith("p")
+        for m, person in enumerate(members(10)[-MIN:]):
+            conversation.start(person, pulse_link.group(1))
+            finish(conversation, person, option_index=4 - m % 2)
+        count = len(north.messages)
+        await north.send("/teamresultaat")
+        await north.wait_for(lambda u, since=count: ANSWERED in texts(u, since), timeout=30)
+        await tap_anywhere(api, north, "🔒 Puls sluiten", count)
+        await north.tap("✅ Ja, sluit de puls")
+        await north.wait_for(lambda u, since=count: "Puls van team" in texts(u, since), timeout=30)
+        await api.settle()
+        pulse = next(m["plain"] for m in north.messages if "Puls van team" in m["plain"])
+        assert f"{MIN} mensen deden mee aan de puls." in pulse
+        assert [line for line in pulse.splitlines() if line.startswith("• ")]
     assert api.rejected == []
     engine.dispose()
