@@ -1,9 +1,10 @@
 """Times the HR report over many synthetic respondents and prints a table.
 
     .venv/bin/python -m benchmarks.hr_report [--people 10000 100000] [--database-url URL]
-        [--exports]
+        [--exports] [--kits]
 
-With --exports it also times writing the report as HTML, XLSX and CSV (into a temporary folder).
+With --exports it also times writing the report as HTML, XLSX and CSV (into a temporary folder);
+with --kits, each team lead's result and conversation kit page (all teams, one after another).
 
 Respondents are written straight into the tables (finished scans with scores and a role), in
 teams of 3 to 15 people of one organisation over two closed rounds, so some teams fall below
@@ -18,10 +19,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from bot.pictures.kit_pdf import kit_pdf
+from bot.service.conversation import Conversation
+from bot.service.outcome import Person
+from bot.service.teams import Teams
 from dialogues.loader import default_dialogue
 from placement import compute_placement, stored_scores
 from reports.export import write
@@ -35,6 +40,8 @@ ORGANISATION = "Benchmark BV"
 OPEN_ROUND = 3
 
 BATCH = 5_000
+# The one lead of every generated team, so the kits are built as that lead asks for them.
+LEAD = Person("benchmark", "lead")
 
 
 def generate(engine: Engine, people: int, seed: int = 7) -> None:
@@ -112,16 +119,37 @@ def generate(engine: Engine, people: int, seed: int = 7) -> None:
         session.commit()
 
 
+def time_kits(engine: Engine) -> tuple[int, float]:
+    """Builds every team's result and kit page as its lead gets them: (kits, seconds)."""
+    dialogue = default_dialogue()
+    people = Conversation(engine, dialogue, "be9c" * 16).people
+    with Session(engine) as session:
+        session.execute(update(Team).values(lead=people.pseudonym_of(LEAD)))
+        session.commit()
+        codes = [team.code for team in session.exec(select(Team))]
+    teams, locale, kits = Teams(people, min_group=5), dialogue.locale("nl"), 0
+    started = time.perf_counter()
+    for code in codes:
+        for reply in teams.results(LEAD, code).replies:
+            if reply.template == "team_kit":
+                kit_pdf(reply.data, locale)
+                kits += 1
+    return kits, time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--database-url", help="default: a fresh SQLite file per size")
     parser.add_argument("--exports", action="store_true", help="time the HTML, XLSX and CSV too")
+    parser.add_argument("--kits", action="store_true", help="time every team's result and kit")
     args = parser.parse_args()
     exports = ("html", "xlsx", "csv") if args.exports else ()
     print(
         f"{'respondents':>12} {'teams':>6} {'generate s':>11} {'report s':>9} "
-        f"{'groups shown':>13} {'hidden':>7}" + "".join(f" {fmt + ' s':>7}" for fmt in exports)
+        f"{'groups shown':>13} {'hidden':>7}"
+        + "".join(f" {fmt + ' s':>7}" for fmt in exports)
+        + (f" {'kits':>5} {'kits s':>7}" if args.kits else "")
     )
     dialogue = default_dialogue()
     for people in args.people:
@@ -142,6 +170,9 @@ def main() -> None:
                 started = time.perf_counter()
                 write(report, dialogue, fmt, Path(folder) / f"report.{fmt}")
                 written += f" {time.perf_counter() - started:>7.2f}"
+            if args.kits:
+                kits, seconds = time_kits(engine)
+                written += f" {kits:>5,} {seconds:>7.2f}"
             print(
                 f"{people:>12,} {teams:>6,} {generated:>11.1f} {took:>9.2f} {shown:>13,} "
                 f"{hidden:>7,}{written}"
