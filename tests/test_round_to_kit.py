@@ -141,3 +141,35 @@ async def test_a_planned_round_runs_from_the_plan_to_the_kit_an_action_a_reminde
         assert [line for line in pulse.splitlines() if line.startswith("• ")]
     assert api.rejected == []
     engine.dispose()
+
+
+async def test_when_hr_closes_the_round_each_lead_hears_it_in_their_own_chat(
+    api: FakeBotApi, tmp_path: Path, database_url: str
+) -> None:
+    admin, lead = api.user(9800, "Ada"), api.user(9801, "Noor")
+    engine = make_engine(database_url)
+    async for _ in bot_with_jobs(api, tmp_path, database_url, admin_telegram_ids="9800"):
+        await admin.send("/organisatie Zorggroep Oost")
+        await api.settle()
+        await lead.send(f"/start {admin.last['plain'].split('?start=')[1].split()[0]}")
+        await api.settle()
+        await lead.send("/team Keuken")
+        await lead.wait_for(lambda user: "photo" in user.last)
+        found = LINK.search(lead.last["plain"])
+        assert found is not None
+        conversation = Conversation(engine, default_dialogue(), TEST_KEY)
+        for person in members(MIN):
+            conversation.start(person, found.group(1))
+            finish(conversation, person, option_index=2)
+
+        await admin.send("/hr")
+        await api.settle()
+        await tap_and_settle(api, admin, "🔒 Ronde 1 nu sluiten")
+        await tap_and_settle(api, admin, "✅ Ja, sluit ronde 1")
+
+        closed = f"Ronde 1 van team 'Keuken' is dicht. {MIN} mensen deden mee."
+        await lead.wait_for(lambda user, closed=closed: said(user, closed), timeout=15)
+        assert lead.buttons() == ["📊 Bekijk de uitslag"]
+        assert not said(admin, "is dicht.")  # HR hears the round closed, not the lead's note
+    assert api.rejected == []
+    engine.dispose()

@@ -37,6 +37,8 @@ REPORT_FILES = (("html", "hr_report_html"), ("xlsx", "hr_report_xlsx"))
 # people need time to answer, and a round left open for months says little about a moment.
 PLAN_START_DAYS = 28
 PLAN_WEEKS = (2, 3, 4, 6)
+# The leads of a round HR closed hear at this pace (well within Telegram's ~30 a second).
+NOTICE_SPACING = timedelta(seconds=0.1)
 
 
 def hr_data(action: str, organisation_id: int, *extra: object) -> str:
@@ -114,14 +116,16 @@ class Hr:
                     next=wave + 1,
                 )
                 return self._outcome(person, [confirm])
-            teams = len(
-                rounds.close_organisation_round(
-                    session, organisation=found, round_length=self.policy.round_length, now=utcnow()
-                )
+            rows = rounds.close_organisation_round(
+                session, organisation=found, round_length=self.policy.round_length, now=utcnow()
             )
-        closed = message("hr_round_closed", organisation=organisation_name, wave=wave, teams=teams)
+            teams = [(row.team_id, row.wave) for row in rows]
+        said = message(
+            "hr_round_closed", organisation=organisation_name, wave=wave, teams=len(teams)
+        )
         outcome = self.overview(person, organisation_name, deployment=True)
-        outcome.replies.insert(0, closed)
+        outcome.replies.insert(0, said)
+        outcome.notices = self.calendar.closed_notices(teams, spacing=NOTICE_SPACING)
         return outcome
 
     def _plan(

@@ -45,6 +45,16 @@ class Person:
     address: str | None = None
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A message the bot sends unasked (a reminder): where to, when, and what to say."""
+
+    address: str
+    send_at: datetime
+    language: str | None
+    reply: Reply
+
+
 @dataclass
 class Outcome:
     """What happened: the replies to send, and the answer given (to mark the tapped message).
@@ -57,6 +67,9 @@ class Outcome:
     language: str | None = None
     handled_tap: bool = False
     repeat: bool = False
+    # Messages to other people this caused (a closed round's leads); a channel that cannot
+    # reach anyone else drops them.
+    notices: list[Notice] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -65,16 +78,6 @@ class Document:
 
     filename: str
     content: bytes
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A message the bot sends unasked (a reminder): where to, when, and what to say."""
-
-    address: str
-    send_at: datetime
-    language: str | None
-    reply: Reply
 
 
 @dataclass(frozen=True)

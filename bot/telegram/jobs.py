@@ -3,19 +3,13 @@ asked for, and teams' actions at their date."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import time as daytime
 from datetime import timedelta
 from functools import partial
 
-from telegram.error import TelegramError
-
-from bot.service.outcome import Notice
 from bot.telegram.context import App, Context
-from bot.telegram.copies import has_interview_buttons
-from bot.telegram.sending import keyboard, send_text
-from storage.models import utcnow
+from bot.telegram.sending import send_notices
 
 log = logging.getLogger(__name__)
 
@@ -80,23 +74,3 @@ async def remind_actions(context: Context) -> None:
     if notices:
         log.info("reminding %d leads of their team's actions", len(notices))
         context.application.create_task(send_notices(context, notices), name="action reminders")
-
-
-async def send_notices(context: Context, notices: list[Notice]) -> None:
-    """Sends each notice at its moment; one that fails is logged and not tried again."""
-    renderer = context.bot_data.renderer
-    spacing = context.bot_data.reminder_spacing
-    previous = utcnow() - spacing
-    for notice in notices:
-        # After a late one, the next keep their distance instead of catching up in a burst.
-        previous = max(notice.send_at, previous + spacing)
-        await asyncio.sleep((previous - utcnow()).total_seconds())
-        rendered = renderer.render(notice.reply, notice.language)
-        chat_id = int(notice.address)
-        try:
-            sent = await send_text(context.bot, chat_id, rendered.text, keyboard(rendered.buttons))
-        except TelegramError as error:  # blocked the bot, or Telegram refused: once is enough
-            log.info("reminder not sent: %s", type(error).__name__)
-            continue
-        if has_interview_buttons(rendered):  # closed when the question follows
-            context.bot_data.live_buttons.add(chat_id, sent["message_id"])

@@ -26,9 +26,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.render import Button, split_text
-from bot.service.outcome import Document, Outcome
+from bot.service.outcome import Document, Notice, Outcome
 from bot.telegram.context import Context, person_of
 from bot.telegram.copies import has_interview_buttons
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,8 @@ async def send_outcome(update: Update, context: Context, outcome: Outcome) -> No
     if chat is not None and closes_earlier(outcome):
         for earlier in data.live_buttons.take(chat.id):
             alongside.append(asyncio.ensure_future(close_copy(context.bot, chat.id, earlier)))
+    if outcome.notices:  # to other people's chats, at their own pace, after this reply
+        context.application.create_task(send_notices(context, outcome.notices), name="notices")
     try:
         await send_replies(update, context, outcome)
     finally:
@@ -276,3 +279,23 @@ async def replace_text(bot: Bot, chat_id: int, message_id: int, text: str) -> No
     """Replaces a message's text (and so drops its buttons)."""
     call = dict(chat_id=chat_id, message_id=message_id, text=text, parse_mode=ParseMode.HTML)
     await bot.do_api_request("editMessageText", api_kwargs=call)
+
+
+async def send_notices(context: Context, notices: list[Notice]) -> None:
+    """Sends each notice at its moment; one that fails is logged and not tried again."""
+    renderer = context.bot_data.renderer
+    spacing = context.bot_data.reminder_spacing
+    previous = utcnow() - spacing
+    for notice in notices:
+        # After a late one, the next keep their distance instead of catching up in a burst.
+        previous = max(notice.send_at, previous + spacing)
+        await asyncio.sleep((previous - utcnow()).total_seconds())
+        rendered = renderer.render(notice.reply, notice.language)
+        chat_id = int(notice.address)
+        try:
+            sent = await send_text(context.bot, chat_id, rendered.text, keyboard(rendered.buttons))
+        except TelegramError as error:  # blocked the bot, or Telegram refused: once is enough
+            log.info("reminder not sent: %s", type(error).__name__)
+            continue
+        if has_interview_buttons(rendered):  # closed when the question follows
+            context.bot_data.live_buttons.add(chat_id, sent["message_id"])
