@@ -136,7 +136,7 @@ class Hr:
         today = self.calendar.today()
         if action == "plan":
             return message("hr_plan_start", buttons=self._start_days(organisation), wave=wave)
-        start = self._chosenday_text(extra[1] if len(extra) > 1 else "", today)
+        start = self._chosen_start(extra[1] if len(extra) > 1 else "", today)
         if not extra or extra[0] != str(wave) or start is None:
             return message("hr_plan_stale", wave=wave)  # an old button, or made-up data
         if action == "start":
@@ -173,7 +173,7 @@ class Hr:
             for key, day in days
         ]
 
-    def _chosenday_text(self, raw: str, today: date) -> date | None:
+    def _chosen_start(self, raw: str, today: date) -> date | None:
         """The start day a button carries, if it is one we could have offered."""
         try:
             day = datetime.strptime(raw, "%Y%m%d").date()
