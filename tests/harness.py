@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from bot.settings import Settings
 from bot.telegram.application import build_application, set_up
+from bot.telegram.context import App
 from bot.telegram.webhook import serve
 from storage.db import make_engine
 from storage.models import Answer
@@ -27,10 +28,13 @@ REPO = Path(__file__).resolve().parent.parent
 TOKEN = "123456:TEST-token_for-the-fake-api"
 
 
-async def bot_in_this_loop(
+async def polling_application(
     api: FakeBotApi, data_dir: Path, **settings_overrides: Any
-) -> AsyncIterator[Path]:
-    """Runs the bot in this event loop, polling the fake server like it would poll Telegram."""
+) -> AsyncIterator[App]:
+    """Runs the bot in this event loop, polling the fake server like it would poll Telegram.
+
+    Hands out the application, so a test can run a timed job now instead of waiting for it.
+    """
     settings = Settings(
         telegram_bot_token=SecretStr(TOKEN),
         telegram_base_url=api.base_url,
@@ -44,9 +48,17 @@ async def bot_in_this_loop(
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(poll_interval=0.0, timeout=1)
-        yield data_dir
+        yield application
         await application.updater.stop()
         await application.stop()
+
+
+async def bot_in_this_loop(
+    api: FakeBotApi, data_dir: Path, **settings_overrides: Any
+) -> AsyncIterator[Path]:
+    """Runs the bot in this event loop (polling_application), handing out its data folder."""
+    async for _ in polling_application(api, data_dir, **settings_overrides):
+        yield data_dir
 
 
 async def start_bot_process(

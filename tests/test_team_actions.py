@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select, update
 
@@ -19,8 +18,6 @@ from bot.render import Renderer, plain_text
 from bot.service.conversation import Conversation
 from bot.service.outcome import Notice, Person
 from bot.service.teams import Teams, team_data
-from bot.settings import Settings
-from bot.telegram.application import build_application, set_up
 from bot.telegram.context import App
 from bot.telegram.jobs import remind_actions
 from dialogues.loader import default_dialogue
@@ -29,7 +26,7 @@ from storage.db import make_engine
 from storage.models import LeadContact, TeamAction, as_utc, utcnow
 from tests.fakebotapi import FakeBotApi, keyboard_of
 from tests.flow import TEST_KEY
-from tests.harness import TOKEN, tap_and_settle
+from tests.harness import polling_application, tap_and_settle
 from tests.test_team_card import reply_to
 from tests.test_teams import LINK, OPEN_AGAIN, finish, members
 
@@ -291,28 +288,12 @@ def test_ending_the_last_team_forgets_the_leads_address(
     assert lead_contacts(engine) == []
 
 
-async def bot_with_jobs(
-    api: FakeBotApi, data_dir: Path, database_url: str, **settings_: Any
+def bot_with_jobs(
+    api: FakeBotApi, data_dir: Path, database_url: str, **settings: Any
 ) -> AsyncIterator[App]:
-    """The real bot polling the fake server, as bot_in_this_loop runs it, handing out the
-    application so a test can run a timed job now instead of waiting an hour for it."""
-    settings = Settings(
-        telegram_bot_token=SecretStr(TOKEN),
-        telegram_base_url=api.base_url,
-        telegram_base_file_url=api.base_file_url,
-        data_dir=data_dir,
-        database_url=database_url,
-        **{"min_group_size": 3, **settings_},
-    )
-    application = build_application(settings)
-    async with application:
-        await set_up(application)
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
-        yield application
-        await application.updater.stop()
-        await application.stop()
+    """The real bot on this database, handing out the application to run timed jobs now."""
+    overrides = {"min_group_size": 3, **settings}
+    return polling_application(api, data_dir, database_url=database_url, **overrides)
 
 
 async def test_a_lead_records_an_action_in_the_chat_and_is_reminded_at_its_date(
