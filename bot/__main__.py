@@ -1,5 +1,7 @@
-"""Command line: `python -m bot [console|telegram|webhook|report|migrate]`; Telegram if a
-token is set.
+"""Command line: `python -m bot [console|telegram|webhook|web|report|migrate]`; Telegram if
+a token is set.
+
+`python -m bot web` serves the scan as a mobile web page on PORT (team links: /t/<code>).
 
 `python -m bot webhook` serves Telegram's webhook on PORT for WEBHOOK_URL (see the README).
 
@@ -27,7 +29,7 @@ from bot.settings import Settings, explained
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument(
-        "command", nargs="?", choices=["console", "telegram", "webhook", "report", "migrate"]
+        "command", nargs="?", choices=["console", "telegram", "webhook", "web", "report", "migrate"]
     )
     report = parser.add_argument_group("report")
     report.add_argument("--format", choices=["html", "csv", "xlsx"], default="html")
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     token = settings.telegram_bot_token
     configure_logging(
         # The console's screen is the interview itself: only problems are logged there.
-        settings.log_level if command in ("telegram", "webhook") else logging.WARNING,
+        settings.log_level if command in ("telegram", "webhook", "web") else logging.WARNING,
         secrets=[
             s.get_secret_value()
             for s in (token, settings.webhook_secret, settings.pseudonym_key)
@@ -86,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.telegram.webhook import run_webhook
 
         return run_webhook(settings)
+    if command == "web":
+        from bot.web.server import run_web
+
+        return run_web(settings)
     if command == "telegram":
         from bot.telegram.application import run_polling
 

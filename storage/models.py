@@ -219,3 +219,15 @@ class Reminder(SQLModel, table=True):
     due_at: datetime = Field(index=True)
     # Set when a sender took it: the moment it goes out, spaced to keep the overall pace.
     send_at: datetime | None = Field(default=None, index=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A web session's resume code: only a keyed hash of the code is kept.
+
+    The session id travels sealed with a key derived from the code and the server's key, so
+    the code opens the same (pseudonymous) person on another device, and nothing else does.
+    """
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    sealed: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, index=True)

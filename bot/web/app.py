@@ -1,0 +1,443 @@
+"""The web app: pages for reading (GET) and one form endpoint for every button (POST).
+
+Every POST carries the session's CSRF token, comes from this site (Origin), stays small and
+is counted against the session's and the address's limits before the service sees it.
+The address is only counted in memory: nothing of it is stored or logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from markupsafe import Markup
+from sqlmodel import Session
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot.render import Renderer, channel_dialogue
+from bot.service.conversation import Conversation
+from bot.service.outcome import Outcome, Person, message
+from bot.web import identity
+from bot.web.identity import CHANNEL, Keys, new_session, show_code
+from bot.web.limits import Limit
+from bot.web.pages import Pages, Screen, is_closed
+from storage import web_queries
+from storage.database import Database
+from storage.db import transaction
+
+log = logging.getLogger(__name__)
+WEB_PREFIX = "web_"
+COOKIE = "scan_session"
+COOKIE_DAYS = 400  # browsers cap a cookie's life at 400 days; the scan expires sooner
+STATIC = Path(__file__).parent / "static"
+# A form here is a token, a button's data (<= 64 bytes) and perhaps a team code or a resume
+# code: far below 4 kB. Anything larger is not ours.
+MAX_BODY = 4 * 1024
+BODY_SECONDS = 10.0
+MAX_DATA = 64
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+        b"form-action 'self'; object-src 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+CHARTS_KEPT = 500  # summary charts in memory, the newest; a lost one is drawn again
+
+
+@dataclass
+class Limits:
+    """How often a browser and an address may post; a person answers far slower than this."""
+
+    per_session: Limit
+    per_address: Limit
+    code_tries: Limit
+
+    @classmethod
+    def default(cls) -> Limits:
+        return cls(
+            per_session=Limit(30, 10.0),
+            # Many people at one workplace share an address: generous, yet bounded.
+            per_address=Limit(600, 60.0),
+            code_tries=Limit(10, 15 * 60.0),
+        )
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, error pages included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(event: Message) -> None:
+            if event["type"] == "http.response.start":
+                event["headers"] = [*event.get("headers", []), *SECURITY_HEADERS]
+            await send(event)
+
+        await self.app(scope, receive, with_headers)
+
+
+class Refused(Exception):
+    """A request answered with a friendly page and nothing changed."""
+
+    def __init__(self, status: int, key: str) -> None:
+        super().__init__(key)
+        self.status, self.key = status, key
+
+
+class WebChannel:
+    """The web's routes around the conversation service."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        renderer: Renderer,
+        key: str,
+        limits: Limits | None = None,
+    ) -> None:
+        self.conversation = conversation
+        web_dialogue = channel_dialogue(renderer.dialogue, WEB_PREFIX)
+        self.renderer = Renderer(web_dialogue, renderer.facts)
+        self.renderer.deep_link = "/t/"
+        self.pages = Pages(self.renderer)
+        self.keys = Keys(key)
+        self.database = Database(conversation.engine)
+        self.limits = limits or Limits.default()
+        self.charts: OrderedDict[str, bytes] = OrderedDict()
+        self.css = (STATIC / "web.css").read_bytes()
+        self.commands: dict[str, Callable[[Person], Outcome]] = {
+            "web:pause": conversation.pause,
+            "web:restart": conversation.restart,
+            "web:my_data": conversation.my_data,
+        }
+
+    # --- the app
+
+    def app(self) -> ASGIApp:
+        routes = [
+            Route("/", self.landing),
+            Route("/t/{code}", self.landing),
+            Route("/knop", self.button, methods=["POST"]),
+            Route("/verder", self.resume_form),
+            Route("/verder", self.resume, methods=["POST"]),
+            Route("/privacy", self.privacy),
+            Route("/uitslag.png", self.chart),
+            Route("/static/web.css", self.stylesheet),
+            Route("/healthz", self.health),
+        ]
+        app = Starlette(routes=routes, exception_handlers={404: self.not_found})
+        return SecurityHeaders(app)
+
+    # --- pages to read
+
+    async def landing(self, request: Request) -> Response:
+        """The way in: a Begin button; from a team link, the team's code goes along."""
+        team = request.path_params.get("code")
+        if team is not None and not _is_team_code(team):
+            return await self.not_found(request, None)
+        session, fresh = self.session_of(request)
+        html = self.pages.page(
+            "landing.j2",
+            self.language_of(request),
+            csrf=self.keys.csrf_token(session),
+            team=team,
+        )
+        return self.respond(request, html, session if fresh else None)
+
+    async def privacy(self, request: Request) -> Response:
+        session, fresh = self.session_of(request)
+        person = self.person(request, session)
+        language = await self.database.run(self.conversation.language_of, person)
+        shown = self.renderer.render(message("privacy"), language)
+        html = self.pages.page("text.j2", language, html=Markup(shown.text))
+        return self.respond(request, html, session if fresh else None)
+
+    async def resume_form(self, request: Request) -> Response:
+        session, fresh = self.session_of(request)
+        html = self.pages.page(
+            "resume.j2",
+            self.language_of(request),
+            csrf=self.keys.csrf_token(session),
+            problem=None,
+        )
+        return self.respond(request, html, session if fresh else None)
+
+    async def chart(self, request: Request) -> Response:
+        session, _ = self.session_of(request)
+        png = self.charts.get(session)
+        if png is None:
+            return Response(status_code=404)
+        return Response(png, media_type="image/png", headers={"cache-control": "no-store"})
+
+    async def stylesheet(self, _request: Request) -> Response:
+        return Response(
+            self.css, media_type="text/css", headers={"cache-control": "public, max-age=3600"}
+        )
+
+    async def health(self, _request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def not_found(self, request: Request, _error: Exception | None) -> Response:
+        return self.problem(request, Refused(404, "web_not_found"))
+
+    # --- forms
+
+    async def button(self, request: Request) -> Response:
+        """Any button: an answer, back, pause, a language, Begin; the service does the rest."""
+        try:
+            session, form = await self.checked_form(request)
+        except Refused as refused:
+            return self.problem(request, refused)
+        data = form.get("data", "")[:MAX_DATA]
+        person = self.person(request, session)
+        try:
+            outcome = await self.handle(person, data, form.get("team"))
+        except Exception:  # the person sees a plain apology; the log has the cause
+            log.exception("web request failed")
+            return self.problem(request, Refused(500, "web_error"))
+        fresh = None
+        if any(reply.data.get("key") == "forgotten" for reply in outcome.replies):
+            await self.database.run(self._forget_code, session)
+            self.charts.pop(session, None)
+            fresh = new_session()  # the old session id no longer leads anywhere
+        return await self.show(request, person, outcome, session, fresh)
+
+    async def handle(self, person: Person, data: str, team: str | None) -> Outcome:
+        conversation = self.conversation
+        if data == "web:start":
+            payload = team if team and _is_team_code(team) else None
+            outcome = await self.database.run(conversation.start, person, payload)
+            await self.database.run(self._remember_code, person.external_id)
+            return outcome
+        command = self.commands.get(data)
+        if command is not None:
+            return await self.database.run(command, person)
+        outcome = await self.database.run(conversation.press, person, data)
+        if data.startswith("lang:"):  # a language chosen makes a person: give them a code
+            await self.database.run(self._remember_code, person.external_id)
+        if not outcome.replies:  # a double click: the first one counted; show where they are
+            outcome = await self.database.run(conversation.current, person)
+        return outcome
+
+    async def resume(self, request: Request) -> Response:
+        """A resume code typed in: this browser becomes the session the code belongs to."""
+        try:
+            session, form = await self.checked_form(request)
+        except Refused as refused:
+            return self.problem(request, refused)
+        address = _address(request)
+        language = self.language_of(request)
+        tries = self.limits.code_tries
+        if tries.blocked(session) or tries.blocked(f"address:{address}"):
+            return self.resume_problem(request, session, language, "web_resume_wait", 429)
+        code = identity.normalise_code(form.get("code", ""))
+        found = await self.database.run(self._session_for_code, code)
+        if found is None:
+            tries.allow(session)
+            tries.allow(f"address:{address}")
+            return self.resume_problem(request, session, language, "web_resume_unknown", 200)
+        person = self.person(request, found)
+        outcome = await self.database.run(self.conversation.start, person, None)
+        return await self.show(request, person, outcome, found, found)
+
+    def resume_problem(
+        self, request: Request, session: str, language: str, key: str, status: int
+    ) -> Response:
+        html = self.pages.page(
+            "resume.j2", language, csrf=self.keys.csrf_token(session), problem=key
+        )
+        return self.respond(request, html, None, status=status)
+
+    async def checked_form(self, request: Request) -> tuple[str, dict[str, str]]:
+        """The session and the form, once the request passed every check; else Refused."""
+        session = request.cookies.get(COOKIE)
+        if not identity.is_session(session):
+            raise Refused(403, "web_forbidden")
+        assert session is not None
+        if not _same_origin(request):
+            raise Refused(403, "web_forbidden")
+        if not self.limits.per_address.allow(_address(request)):
+            raise Refused(429, "web_slow_down")
+        body = await _bounded_body(request)
+        form = {
+            name: values[0] for name, values in parse_qs(body.decode("utf-8", "replace")).items()
+        }
+        if not self.keys.csrf_ok(session, form.get("csrf", "")):
+            raise Refused(403, "web_forbidden")
+        if not self.limits.per_session.allow(session):
+            raise Refused(429, "web_slow_down")
+        return session, form
+
+    # --- showing
+
+    async def show(
+        self,
+        request: Request,
+        person: Person,
+        outcome: Outcome,
+        session: str,
+        new_cookie: str | None,
+    ) -> Response:
+        screen = self.pages.screen(outcome, person.language)
+        closed = is_closed(outcome)
+        if not closed:
+            screen.code = show_code(self.keys.resume_code(session))
+        if screen.chart:
+            await self._draw_chart(session, outcome, screen)
+        shown_session = new_cookie or session
+        html = self.pages.page(
+            "screen.j2",
+            screen.language,
+            screen=screen,
+            csrf=self.keys.csrf_token(shown_session),
+            begin=not any(shown.rows for shown in screen.messages),
+            scan_open=not closed and screen.code is not None,
+        )
+        return self.respond(request, html, new_cookie, status=screen.status)
+
+    async def _draw_chart(self, session: str, outcome: Outcome, screen: Screen) -> None:
+        from bot.pictures.charts import summary_chart  # Pillow: only a summary needs it
+
+        summary = next(reply for reply in outcome.replies if reply.template == "summary")
+        locale = self.pages.locale(screen.language)
+        png = await asyncio.to_thread(summary_chart, summary.data["placement"], locale)
+        self.charts[session] = png
+        self.charts.move_to_end(session)
+        while len(self.charts) > CHARTS_KEPT:
+            self.charts.popitem(last=False)
+
+    def problem(self, request: Request, refused: Refused) -> Response:
+        session = request.cookies.get(COOKIE)
+        fresh = None if identity.is_session(session) else new_session()
+        html = self.pages.page("problem.j2", self.language_of(request), problem=refused.key)
+        return self.respond(request, html, fresh, status=refused.status)
+
+    def respond(
+        self, request: Request, html: str, new_cookie: str | None, *, status: int = 200
+    ) -> Response:
+        # Pages show answers: no shared cache, no back-button copy on a shared phone.
+        response = HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+        if new_cookie is not None:
+            response.set_cookie(
+                COOKIE,
+                new_cookie,
+                max_age=COOKIE_DAYS * 24 * 3600,
+                httponly=True,
+                secure=request.url.scheme == "https",
+                samesite="lax",
+                path="/",
+            )
+        return response
+
+    # --- who is asking
+
+    def session_of(self, request: Request) -> tuple[str, bool]:
+        """The browser's session id, or a new one (True) to set in the cookie."""
+        session = request.cookies.get(COOKIE)
+        if identity.is_session(session):
+            assert session is not None
+            return session, False
+        return new_session(), True
+
+    def person(self, request: Request, session: str) -> Person:
+        return Person(CHANNEL, session, self.language_of(request))
+
+    def language_of(self, request: Request) -> str:
+        return preferred_language(
+            request.headers.get("accept-language", ""), tuple(self.renderer.dialogue.locales)
+        )
+
+    # --- resume codes (blocking calls: run through self.database)
+
+    def _remember_code(self, session: str) -> None:
+        code = self.keys.resume_code(session)
+        with transaction(self.conversation.engine) as db:
+            web_queries.remember_code(
+                db, code_hash=self.keys.code_hash(code), sealed=self.keys.seal(session, code)
+            )
+
+    def _session_for_code(self, code: str) -> str | None:
+        if len(code) != identity.CODE_LENGTH:
+            return None
+        with Session(self.conversation.engine) as db:
+            sealed = web_queries.sealed_session(db, code_hash=self.keys.code_hash(code))
+        return self.keys.unseal(sealed, code) if sealed else None
+
+    def _forget_code(self, session: str) -> None:
+        code = self.keys.resume_code(session)
+        with transaction(self.conversation.engine) as db:
+            web_queries.forget_code(db, code_hash=self.keys.code_hash(code))
+
+
+def preferred_language(header: str, supported: tuple[str, ...]) -> str:
+    """The browser's most preferred language we have; Dutch when none fits."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        ranked.append((-quality, index, tag.split("-")[0].strip().lower()))
+    for negative_quality, _, code in sorted(ranked):
+        if negative_quality < 0 and code in supported:
+            return code
+    return "nl" if "nl" in supported else supported[0]
+
+
+def _is_team_code(code: str) -> bool:
+    """What a Telegram deep link may carry: 1-64 of A-Z a-z 0-9 _ -."""
+    return 0 < len(code) <= 64 and all(c.isascii() and (c.isalnum() or c in "_-") for c in code)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _same_origin(request: Request) -> bool:
+    """A form posted from this site. With Referrer-Policy no-referrer a browser sends
+    `Origin: null` for its own forms; SameSite=Lax and the CSRF token cover that case."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return True
+    host = request.headers.get("host", "")
+    return origin in (f"{request.url.scheme}://{host}", f"https://{host}")
+
+
+async def _bounded_body(request: Request) -> bytes:
+    """The request body, no larger than MAX_BODY and no slower than BODY_SECONDS."""
+    if int(request.headers.get("content-length") or 0) > MAX_BODY:
+        raise Refused(413, "web_bad_request")
+    body = bytearray()
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    raise Refused(413, "web_bad_request")
+    except TimeoutError:
+        raise Refused(408, "web_bad_request") from None
+    return bytes(body)
