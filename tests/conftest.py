@@ -47,6 +47,7 @@ PERF = {
 E2E = {
     "test_fault_suite.py::",
     "test_webhook_workers.py::",
+    "test_web_browser.py::",
     "test_hr_report.py::test_the_html_report_renders_in_chromium",
     "test_hr_chat.py::test_hr_gets_",
     "test_hr_chat.py::test_a_round_not_yet_closed_",

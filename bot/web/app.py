@@ -310,7 +310,8 @@ class WebChannel:
             screen=screen,
             csrf=self.keys.csrf_token(shown_session),
             begin=not any(shown.rows for shown in screen.messages),
-            scan_open=not closed and screen.code is not None,
+            can_pause=any(shown.question for shown in screen.messages),
+            can_restart=not closed,
         )
         return self.respond(request, html, new_cookie, status=screen.status)
 
