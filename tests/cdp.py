@@ -161,6 +161,15 @@ class Tab:
         await self.call("Page.navigate", url=url)
         await self._loaded()
 
+    async def evaluate(self, expression: str) -> Any:
+        """Runs a script in the page (the tab needs JavaScript) and returns its value."""
+        result = await self.call(
+            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
+        )
+        if "exceptionDetails" in result:
+            raise RuntimeError(str(result["exceptionDetails"]))
+        return result["result"].get("value")
+
     async def html(self) -> str:
         root = (await self.call("DOM.getDocument", depth=0))["root"]["nodeId"]
         return str((await self.call("DOM.getOuterHTML", nodeId=root))["outerHTML"])

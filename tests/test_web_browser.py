@@ -7,7 +7,10 @@ served by uvicorn in this event loop; the clicks are mouse events at the buttons
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -160,3 +163,84 @@ async def test_a_person_on_a_phone_goes_from_the_team_link_to_the_summary(
     assert gone.has("is gewist")
     with Session(sqlite_engine) as session:
         assert session.exec(select(Respondent)).all() == []
+
+
+# axe-core from npm, pinned; installed once into the user's cache when npm is there.
+AXE_VERSION = "4.14.1"
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def installed_axe() -> str:
+    cache = Path.home() / ".cache" / "leercultuurscan" / f"axe-core-{AXE_VERSION}"
+    script = cache / "node_modules" / "axe-core" / "axe.min.js"
+    if not script.exists() and shutil.which("npm"):
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(cache),
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                f"axe-core@{AXE_VERSION}",
+            ],
+            capture_output=True,
+            timeout=300,
+        )
+    if not script.exists():
+        pytest.skip("axe-core is not installed and npm cannot install it here")
+    return script.read_text(encoding="utf-8")
+
+
+async def findings(tab: Tab, axe: str) -> list[str]:
+    """axe-core's serious and critical findings on the page, as 'rule: where'."""
+    await tab.evaluate(axe)
+    rules = json.dumps(AXE_RULES)
+    found = await tab.evaluate(
+        f"axe.run(document, {{runOnly: {{type: 'tag', values: {rules}}}}})"
+        ".then(r => r.passes.length ? r.violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact))"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
+        " : ['axe checked nothing'])"
+    )
+    return list(found)
+
+
+async def test_every_kind_of_page_passes_axe_core(
+    site: tuple[str, Conversation], chromium: Chromium
+) -> None:
+    address, _ = site
+    axe = installed_axe()
+    phone = await chromium.tab(*PHONE)
+    await phone.call("Page.setBypassCSP", enabled=True)  # axe is injected from outside
+    pages: dict[str, list[str]] = {}
+
+    async def check(name: str) -> Page:
+        pages[name] = await findings(phone, axe)
+        return await page_of(phone)
+
+    await phone.goto(f"{address}/")
+    await check("landing")
+    await answer(phone, "web:start")
+    await check("welcome and consent")
+    page = await answer(phone, "a:toestemming:ja")
+    page = await answer(phone, "a:rol:medewerker")
+    await check("question with back")
+    await answer(phone, "web:pause")
+    await check("paused")
+    page = await answer(phone, "nav:resume")
+    while page.answers:
+        page = await answer(phone, page.answers[0])
+    await check("summary")
+    await answer(phone, "web:my_data")
+    await check("my data")
+    await answer(phone, "nav:forget")
+    await check("delete, asked first")
+    await phone.goto(f"{address}/verder")
+    await check("resume form")
+    await phone.goto(f"{address}/privacy")
+    await check("privacy")
+    await phone.goto(f"{address}/nergens")
+    await check("not found")
+    assert pages == {name: [] for name in pages}
