@@ -26,6 +26,7 @@ from bot.web.limits import Limit
 from dialogues.loader import Dialogue
 from storage.models import Answer, Respondent, Result, Scan, WebSession
 from tests.flow import TEST_KEY, WORKER_TOTAL
+from tests.test_teams import LEAD, close, finish, members, new_team
 
 BUTTON = re.compile(r'<button name="data" value="([^"]+)"[^>]*>([^<]*)</button>')
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -388,3 +389,26 @@ def test_web_texts_name_no_chat_commands(channel: WebChannel) -> None:
     assert declined.has("Kies dan Begin") and "web:start" in declined.text
     for page in (declined, privacy):
         assert not re.search(r"/(start|mijngegevens|verwijder|opnieuw)\b", html.unescape(page.text))
+
+
+def test_a_team_half_on_telegram_half_on_the_web_shows_one_result(
+    channel: WebChannel, conversation: Conversation
+) -> None:
+    teams = Teams(conversation.people, min_group=4)
+    code = new_team(teams)
+    for n, person in enumerate(members(2)):  # two through Telegram
+        conversation.start(person, code)
+        finish(conversation, person, option_index=n + 2)
+    for _ in range(2):  # two through the browser, each their own
+        browser = Browser(channel)
+        with browser.client:
+            browser.get(f"/t/{code}")
+            browser.press("web:start", team=code)
+            browser.press("a:toestemming:ja")
+            walk_to_the_end(browser)
+            assert browser.page.has("Dit is jouw uitslag")
+    waiting = teams.overview(LEAD).replies[0]
+    assert waiting.data["params"]["finished"] == 4
+    close(teams, code)
+    result = teams.overview(LEAD).replies[0]
+    assert result.template == "team_result" and result.data["finished"] == 4
