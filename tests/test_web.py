@@ -149,6 +149,8 @@ def test_a_person_walks_from_a_team_link_to_the_summary(
     assert 'src="/uitslag.png"' in summary.text
     chart = browser.client.get("/uitslag.png")
     assert chart.status_code == 200 and chart.content.startswith(b"\x89PNG")
+    channel.charts.clear()  # another worker, or a restart: drawn again from the stored scan
+    assert browser.client.get("/uitslag.png").content == chart.content
     with Session(engine) as session:
         scan = session.exec(select(Scan)).one()
         assert scan.team_id == card.data["team"].id and scan.finished_at is not None
@@ -234,14 +236,18 @@ def test_wrong_resume_codes_are_refused_and_then_slowed_down(
     conversation: Conversation, dialogue: Dialogue
 ) -> None:
     limits = roomy_limits()
-    limits.code_tries = Limit(3, 900.0, clock=lambda: 0.0)
+    limits.code_tries = Limit(3, 900.0, clock=lambda: 0.0)  # time stands still: no sleeping
+    limits.code_tries_address = Limit(5, 900.0, clock=lambda: 0.0)
     channel = WebChannel(conversation, Renderer(dialogue), TEST_KEY, limits)
-    with Browser(channel).client:
-        browser = Browser(channel)
+    browsers = [Browser(channel) for _ in range(2)]
+    for browser in browsers:
         browser.get("/verder")
-        answers = [browser.post("/verder", code="ACDEF-GHJKM") for _ in range(4)]
+    answers = [browsers[0].post("/verder", code="ACDEF-GHJKM") for _ in range(4)]
     assert all(page.has("Die code kennen we niet") for page in answers[:3])
     assert answers[3].status == 429 and answers[3].has("Wacht een kwartier")
+    # A fresh browser from the same address gets the address's remaining tries only.
+    more = [browsers[1].post("/verder", code="ACDEF-GHJKM") for _ in range(3)]
+    assert [page.status for page in more] == [200, 200, 429]
 
 
 def test_a_form_without_the_session_token_changes_nothing(
@@ -412,3 +418,20 @@ def test_a_team_half_on_telegram_half_on_the_web_shows_one_result(
     close(teams, code)
     result = teams.overview(LEAD).replies[0]
     assert result.template == "team_result" and result.data["finished"] == 4
+
+
+def test_the_daily_tidy_forgets_resume_codes_past_the_retention(
+    channel: WebChannel, browser: Browser, engine: Engine
+) -> None:
+    browser.get("/")
+    browser.press("web:start")
+    channel.tidy()
+    with Session(engine) as session:
+        assert len(session.exec(select(WebSession)).all()) == 1  # still young: kept
+        row = session.exec(select(WebSession)).one()
+        row.created_at = row.created_at - channel.conversation.policy.retention * 2
+        session.add(row)
+        session.commit()
+    channel.tidy()
+    with Session(engine) as session:
+        assert session.exec(select(WebSession)).all() == []

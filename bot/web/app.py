@@ -8,11 +8,14 @@ The address is only counted in memory: nothing of it is stored or logged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs
 
 from markupsafe import Markup
@@ -25,14 +28,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.render import Renderer, channel_dialogue
 from bot.service.conversation import Conversation
-from bot.service.outcome import Outcome, Person, message
+from bot.service.outcome import Outcome, Person, message, nav_data
 from bot.web import identity
 from bot.web.identity import CHANNEL, Keys, new_session, show_code
 from bot.web.limits import Limit
-from bot.web.pages import Pages, Screen, is_closed
+from bot.web.pages import Pages, is_closed
+from placement import Placement
 from storage import web_queries
 from storage.database import Database
 from storage.db import transaction
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 WEB_PREFIX = "web_"
@@ -56,7 +61,11 @@ SECURITY_HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
-CHARTS_KEPT = 500  # summary charts in memory, the newest; a lost one is drawn again
+# A chart is drawn when the browser asks for it (~50 ms of CPU, in a thread), from the
+# summary's placement kept here; the newest few pictures are kept for a reload.
+PLACEMENTS_KEPT = 10_000
+CHARTS_KEPT = 200
+TIDY_EVERY = timedelta(days=1)
 
 
 @dataclass
@@ -65,15 +74,17 @@ class Limits:
 
     per_session: Limit
     per_address: Limit
-    code_tries: Limit
+    code_tries: Limit  # wrong resume codes, per browser
+    code_tries_address: Limit  # and per address, however many browsers it opens
 
     @classmethod
     def default(cls) -> Limits:
         return cls(
             per_session=Limit(30, 10.0),
-            # Many people at one workplace share an address: generous, yet bounded.
-            per_address=Limit(600, 60.0),
+            # Many people at one workplace share an address: generous, yet bounded (100/s).
+            per_address=Limit(6_000, 60.0),
             code_tries=Limit(10, 15 * 60.0),
+            code_tries_address=Limit(30, 15 * 60.0),
         )
 
 
@@ -122,6 +133,7 @@ class WebChannel:
         self.keys = Keys(key)
         self.database = Database(conversation.engine)
         self.limits = limits or Limits.default()
+        self.placements: OrderedDict[str, tuple[Placement, str]] = OrderedDict()
         self.charts: OrderedDict[str, bytes] = OrderedDict()
         self.css = (STATIC / "web.css").read_bytes()
         self.commands: dict[str, Callable[[Person], Outcome]] = {
@@ -132,7 +144,8 @@ class WebChannel:
 
     # --- the app
 
-    def app(self) -> ASGIApp:
+    def app(self, *, housekeeping: bool = False) -> ASGIApp:
+        """The ASGI app; with `housekeeping` it also tidies storage now and once a day."""
         routes = [
             Route("/", self.landing),
             Route("/t/{code}", self.landing),
@@ -144,8 +157,38 @@ class WebChannel:
             Route("/static/web.css", self.stylesheet),
             Route("/healthz", self.health),
         ]
-        app = Starlette(routes=routes, exception_handlers={404: self.not_found})
+        app = Starlette(
+            routes=routes,
+            exception_handlers={404: self.not_found},
+            lifespan=self._housekeeping if housekeeping else None,
+        )
         return SecurityHeaders(app)
+
+    @contextlib.asynccontextmanager
+    async def _housekeeping(self, _app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(self._tidy_daily())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    async def _tidy_daily(self) -> None:
+        """What the Telegram bot's nightly job does, for a deployment that runs only the web."""
+        while True:
+            try:
+                done = await self.database.run(self.tidy)
+                log.info("tidied: %d idle scans expired, %d old scans unlinked", *done)
+            except Exception:  # tried again tomorrow; the pages go on meanwhile
+                log.exception("tidying failed")
+            await asyncio.sleep(TIDY_EVERY.total_seconds())
+
+    def tidy(self) -> tuple[int, int]:
+        """Expires and unlinks old scans, and forgets resume codes older than the retention."""
+        done = self.conversation.tidy()
+        before = utcnow() - self.conversation.policy.retention
+        with transaction(self.conversation.engine) as db:
+            web_queries.forget_old_codes(db, before=before)
+        return done.expired, done.unlinked
 
     # --- pages to read
 
@@ -182,10 +225,25 @@ class WebChannel:
         return self.respond(request, html, session if fresh else None)
 
     async def chart(self, request: Request) -> Response:
+        """The summary's chart; after a restart or on another worker, from the stored scan."""
         session, _ = self.session_of(request)
+        if not (
+            self.limits.per_address.allow(_address(request))
+            and self.limits.per_session.allow(session)
+        ):
+            return Response(status_code=429)  # drawing is the dearest thing here: bounded
         png = self.charts.get(session)
         if png is None:
-            return Response(status_code=404)
+            known = self.placements.get(session)
+            if known is None:
+                person = self.person(request, session)
+                more = await self.database.run(self.conversation.press, person, nav_data("more"))
+                summary = [r for r in more.replies if r.template == "summary_more"]
+                if not summary:
+                    return Response(status_code=404)  # no finished scan in this session
+                known = (summary[0].data["placement"], self.pages.locale(more.language).language)
+            png = await self._draw_chart(*known)
+            _keep(self.charts, session, png, CHARTS_KEPT)
         return Response(png, media_type="image/png", headers={"cache-control": "no-store"})
 
     async def stylesheet(self, _request: Request) -> Response:
@@ -218,6 +276,7 @@ class WebChannel:
         if any(reply.data.get("key") == "forgotten" for reply in outcome.replies):
             await self.database.run(self._forget_code, session)
             self.charts.pop(session, None)
+            self.placements.pop(session, None)
             fresh = new_session()  # the old session id no longer leads anywhere
         return await self.show(request, person, outcome, session, fresh)
 
@@ -246,14 +305,14 @@ class WebChannel:
             return self.problem(request, refused)
         address = _address(request)
         language = self.language_of(request)
-        tries = self.limits.code_tries
-        if tries.blocked(session) or tries.blocked(f"address:{address}"):
+        tries, from_address = self.limits.code_tries, self.limits.code_tries_address
+        if tries.blocked(session) or from_address.blocked(address):
             return self.resume_problem(request, session, language, "web_resume_wait", 429)
         code = identity.normalise_code(form.get("code", ""))
         found = await self.database.run(self._session_for_code, code)
-        if found is None:
+        if found is None:  # only wrong codes count: a person who gets it right is not slowed
             tries.allow(session)
-            tries.allow(f"address:{address}")
+            from_address.allow(address)
             return self.resume_problem(request, session, language, "web_resume_unknown", 200)
         person = self.person(request, found)
         outcome = await self.database.run(self.conversation.start, person, None)
@@ -301,8 +360,15 @@ class WebChannel:
         closed = is_closed(outcome)
         if not closed:
             screen.code = show_code(self.keys.resume_code(session))
-        if screen.chart:
-            await self._draw_chart(session, outcome, screen)
+        if screen.chart:  # drawn when the browser asks for the picture
+            summary = next(r for r in outcome.replies if r.template == "summary")
+            _keep(
+                self.placements,
+                session,
+                (summary.data["placement"], screen.language),
+                PLACEMENTS_KEPT,
+            )
+            self.charts.pop(session, None)
         shown_session = new_cookie or session
         html = self.pages.page(
             "screen.j2",
@@ -315,16 +381,11 @@ class WebChannel:
         )
         return self.respond(request, html, new_cookie, status=screen.status)
 
-    async def _draw_chart(self, session: str, outcome: Outcome, screen: Screen) -> None:
+    async def _draw_chart(self, placement: Placement, language: str) -> bytes:
         from bot.pictures.charts import summary_chart  # Pillow: only a summary needs it
 
-        summary = next(reply for reply in outcome.replies if reply.template == "summary")
-        locale = self.pages.locale(screen.language)
-        png = await asyncio.to_thread(summary_chart, summary.data["placement"], locale)
-        self.charts[session] = png
-        self.charts.move_to_end(session)
-        while len(self.charts) > CHARTS_KEPT:
-            self.charts.popitem(last=False)
+        locale = self.pages.locale(language)
+        return await asyncio.to_thread(summary_chart, placement, locale)
 
     def problem(self, request: Request, refused: Refused) -> Response:
         session = request.cookies.get(COOKIE)
@@ -387,6 +448,14 @@ class WebChannel:
         code = self.keys.resume_code(session)
         with transaction(self.conversation.engine) as db:
             web_queries.forget_code(db, code_hash=self.keys.code_hash(code))
+
+
+def _keep(kept: OrderedDict[str, Any], key: str, value: Any, most: int) -> None:
+    """Keeps `value` as the newest entry, dropping the oldest beyond `most`."""
+    kept[key] = value
+    kept.move_to_end(key)
+    while len(kept) > most:
+        kept.popitem(last=False)
 
 
 def preferred_language(header: str, supported: tuple[str, ...]) -> str:

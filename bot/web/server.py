@@ -26,12 +26,12 @@ def run_web(settings: Settings) -> int:
     channel = web_channel(settings)
     assert MAX_BODY < HEAD_BYTES
     config = uvicorn.Config(
-        channel.app(),
+        channel.app(housekeeping=True),
         host=settings.webhook_listen,
         port=settings.port,
         log_level="warning",
         access_log=False,  # an access log would keep addresses: none are stored
-        lifespan="off",
+        lifespan="on",  # the daily tidy runs beside the pages
         limit_concurrency=CONNECTIONS,
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=HEAD_BYTES,
