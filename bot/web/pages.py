@@ -55,6 +55,7 @@ class Pages:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # the templates ship with the code: no stat() per page
         )
 
     def locale(self, language: str | None) -> Locale:
