@@ -20,7 +20,8 @@ from bot.render import Renderer
 from bot.service.conversation import Conversation
 from bot.service.outcome import Person
 from bot.service.teams import Teams
-from bot.web.app import COOKIE, MAX_BODY, Limits, WebChannel, preferred_language
+from bot.web.app import COOKIE, WebChannel, preferred_language
+from bot.web.guards import MAX_BODY, Limits
 from bot.web.identity import CODE_LENGTH, Keys
 from bot.web.limits import Limit
 from dialogues.loader import Dialogue

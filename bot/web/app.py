@@ -1,8 +1,7 @@
 """The web app: pages for reading (GET) and one form endpoint for every button (POST).
 
-Every POST carries the session's CSRF token, comes from this site (Origin), stays small and
-is counted against the session's and the address's limits before the service sees it.
-The address is only counted in memory: nothing of it is stored or logged.
+Every POST carries the session's CSRF token and passes the guards (`guards.py`) before the
+service sees it.
 """
 
 from __future__ import annotations
@@ -12,107 +11,47 @@ import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from markupsafe import Markup
-from sqlmodel import Session
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from bot.render import Renderer, channel_dialogue
 from bot.service.conversation import Conversation
 from bot.service.outcome import Outcome, Person, message, nav_data
 from bot.web import identity
+from bot.web.guards import (
+    Limits,
+    Refused,
+    SecurityHeaders,
+    address_of,
+    bounded_body,
+    same_origin,
+)
 from bot.web.identity import CHANNEL, Keys, new_session, show_code
-from bot.web.limits import Limit
 from bot.web.pages import Pages, is_closed
+from bot.web.resume import ResumeCodes
 from placement import Placement
-from storage import web_queries
 from storage.database import Database
-from storage.db import transaction
-from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 WEB_PREFIX = "web_"
 COOKIE = "scan_session"
 COOKIE_DAYS = 400  # browsers cap a cookie's life at 400 days; the scan expires sooner
 STATIC = Path(__file__).parent / "static"
-# A form here is a token, a button's data (<= 64 bytes) and perhaps a team code or a resume
-# code: far below 4 kB. Anything larger is not ours.
-MAX_BODY = 4 * 1024
-BODY_SECONDS = 10.0
-MAX_DATA = 64
-SECURITY_HEADERS = [
-    (
-        b"content-security-policy",
-        b"default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
-        b"form-action 'self'; object-src 'none'",
-    ),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    (b"x-frame-options", b"DENY"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-]
+MAX_DATA = 64  # a button's data, as Telegram's callback data
 # A chart is drawn when the browser asks for it (~50 ms of CPU, in a thread), from the
 # summary's placement kept here; the newest few pictures are kept for a reload.
 PLACEMENTS_KEPT = 10_000
 CHARTS_KEPT = 200
 TIDY_EVERY = timedelta(days=1)
-
-
-@dataclass
-class Limits:
-    """How often a browser and an address may post; a person answers far slower than this."""
-
-    per_session: Limit
-    per_address: Limit
-    code_tries: Limit  # wrong resume codes, per browser
-    code_tries_address: Limit  # and per address, however many browsers it opens
-
-    @classmethod
-    def default(cls) -> Limits:
-        return cls(
-            per_session=Limit(30, 10.0),
-            # Many people at one workplace share an address: generous, yet bounded (100/s).
-            per_address=Limit(6_000, 60.0),
-            code_tries=Limit(10, 15 * 60.0),
-            code_tries_address=Limit(30, 15 * 60.0),
-        )
-
-
-class SecurityHeaders:
-    """Adds the security headers to every response, error pages included."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(event: Message) -> None:
-            if event["type"] == "http.response.start":
-                event["headers"] = [*event.get("headers", []), *SECURITY_HEADERS]
-            await send(event)
-
-        await self.app(scope, receive, with_headers)
-
-
-class Refused(Exception):
-    """A request answered with a friendly page and nothing changed."""
-
-    def __init__(self, status: int, key: str) -> None:
-        super().__init__(key)
-        self.status, self.key = status, key
 
 
 class WebChannel:
@@ -131,6 +70,7 @@ class WebChannel:
         self.renderer.deep_link = "/t/"
         self.pages = Pages(self.renderer)
         self.keys = Keys(key)
+        self.codes = ResumeCodes(conversation.engine, self.keys)
         self.database = Database(conversation.engine)
         self.limits = limits or Limits.default()
         self.placements: OrderedDict[str, tuple[Placement, str]] = OrderedDict()
@@ -185,9 +125,7 @@ class WebChannel:
     def tidy(self) -> tuple[int, int]:
         """Expires and unlinks old scans, and forgets resume codes older than the retention."""
         done = self.conversation.tidy()
-        before = utcnow() - self.conversation.policy.retention
-        with transaction(self.conversation.engine) as db:
-            web_queries.forget_old_codes(db, before=before)
+        self.codes.forget_older_than(self.conversation.policy.retention)
         return done.expired, done.unlinked
 
     # --- pages to read
@@ -228,7 +166,7 @@ class WebChannel:
         """The summary's chart; after a restart or on another worker, from the stored scan."""
         session, _ = self.session_of(request)
         if not (
-            self.limits.per_address.allow(_address(request))
+            self.limits.per_address.allow(address_of(request))
             and self.limits.per_session.allow(session)
         ):
             return Response(status_code=429)  # drawing is the dearest thing here: bounded
@@ -274,7 +212,7 @@ class WebChannel:
             return self.problem(request, Refused(500, "web_error"))
         fresh = None
         if any(reply.data.get("key") == "forgotten" for reply in outcome.replies):
-            await self.database.run(self._forget_code, session)
+            await self.database.run(self.codes.forget, session)
             self.charts.pop(session, None)
             self.placements.pop(session, None)
             fresh = new_session()  # the old session id no longer leads anywhere
@@ -285,14 +223,14 @@ class WebChannel:
         if data == "web:start":
             payload = team if team and _is_team_code(team) else None
             outcome = await self.database.run(conversation.start, person, payload)
-            await self.database.run(self._remember_code, person.external_id)
+            await self.database.run(self.codes.remember, person.external_id)
             return outcome
         command = self.commands.get(data)
         if command is not None:
             return await self.database.run(command, person)
         outcome = await self.database.run(conversation.press, person, data)
         if data.startswith("lang:"):  # a language chosen makes a person: give them a code
-            await self.database.run(self._remember_code, person.external_id)
+            await self.database.run(self.codes.remember, person.external_id)
         if not outcome.replies:  # a double click: the first one counted; show where they are
             outcome = await self.database.run(conversation.current, person)
         return outcome
@@ -303,13 +241,12 @@ class WebChannel:
             session, form = await self.checked_form(request)
         except Refused as refused:
             return self.problem(request, refused)
-        address = _address(request)
+        address = address_of(request)
         language = self.language_of(request)
         tries, from_address = self.limits.code_tries, self.limits.code_tries_address
         if tries.blocked(session) or from_address.blocked(address):
             return self.resume_problem(request, session, language, "web_resume_wait", 429)
-        code = identity.normalise_code(form.get("code", ""))
-        found = await self.database.run(self._session_for_code, code)
+        found = await self.database.run(self.codes.session_for, form.get("code", ""))
         if found is None:  # only wrong codes count: a person who gets it right is not slowed
             tries.allow(session)
             from_address.allow(address)
@@ -332,11 +269,11 @@ class WebChannel:
         if not identity.is_session(session):
             raise Refused(403, "web_forbidden")
         assert session is not None
-        if not _same_origin(request):
+        if not same_origin(request):
             raise Refused(403, "web_forbidden")
-        if not self.limits.per_address.allow(_address(request)):
+        if not self.limits.per_address.allow(address_of(request)):
             raise Refused(429, "web_slow_down")
-        body = await _bounded_body(request)
+        body = await bounded_body(request)
         form = {
             name: values[0] for name, values in parse_qs(body.decode("utf-8", "replace")).items()
         }
@@ -428,27 +365,6 @@ class WebChannel:
             request.headers.get("accept-language", ""), tuple(self.renderer.dialogue.locales)
         )
 
-    # --- resume codes (blocking calls: run through self.database)
-
-    def _remember_code(self, session: str) -> None:
-        code = self.keys.resume_code(session)
-        with transaction(self.conversation.engine) as db:
-            web_queries.remember_code(
-                db, code_hash=self.keys.code_hash(code), sealed=self.keys.seal(session, code)
-            )
-
-    def _session_for_code(self, code: str) -> str | None:
-        if len(code) != identity.CODE_LENGTH:
-            return None
-        with Session(self.conversation.engine) as db:
-            sealed = web_queries.sealed_session(db, code_hash=self.keys.code_hash(code))
-        return self.keys.unseal(sealed, code) if sealed else None
-
-    def _forget_code(self, session: str) -> None:
-        code = self.keys.resume_code(session)
-        with transaction(self.conversation.engine) as db:
-            web_queries.forget_code(db, code_hash=self.keys.code_hash(code))
-
 
 def _keep(kept: OrderedDict[str, Any], key: str, value: Any, most: int) -> None:
     """Keeps `value` as the newest entry, dropping the oldest beyond `most`."""
@@ -481,33 +397,3 @@ def preferred_language(header: str, supported: tuple[str, ...]) -> str:
 def _is_team_code(code: str) -> bool:
     """What a Telegram deep link may carry: 1-64 of A-Z a-z 0-9 _ -."""
     return 0 < len(code) <= 64 and all(c.isascii() and (c.isalnum() or c in "_-") for c in code)
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def _same_origin(request: Request) -> bool:
-    """A form posted from this site. With Referrer-Policy no-referrer a browser sends
-    `Origin: null` for its own forms; SameSite=Lax and the CSRF token cover that case."""
-    origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return True
-    host = request.headers.get("host", "")
-    return origin in (f"{request.url.scheme}://{host}", f"https://{host}")
-
-
-async def _bounded_body(request: Request) -> bytes:
-    """The request body, no larger than MAX_BODY and no slower than BODY_SECONDS."""
-    if int(request.headers.get("content-length") or 0) > MAX_BODY:
-        raise Refused(413, "web_bad_request")
-    body = bytearray()
-    try:
-        async with asyncio.timeout(BODY_SECONDS):
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_BODY:
-                    raise Refused(413, "web_bad_request")
-    except TimeoutError:
-        raise Refused(408, "web_bad_request") from None
-    return bytes(body)

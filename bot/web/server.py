@@ -10,7 +10,8 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from bot.app import build_conversation, build_renderer, open_secrets
 from bot.settings import Settings
-from bot.web.app import MAX_BODY, WebChannel
+from bot.web.app import WebChannel
+from bot.web.guards import MAX_BODY
 
 log = logging.getLogger(__name__)
 CONNECTIONS = 500  # beyond this uvicorn answers 503 instead of holding a file each
