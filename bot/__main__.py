@@ -3,7 +3,8 @@ a token is set.
 
 `python -m bot web` serves the scan as a mobile web page on PORT (team links: /t/<code>).
 
-`python -m bot webhook` serves Telegram's webhook on PORT for WEBHOOK_URL (see the README).
+`python -m bot webhook` serves Telegram's webhook on PORT for WEBHOOK_URL (see the README), and
+the web pages beside it.
 
 `python -m bot migrate` brings the database schema up to date and exits (a release step);
 the other commands do that too before they start.
@@ -86,8 +87,10 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"no organisation named {unknown}")
     if command == "webhook":
         from bot.telegram.webhook import run_webhook
+        from bot.web.server import web_channel
 
-        return run_webhook(settings)
+        # The web pages beside the webhook: one deployment serves both ways in.
+        return run_webhook(settings, beside=web_channel(settings).app())
     if command == "web":
         from bot.web.server import run_web
 

@@ -6,12 +6,15 @@ a request head too large or too slow closes the connection; everyone else is ser
 from __future__ import annotations
 
 import asyncio
+import re
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 import uvicorn
+from sqlmodel import Session, select
 
 from bot.render import Renderer
 from bot.service.conversation import Conversation
@@ -19,7 +22,10 @@ from bot.web.app import WebChannel
 from bot.web.server import HEAD_BYTES, BoundedHead, server_config
 from dialogues.loader import Dialogue
 from storage.db import make_engine, sqlite_url
+from storage.models import Respondent
+from tests.fakebotapi import FakeBotApi
 from tests.flow import TEST_KEY
+from tests.harness import start_and_consent, start_webhook_worker, wait_until_serving
 
 
 @pytest.fixture
@@ -64,3 +70,32 @@ async def test_half_sent_heads_are_closed_and_do_not_stop_a_person(
     assert all(data == b"" for data in closed)
     for _, writer in streams:
         writer.close()
+
+
+async def test_the_webhook_worker_serves_the_web_pages_beside_telegram(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """One deployment, both ways in: a person on Telegram and one in a browser, one database."""
+    process, url = await start_webhook_worker(api, tmp_path, tmp_path / "worker.log")
+    try:
+        await wait_until_serving(url)
+        await api.wait_for_webhook()
+        ida = api.user(8401, "Ida")
+        await start_and_consent(api, ida)
+        assert "Vraag 1 van" in ida.last["plain"]
+        site = url.rsplit("/", 1)[0]
+        jar = aiohttp.CookieJar(unsafe=True)  # the cookie of a site at an IP address
+        async with aiohttp.ClientSession(cookie_jar=jar) as browser:
+            async with browser.get(f"{site}/t/some-team") as landing:
+                assert landing.status == 200
+                page = await landing.text()
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+            assert csrf is not None
+            form = {"csrf": csrf[1], "data": "web:start"}
+            async with browser.post(f"{site}/knop", data=form) as started:
+                assert started.status == 200 and "toestemming" in await started.text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 20)
+    with Session(make_engine(sqlite_url(tmp_path))) as session:
+        assert len(session.exec(select(Respondent)).all()) == 2
