@@ -288,6 +288,7 @@ def test_every_page_sends_the_security_headers(browser: Browser) -> None:
         browser.client.post("/knop", data={"csrf": browser.csrf, "data": "web:start"}),
     ]
     assert [r.status_code for r in responses] == [200, 200, 200, 404, 403, 200]
+    assert browser.client.get("/knop", follow_redirects=False).headers["location"] == "/"
     for response in responses:
         policy = response.headers["content-security-policy"]
         assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
@@ -333,7 +334,7 @@ def test_deleting_everything_asks_first_and_the_code_stops_working(
     code = started.code
     assert code is not None
     mine = browser.press("web:my_data")
-    assert mine.has("Dit is alles wat we van je hebben")
+    assert mine.has("Dit is alles wat we van je hebben") and mine.has("Je nummer bij ons")
     assert "nav:forget" in [data for data, _ in mine.buttons]
     asked = browser.press("nav:forget")
     assert asked.has("Weet je het zeker?")

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -90,6 +90,7 @@ class WebChannel:
             Route("/", self.landing),
             Route("/t/{code}", self.landing),
             Route("/knop", self.button, methods=["POST"]),
+            Route("/knop", self.to_start),  # a bookmarked or typed form address
             Route("/verder", self.resume_form),
             Route("/verder", self.resume, methods=["POST"]),
             Route("/privacy", self.privacy),
@@ -188,6 +189,9 @@ class WebChannel:
         return Response(
             self.css, media_type="text/css", headers={"cache-control": "public, max-age=3600"}
         )
+
+    async def to_start(self, _request: Request) -> Response:
+        return RedirectResponse("/", status_code=303)
 
     async def health(self, _request: Request) -> Response:
         return PlainTextResponse("ok")
