@@ -437,3 +437,17 @@ def test_the_daily_tidy_forgets_resume_codes_past_the_retention(
     channel.tidy()
     with Session(engine) as session:
         assert session.exec(select(WebSession)).all() == []
+
+
+def test_a_flood_from_one_address_is_bounded_however_many_browsers_it_opens(
+    conversation: Conversation, dialogue: Dialogue
+) -> None:
+    limits = roomy_limits()
+    limits.per_address = Limit(6, 60.0, clock=lambda: 0.0)  # time stands still: no sleeping
+    channel = WebChannel(conversation, Renderer(dialogue), TEST_KEY, limits)
+    browsers = [Browser(channel) for _ in range(3)]
+    for browser in browsers:
+        browser.get("/")  # reading is not limited: only posting is
+    statuses = [browser.press("web:my_data").status for _ in range(3) for browser in browsers]
+    assert statuses == [200] * 6 + [429] * 3
+    assert browsers[0].page.has("Je gaat erg snel")
