@@ -1,7 +1,10 @@
-"""Command line: `python -m bot [console|telegram|webhook|report|migrate]`; Telegram if a
-token is set.
+"""Command line: `python -m bot [console|telegram|webhook|web|report|migrate]`; Telegram if
+a token is set.
 
-`python -m bot webhook` serves Telegram's webhook on PORT for WEBHOOK_URL (see the README).
+`python -m bot web` serves the scan as a mobile web page on PORT (team links: /t/<code>).
+
+`python -m bot webhook` serves Telegram's webhook on PORT for WEBHOOK_URL (see the README), and
+the web pages beside it.
 
 `python -m bot migrate` brings the database schema up to date and exits (a release step);
 the other commands do that too before they start.
@@ -27,7 +30,7 @@ from bot.settings import Settings, explained
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument(
-        "command", nargs="?", choices=["console", "telegram", "webhook", "report", "migrate"]
+        "command", nargs="?", choices=["console", "telegram", "webhook", "web", "report", "migrate"]
     )
     report = parser.add_argument_group("report")
     report.add_argument("--format", choices=["html", "csv", "xlsx"], default="html")
@@ -54,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     token = settings.telegram_bot_token
     configure_logging(
         # The console's screen is the interview itself: only problems are logged there.
-        settings.log_level if command in ("telegram", "webhook") else logging.WARNING,
+        settings.log_level if command in ("telegram", "webhook", "web") else logging.WARNING,
         secrets=[
             s.get_secret_value()
             for s in (token, settings.webhook_secret, settings.pseudonym_key)
@@ -84,8 +87,14 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"no organisation named {unknown}")
     if command == "webhook":
         from bot.telegram.webhook import run_webhook
+        from bot.web.server import web_channel
 
-        return run_webhook(settings)
+        # The web pages beside the webhook: one deployment serves both ways in.
+        return run_webhook(settings, beside=web_channel(settings).app())
+    if command == "web":
+        from bot.web.server import run_web
+
+        return run_web(settings)
     if command == "telegram":
         from bot.telegram.application import run_polling
 

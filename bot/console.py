@@ -9,12 +9,11 @@ summary, a decline or a deletion the letters still work, and q (or the end of in
 
 from __future__ import annotations
 
-import dataclasses
 import getpass
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.render import Button, Message, Renderer, plain_text
+from bot.render import Button, Message, Renderer, channel_dialogue, plain_text
 from bot.service.conversation import Conversation
 from bot.service.outcome import Outcome, Person, nav_data
 from dialogues.loader import Dialogue
@@ -38,15 +37,7 @@ SPARE_LETTERS = [c for c in "abcdefhijkmnruvwxyz" if c not in COMMANDS]
 
 def console_dialogue(dialogue: Dialogue) -> Dialogue:
     """The dialogue with each `console_<key>` text in place of `<key>`."""
-    locales = {}
-    for code, locale in dialogue.locales.items():
-        messages = dict(locale.messages)
-        for key, text in locale.messages.items():
-            plain_key = key.removeprefix(CONSOLE_PREFIX)
-            if key.startswith(CONSOLE_PREFIX) and plain_key in messages:
-                messages[plain_key] = text
-        locales[code] = locale.model_copy(update={"messages": messages})
-    return dataclasses.replace(dialogue, locales=locales)
+    return channel_dialogue(dialogue, CONSOLE_PREFIX)
 
 
 class Console:

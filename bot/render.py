@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -77,6 +78,23 @@ def and_list(keys: Iterable[str], names: Mapping[str, str], word: str, prefix: s
 def plain_text(text: str) -> str:
     """Telegram HTML to plain text, for the console."""
     return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def channel_dialogue(dialogue: Dialogue, prefix: str) -> Dialogue:
+    """The dialogue with each `<prefix><key>` text in place of `<key>`.
+
+    A channel that cannot say "tap" or name a /command (the console, the web) keeps its own
+    words for those texts under its prefix in the locales.
+    """
+    locales = {}
+    for code, locale in dialogue.locales.items():
+        messages = dict(locale.messages)
+        for key, text in locale.messages.items():
+            plain_key = key.removeprefix(prefix)
+            if key.startswith(prefix) and plain_key in messages:
+                messages[plain_key] = text
+        locales[code] = locale.model_copy(update={"messages": messages})
+    return dataclasses.replace(dialogue, locales=locales)
 
 
 class Renderer:

@@ -264,8 +264,9 @@ class Reminder(SQLModel, table=True):
 class LeadContact(SQLModel, table=True):
     """Where a team lead (by pseudonym) can be reached: for messages about their team only.
 
-    Kept from the moment a lead records an action (the bot reminds them at its date), and
-    deleted when they delete their data (/verwijder) or lead no open team any more.
+    Kept from the moment a lead makes or opens a team (the round's notices, the reminders of
+    their actions), and deleted when they delete their data (/verwijder) or lead no open team
+    any more.
     """
 
     pseudonym: str = Field(primary_key=True, max_length=64)
@@ -293,3 +294,15 @@ class TeamAction(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     reminded_at: datetime | None = None
     outcome: str | None = Field(default=None, max_length=16)
+
+
+class WebSession(SQLModel, table=True):
+    """A web session's resume code: only a keyed hash of the code is kept.
+
+    The session id travels sealed with a key derived from the code and the server's key, so
+    the code opens the same (pseudonymous) person on another device, and nothing else does.
+    """
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    sealed: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, index=True)

@@ -47,6 +47,7 @@ PERF = {
 E2E = {
     "test_fault_suite.py::",
     "test_webhook_workers.py::",
+    "test_web_browser.py::",
     "test_hr_report.py::test_the_html_report_renders_in_chromium",
     "test_hr_chat.py::test_hr_gets_",
     "test_hr_chat.py::test_a_round_not_yet_closed_",
@@ -63,6 +64,8 @@ SLOW = {
     "test_migrations.py::test_the_migrate_command_",
     "test_migrations.py::test_workers_starting_at_once_",
     "test_migrations.py::test_a_start_on_a_database_already_at_the_newest_",
+    # A server in this event loop: the web channel's uvicorn.
+    "test_web_server.py::",
     # Over ~0.5 s: hypothesis, many people in a database.
     "test_properties.py::",
     "test_interview_machine.py::test_random_sessions_",

@@ -14,7 +14,11 @@ from dialogues.loader import CONTENT_DIR, MESSAGES_FILE, Dialogue, default_dialo
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = [*REPO.glob("bot/**/*.py"), *REPO.glob("reports/*.py"), *REPO.glob("statemachine/*.py")]
-TEMPLATES = [*REPO.glob("bot/templates/*.j2"), *REPO.glob("reports/templates/*.j2")]
+TEMPLATES = [
+    *REPO.glob("bot/templates/*.j2"),
+    *REPO.glob("bot/web/templates/*.j2"),
+    *REPO.glob("reports/templates/*.j2"),
+]
 IN_CODE = re.compile(r"""\bmessage\(\s*"(\w+)"|messages\[\s*"(\w+)"\s*\]|"key":\s*"(\w+)\"""")
 IN_TEMPLATES = re.compile(r"""t\.messages\.(\w+)|t\.messages\[\s*["'](\w+)["']\s*\]""")
 

@@ -22,7 +22,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp
 from telegram import Update
 from telegram.error import Forbidden
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -94,8 +95,13 @@ async def process_now(application: App, update: Update) -> None:
     await done
 
 
-def webhook_app(application: App, secret: str, path: str) -> Starlette:
-    """The ASGI app: Telegram's updates at `path`, and a health check for the load balancer."""
+def webhook_app(
+    application: App, secret: str, path: str, beside: ASGIApp | None = None
+) -> Starlette:
+    """The ASGI app: Telegram's updates at `path`, and a health check for the load balancer.
+
+    `beside` serves every other path: the web channel, so one deployment serves both.
+    """
     replies = WebhookReplies()
     application.bot_data.webhook_replies = replies
     failed: set[int] = set()
@@ -134,7 +140,10 @@ def webhook_app(application: App, secret: str, path: str) -> Starlette:
     async def health(_request: Request) -> Response:
         return PlainTextResponse("ok")
 
-    return Starlette(routes=[Route(path, telegram, methods=["POST"]), Route("/healthz", health)])
+    routes: list[BaseRoute] = [Route(path, telegram, methods=["POST"]), Route("/healthz", health)]
+    if beside is not None:
+        routes.append(Mount("/", app=beside))
+    return Starlette(routes=routes)
 
 
 class _TooLarge(Exception):
@@ -152,14 +161,17 @@ async def _bounded_body(request: Request) -> bytes:
 
 
 async def serve(
-    application: App, settings: Settings, sockets: list[socket.socket] | None = None
+    application: App,
+    settings: Settings,
+    sockets: list[socket.socket] | None = None,
+    beside: ASGIApp | None = None,
 ) -> None:
     """Registers the webhook, then serves it until the process is told to stop."""
     assert settings.webhook_url is not None
     secret = webhook_secret(settings, application)
     path = urlsplit(settings.webhook_url).path or "/"
     config = uvicorn.Config(
-        webhook_app(application, secret, path),
+        webhook_app(application, secret, path, beside),
         host=settings.webhook_listen,
         port=settings.port,
         log_level="warning",
@@ -191,11 +203,11 @@ async def serve(
     application.bot_data.painter.close()
 
 
-def run_webhook(settings: Settings) -> int:
+def run_webhook(settings: Settings, beside: ASGIApp | None = None) -> int:
     """Runs the bot as a webhook worker until stopped; several can serve one bot."""
     if not settings.webhook_url:
         raise SystemExit("Set WEBHOOK_URL to the public https URL Telegram should post to.")
     application = build_application(settings)
     tune_process()
-    asyncio.run(serve(application, settings))
+    asyncio.run(serve(application, settings, beside=beside))
     return 0
