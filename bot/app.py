@@ -57,7 +57,10 @@ def build_renderer(settings: Settings, conversation: Conversation) -> Renderer:
         "retention_months": round(conversation.policy.retention.days / 30.4),
         "min_group": settings.min_group_size,
     }
-    return Renderer(conversation.dialogue, facts)
+    renderer = Renderer(conversation.dialogue, facts)
+    if settings.web_address:
+        renderer.web_link = f"{settings.web_address}/t/"
+    return renderer
 
 
 def console_main(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:

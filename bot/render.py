@@ -111,6 +111,8 @@ class Renderer:
         self.facts = {**DEFAULT_FACTS, **(facts or {})}
         # Team links: the front end fills in the bot's own address once it knows it.
         self.deep_link = "?start="
+        # A team's page in the browser ("<address>/t/"), when the web pages are public.
+        self.web_link: str | None = None
         self.env = Environment(
             loader=FileSystemLoader(templates),
             autoescape=True,  # user and content text is always escaped for Telegram's HTML
@@ -138,6 +140,7 @@ class Renderer:
                 t=locale,
                 facts=self.facts,
                 deep_link=self.deep_link,
+                web_link=self.web_link,
                 label=lambda q, o: option_label(locale, q, o),
                 and_list=lambda keys, names, prefix="": and_list(
                     keys, names, locale.messages["list_and"], prefix

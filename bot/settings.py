@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -65,6 +66,10 @@ class Settings(BaseSettings):
     webhook_listen: str = "0.0.0.0"
     webhook_secret: SecretStr | None = None
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # Where people reach the web pages (`python -m bot web`, or beside the webhook): team cards
+    # then offer the browser too, and their QR code opens the team's page there. Without it,
+    # webhook mode uses WEBHOOK_URL's own address (the same server serves both).
+    public_url: str | None = None
 
     @field_validator("time_zone")
     @classmethod
@@ -84,6 +89,23 @@ class Settings(BaseSettings):
     @property
     def admin_ids(self) -> frozenset[str]:
         return _ids(self.admin_telegram_ids)
+
+    @property
+    def web_address(self) -> str | None:
+        """The web pages' public address (no trailing slash), if people can reach them."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        if self.webhook_url:
+            found = urlsplit(self.webhook_url)
+            return f"{found.scheme}://{found.netloc}"
+        return None
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, url: str | None) -> str | None:
+        if url is not None and urlsplit(url).scheme not in ("http", "https"):
+            raise ValueError(f"{url!r} is no web address; use one like https://scan.example.org")
+        return url
 
     @property
     def effective_database_url(self) -> str:

@@ -88,7 +88,13 @@ def test_console_explains_input_it_does_not_understand(tmp_path: Path) -> None:
 
 
 def test_a_wrong_setting_is_named_without_a_traceback(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TIME_ZONE": "Mars/Base", "MIN_GROUP_SIZE": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "TIME_ZONE": "Mars/Base",
+        "MIN_GROUP_SIZE": "1",
+        "PUBLIC_URL": "scan.example.org",
+    }
     done = subprocess.run(
         [sys.executable, "-m", "bot"],
         capture_output=True,
@@ -101,6 +107,7 @@ def test_a_wrong_setting_is_named_without_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert "TIME_ZONE: Value error, unknown time zone 'Mars/Base'" in done.stderr
     assert "MIN_GROUP_SIZE: Input should be greater than or equal to 3" in done.stderr
+    assert "PUBLIC_URL: Value error, 'scan.example.org' is no web address" in done.stderr
     assert not (tmp_path / "data").exists()  # nothing was started
 
 

@@ -23,7 +23,7 @@ from bot.service.teams import Teams, team_data
 from placement.glyphs import drawable
 from storage.models import Team, TeamRound
 from tests.fakebotapi import BOT_USER, FakeBotApi, FakeUser
-from tests.harness import answer_all, tap_and_settle
+from tests.harness import answer_all, bot_in_this_loop, tap_and_settle
 from tests.test_teams import LEAD, finish, members
 
 LINK = re.compile(rf"https://t\.me/{BOT_USER['username']}\?start=([A-Za-z0-9_-]+)")
@@ -265,3 +265,36 @@ def test_emoji_in_a_team_name_are_left_out_of_pictures_and_pages_not_drawn_as_bo
     assert with_emoji == team_card_png(link, "Keuken", "Doe mee met de scan")
     assert drawable("👩‍🍳 Koks ✔️") == "Koks ✔"  # a joined emoji goes whole; DejaVu has ✔
     assert drawable("Café\nZuid  🌷") == "Café\nZuid"
+
+
+async def test_with_public_web_pages_the_card_offers_the_browser_and_its_code_opens_the_page(
+    api: FakeBotApi, tmp_path: Path, database_url: str
+) -> None:
+    """A phone without Telegram can join: the QR code opens the team's web page (which offers
+    Telegram too), and the caption gives both links."""
+    lead = api.user(9480, "Lotte")
+    web = "https://scan.example.org"
+    async for _ in bot_in_this_loop(api, tmp_path, database_url=database_url, public_url=web):
+        await lead.send("/team Zorg West")
+        await lead.wait_for(lambda user: "photo" in user.last)
+        card = lead.last
+        found = LINK.search(card["plain"])
+        assert found is not None
+        code = found.group(1)
+        assert f"Geen Telegram? Meedoen kan ook in de browser:\n{web}/t/{code}" in card["plain"]
+        assert decoded(photo_of(card)) == [f"{web}/t/{code}"]
+        await tap_and_settle(api, lead, "🖨️ Poster (A4)")
+        drawn = pdfium.PdfDocument(lead.last["document"]["content"])[0].render(scale=2).to_pil()
+        assert decoded(drawn) == [f"{web}/t/{code}"]
+    assert api.rejected == []
+
+
+def test_the_web_pages_address_comes_from_public_url_else_from_the_webhook() -> None:
+    from bot.settings import Settings
+
+    webhook = "https://scan.example.org/telegram"
+    assert Settings(webhook_url=webhook).web_address == "https://scan.example.org"
+    assert Settings(webhook_url=webhook, public_url="https://web.example.org/").web_address == (
+        "https://web.example.org"
+    )
+    assert Settings().web_address is None  # polling only: no card offers the browser

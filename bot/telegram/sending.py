@@ -25,7 +25,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.render import Button, split_text
+from bot.render import Button, Renderer, split_text
 from bot.service.outcome import Document, Notice, Outcome
 from bot.telegram.context import Context, person_of
 from bot.telegram.copies import has_interview_buttons
@@ -72,6 +72,12 @@ def keyboard(buttons: tuple[tuple[Button, ...], ...]) -> str | None:
         [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons]
     )
     return json.dumps(markup.to_dict())
+
+
+def team_link(renderer: Renderer, code: str) -> str:
+    """What a team's QR code opens: its web page when public (it offers Telegram as well, so
+    a phone without Telegram can join too), else the Telegram link."""
+    return (renderer.web_link or renderer.deep_link) + code
 
 
 async def send_outcome(update: Update, context: Context, outcome: Outcome) -> None:
@@ -130,6 +136,7 @@ async def send_replies(update: Update, context: Context, outcome: Outcome) -> No
 
             link = renderer.deep_link + reply.data[CARDS[reply.template]].code
             if reply.template == "team_card":  # a card to print: the name, an invitation, the QR
+                link = team_link(renderer, reply.data["team"].code)
                 words = renderer.dialogue.locale(outcome.language).messages
                 name, invitation = reply.data["team"].name, words["team_card_invite"]
                 picture = await data.painter.draw(team_card_png, link, name, invitation)
@@ -153,7 +160,7 @@ async def send_replies(update: Update, context: Context, outcome: Outcome) -> No
 
             words = renderer.dialogue.locale(outcome.language).messages
             team, size = reply.data["team"], reply.data["size"]
-            link = renderer.deep_link + team.code
+            link = team_link(renderer, team.code)
             invitation, label = words["team_card_invite"], words["team_poster_link"]
             pdf = await data.painter.draw(team_poster_pdf, link, team.name, invitation, label, size)
             document = InputFile(pdf, filename=f"team-{size.lower()}.pdf")
