@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -215,3 +217,16 @@ async def start_and_consent(api: FakeBotApi, user: FakeUser) -> None:
     await user.send("/start")
     await api.settle()
     await tap_and_settle(api, user, "✅ Ja")
+
+
+def debian_command(command: str, package: str) -> str | None:
+    """The path of `command`; installed from Debian's `package` first when it is missing and
+    this machine allows it (root with apt-get), as CI's clean machine needs."""
+    found = shutil.which(command)
+    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        install = ["apt-get", "install", "-y", "-q", package]
+        if subprocess.run(install, capture_output=True, timeout=600).returncode != 0:
+            subprocess.run(["apt-get", "update", "-q"], capture_output=True, timeout=600)
+            subprocess.run(install, capture_output=True, timeout=600)
+        found = shutil.which(command)
+    return found

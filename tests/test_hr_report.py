@@ -8,7 +8,6 @@ import html
 import io
 import os
 import re
-import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -45,7 +44,7 @@ from storage.models import (
 )
 from storage.report_queries import Cell, GroupSize
 from tests.fakebotapi import FakeBotApi
-from tests.harness import REPO, answer_all, bot_in_this_loop, tap_and_settle
+from tests.harness import REPO, answer_all, bot_in_this_loop, debian_command, tap_and_settle
 from tests.test_conversation import answer_current
 from tests.test_teams import LEAD, finish
 
@@ -287,13 +286,7 @@ def chromium() -> str:
 
 def installed_chromium() -> str:
     """Debian's Chromium, installed once when it is missing and this machine allows it."""
-    found = shutil.which("chromium")
-    if found is None and os.geteuid() == 0 and shutil.which("apt-get"):
-        install = ["apt-get", "install", "-y", "-q", "chromium"]
-        if subprocess.run(install, capture_output=True, timeout=600).returncode != 0:
-            subprocess.run(["apt-get", "update", "-q"], capture_output=True, timeout=600)
-            subprocess.run(install, capture_output=True, timeout=600)
-        found = shutil.which("chromium")
+    found = debian_command("chromium", "chromium")
     if found is None:
         pytest.skip("Chromium is not installed and cannot be installed here (needs root and apt)")
     return found

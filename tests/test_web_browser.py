@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -29,6 +28,7 @@ from storage.db import make_engine, sqlite_url
 from storage.models import Answer, Respondent, Scan
 from tests.cdp import Chromium, Tab
 from tests.flow import TEST_KEY, WORKER_TOTAL
+from tests.harness import debian_command
 from tests.test_hr_report import installed_chromium
 from tests.test_web import Page, roomy_limits
 
@@ -165,7 +165,7 @@ async def test_a_person_on_a_phone_goes_from_the_team_link_to_the_summary(
         assert session.exec(select(Respondent)).all() == []
 
 
-# axe-core from npm, pinned; installed once into the user's cache when npm is there.
+# axe-core from npm, pinned; installed once into the user's cache (npm from Debian if need be).
 AXE_VERSION = "4.14.1"
 AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -173,7 +173,7 @@ AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 def installed_axe() -> str:
     cache = Path.home() / ".cache" / "leercultuurscan" / f"axe-core-{AXE_VERSION}"
     script = cache / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists() and shutil.which("npm"):
+    if not script.exists() and debian_command("npm", "npm"):
         subprocess.run(
             [
                 "npm",
