@@ -234,6 +234,8 @@ def test_leads_hear_once_halfway_and_again_when_their_round_closed(
     assert all(n.reply.data["key"] == "team_halfway" for n in halfway)
     assert halfway[1].send_at - halfway[0].send_at == spacing  # spaced, not in a burst
     assert calendar.halfway_notices(spacing=spacing) == []  # once
+    status = hr.overview(ADMIN, ORGANISATION, deployment=True).replies[-1]
+    assert status.data["key"] == "hr_round_open_halfway"  # HR reads that it went out
 
     end_planned_round_now(engine)
     closed = calendar.closed_notices(teams.close_due_rounds(), spacing=spacing)

@@ -86,7 +86,9 @@ class Hr:
         if planned is None:
             status = message("hr_round_open", buttons=close, wave=found.wave)
         else:
-            status = message("hr_round_open_planned", buttons=close, **self.calendar.dates(planned))
+            # Once the leads heard halfway through, the text says so instead of announcing it.
+            key = "hr_round_open_halfway" if planned.halfway_sent_at else "hr_round_open_planned"
+            status = message(key, buttons=close, **self.calendar.dates(planned))
         return self._outcome(person, [reply, status])
 
     def press(self, person: Person, data: str, *, deployment: bool) -> Outcome:
