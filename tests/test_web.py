@@ -531,21 +531,26 @@ def test_a_team_half_on_telegram_half_on_the_web_shows_one_result(
     assert result.template == "team_result" and result.data["finished"] == 4
 
 
-def test_the_daily_tidy_forgets_resume_codes_past_the_retention(
-    channel: WebChannel, browser: Browser, engine: Engine
+def test_the_tidy_forgets_resume_codes_past_the_retention(
+    browser: Browser, conversation: Conversation, engine: Engine
 ) -> None:
+    """The service's tidy does it: the Telegram bot's nightly job runs that (webhook mode
+    serves the pages too), and so does the web's own daily tidy when it runs alone."""
     browser.get("/")
     browser.press("web:start")
-    channel.tidy()
+    code = browser.page.code
+    assert conversation.tidy().resume_codes == 0
     with Session(engine) as session:
         assert len(session.exec(select(WebSession)).all()) == 1  # still young: kept
         row = session.exec(select(WebSession)).one()
-        row.created_at = row.created_at - channel.conversation.policy.retention * 2
+        row.created_at = row.created_at - conversation.policy.retention * 2
         session.add(row)
         session.commit()
-    channel.tidy()
+    assert conversation.tidy().resume_codes == 1
     with Session(engine) as session:
         assert session.exec(select(WebSession)).all() == []
+    browser.get("/verder")
+    assert code and browser.post("/verder", code=code).has("Die code kennen we niet")
 
 
 def test_a_flood_from_one_address_is_bounded_however_many_browsers_it_opens(

@@ -123,17 +123,16 @@ class WebChannel:
         """What the Telegram bot's nightly job does, for a deployment that runs only the web."""
         while True:
             try:
-                done = await self.database.run(self.tidy)
-                log.info("tidied: %d idle scans expired, %d old scans unlinked", *done)
+                done = await self.database.run(self.conversation.tidy)
+                log.info(
+                    "tidied: %d idle scans expired, %d old scans unlinked, %d codes forgotten",
+                    done.expired,
+                    done.unlinked,
+                    done.resume_codes,
+                )
             except Exception:  # tried again tomorrow; the pages go on meanwhile
                 log.exception("tidying failed")
             await asyncio.sleep(TIDY_EVERY.total_seconds())
-
-    def tidy(self) -> tuple[int, int]:
-        """Expires and unlinks old scans, and forgets resume codes older than the retention."""
-        done = self.conversation.tidy()
-        self.codes.forget_older_than(self.conversation.policy.retention)
-        return done.expired, done.unlinked
 
     # --- pages to read
 
