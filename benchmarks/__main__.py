@@ -1,4 +1,5 @@
-"""The benchmark: load on our bot and on the reference bot, then the other targets of issue 6.
+"""The benchmark: load on our bot and on the reference bot, then the other targets of issue 6,
+and the web channel with the same crowd of people (`benchmarks/web.py`).
 
     .venv/bin/python -m benchmarks [--respondents 1000] [--delay-ms 50] [--max-seconds 60]
 
@@ -19,13 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import postgres
+from benchmarks import postgres, web
 from benchmarks.load import REFERENCE_BOT, Config, LoadResult, run_load
 from benchmarks.profile import summary
 from benchmarks.table import render
 from benchmarks.targets import hr_report_timing, memory_with_open_interviews, restart
 
-PARTS = ["load", "memory", "restart", "hr"]
+PARTS = ["load", "memory", "restart", "hr", "web"]
+WEB_TARGET = 300  # answers per second on this machine's 2 cores, SQLite, 1,000 people
 
 LOAD_HEADERS = (
     "configuration",
@@ -254,6 +256,23 @@ def run_hr(args: argparse.Namespace, work_dir: Path) -> None:
     print(flush=True)
 
 
+async def run_web(args: argparse.Namespace) -> None:
+    print(
+        f"Web: {args.respondents:,} browsers at once from {args.web_addresses} loopback "
+        f"addresses, `python -m bot web` on SQLite, at most {args.web_max_seconds:g} s",
+        flush=True,
+    )
+    row = await web.run(args.respondents, args.web_addresses, args.web_max_seconds)
+    print()
+    print(render(web.HEADERS, [row]))
+    print()
+    print(
+        f"target: at least {WEB_TARGET} answers/s with 1,000 people at once; an answer is a "
+        "POST and the GET its redirect leads to"
+    )
+    print(flush=True)
+
+
 def machine() -> str:
     """The cores, how busy and how fast the machine is: figures mean little without it."""
     one, five, _ = os.getloadavg()
@@ -281,6 +300,8 @@ async def run(args: argparse.Namespace, work_dir: Path) -> None:
         await run_restart(args, work_dir)
     if "hr" in parts:
         run_hr(args, work_dir)
+    if "web" in parts:
+        await run_web(args)
     print(f"Machine at the end: {machine()}")
 
 
@@ -310,6 +331,12 @@ def main() -> None:
     parser.add_argument("--restart-crowd", type=int, default=100)
     parser.add_argument("--kill-after", type=float, default=5)
     parser.add_argument("--hr-people", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--web-addresses", type=int, default=50, help="loopback addresses the browsers share"
+    )
+    parser.add_argument(
+        "--web-max-seconds", type=float, default=300, help="at most this long for the web part"
+    )
     parser.add_argument(
         "--profile", type=Path, help="sample each bot with py-spy; raw files in this folder"
     )

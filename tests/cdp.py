@@ -1,9 +1,10 @@
 """A small Chrome DevTools Protocol client: Debian's Chromium driven over its websocket.
 
 Just what a test needs to use a page as a person does: open it at a phone's size, read it,
-click (real mouse events at the element's place, so it works with JavaScript off), type, and
-take a screenshot. Each `Tab` lives in a browser context of its own: its own cookies, like a
-second device. It uses aiohttp's websocket client (already a dependency), nothing else.
+click (real mouse events at the element's place, so it works with JavaScript off), type,
+reload, go back, and take a screenshot. Each `Tab` lives in a browser context of its own: its
+own cookies, like a second device. It uses aiohttp's websocket client (already a
+dependency), nothing else.
 """
 
 from __future__ import annotations
@@ -160,6 +161,25 @@ class Tab:
         self._forget_events()
         await self.call("Page.navigate", url=url)
         await self._loaded()
+
+    async def reload(self) -> None:
+        """The browser's reload button: the page asked for again as it was loaded."""
+        self._forget_events()
+        await self.call("Page.reload")
+        await self._loaded()
+
+    async def back(self) -> None:
+        """The browser's back button."""
+        history = await self.call("Page.getNavigationHistory")
+        entry = history["entries"][history["currentIndex"] - 1]
+        self._forget_events()
+        await self.call("Page.navigateToHistoryEntry", entryId=entry["id"])
+        await self._loaded()
+
+    async def url(self) -> str:
+        """The address the page shows (after any redirect)."""
+        history = await self.call("Page.getNavigationHistory")
+        return str(history["entries"][history["currentIndex"]]["url"])
 
     async def evaluate(self, expression: str) -> Any:
         """Runs a script in the page (the tab needs JavaScript) and returns its value."""

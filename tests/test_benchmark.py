@@ -1,4 +1,5 @@
-"""The benchmark runs end to end with a tiny crowd and prints every table (figures unchecked)."""
+"""The benchmark runs end to end with a tiny crowd and prints every table (figures unchecked),
+the web channel's included."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 import subprocess
 import sys
 
+from tests.flow import WORKER_TOTAL
 from tests.harness import REPO
 
 TINY = [
@@ -33,6 +35,8 @@ TINY = [
     "0.4",
     "--hr-people",
     "300",
+    "--web-addresses",
+    "2",
 ]
 
 
@@ -86,3 +90,9 @@ def test_benchmark_with_a_tiny_crowd_prints_every_table() -> None:
 
     (hr,) = rows_of(out, "respondents")
     assert hr[0] == "300"
+
+    (web,) = rows_of(out, "web server")
+    assert web[1] == web[2] == "3", "every browser reaches the summary"
+    assert web[3] == str(3 * (WORKER_TOTAL + 1)), "consent and every question, each once"
+    assert int(web[6]) >= 2 * int(web[3]), "each answer: a post and the page it redirects to"
+    assert web[-1] == "0", "no request failed"

@@ -34,7 +34,9 @@ async def test_a_person_taps_from_start_to_summary(
     assert anna.last["text"].endswith("Doe je mee?</b>") or "Doe je mee?" in anna.last["text"]
     await tap_and_settle(api, anna, "✅ Ja, ik doe mee")
     consent_message = anna.messages[-2]
-    assert "✅ Jouw antwoord: ✅ Ja, ik doe mee" in consent_message["text"]
+    # The answer as its button said it: one check mark, the option's own.
+    assert "\nJouw antwoord: ✅ Ja, ik doe mee" in consent_message["text"]
+    assert consent_message["text"].count("✅") == 1
     assert not consent_message.get("reply_markup")
     assert f"Vraag 1 van {BEFORE_ROLE}" in anna.last["text"]
     await tap_and_settle(api, anna, "👷 Medewerker")

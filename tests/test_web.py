@@ -1,6 +1,7 @@
 """The web channel through its real ASGI app (Starlette's TestClient): a person's whole walk
 from a team link to the summary, back, pause, a resume code on a second device, double
-clicks, and what the open internet may send: no token, a foreign token or origin, a flood.
+clicks, reloads after a post, and what the open internet may send: no token, a foreign token
+or origin, a flood.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
@@ -21,6 +23,7 @@ from bot.service.conversation import Conversation
 from bot.service.outcome import Person
 from bot.service.teams import Teams
 from bot.web.app import COOKIE, WebChannel, preferred_language
+from bot.web.flash import FLASH_SECONDS, Flashes
 from bot.web.guards import MAX_BODY, Limits
 from bot.web.identity import CODE_LENGTH, Keys
 from bot.web.limits import Limit
@@ -42,6 +45,8 @@ STYLE_BYTES = 4_000
 class Page:
     status: int
     text: str
+    url: str = ""
+    redirects: tuple[int, ...] = ()  # the statuses that led here, as the browser followed them
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -87,9 +92,9 @@ class Browser:
     def press(self, data: str, **form: str) -> Page:
         return self.post("/knop", data=data, **form)
 
-    def _keep(self, response: object) -> Page:
-        status = response.status_code  # type: ignore[attr-defined]
-        self.page = Page(status, response.text)  # type: ignore[attr-defined]
+    def _keep(self, response: Any) -> Page:  # the test client's response
+        redirects = tuple(earlier.status_code for earlier in response.history)
+        self.page = Page(response.status_code, response.text, str(response.url), redirects)
         found = CSRF.search(self.page.text)
         self.csrf = found[1] if found else self.csrf
         return self.page
@@ -124,7 +129,8 @@ def walk_to_the_end(browser: Browser, *, role: str = "medewerker") -> list[tuple
         if page.position:
             seen.append(page.position)
         choice = next((a for a in page.answers if a == f"a:rol:{role}"), page.answers[0])
-        assert browser.press(choice).status == 200
+        answered = browser.press(choice)
+        assert answered.status == 200 and answered.redirects == (303,), "Post/Redirect/Get"
     raise AssertionError("the scan did not end")
 
 
@@ -197,6 +203,107 @@ def test_a_double_click_counts_once(browser: Browser, engine: Engine) -> None:
     assert once.position and first.position and once.position[0] == first.position[0] + 1
     with Session(engine) as session:
         assert len(session.exec(select(Answer)).all()) == 2  # consent and the one answer
+
+
+def answers_stored(engine: Engine) -> int:
+    with Session(engine) as session:
+        return len(session.exec(select(Answer)).all())
+
+
+def test_an_answer_redirects_and_a_reload_answers_nothing_again(
+    browser: Browser, engine: Engine
+) -> None:
+    browser.get("/")
+    browser.press("web:start")
+    consent = browser.press("a:toestemming:ja")
+    # The answer just given shows once, as its button said it: one check mark, not two.
+    assert consent.has("Jouw antwoord: ✅ Ja, ik doe mee") and not consent.has("✅ Jouw")
+    first = consent.answers[0]
+    posted = browser.client.post(
+        "/knop", data={"csrf": browser.csrf, "data": first}, follow_redirects=False
+    )
+    assert posted.status_code == 303 and posted.headers["location"] == "/scan"
+    assert posted.text == ""  # nothing to resend: the page is the GET's
+    answered = browser.get("/scan")
+    assert answered.has("Jouw antwoord:") and answered.position
+    assert consent.position and answered.position[0] == consent.position[0] + 1
+
+    reloaded = browser.get("/scan")  # a reload (or back and forward): a GET, no form
+    assert reloaded.position == answered.position and reloaded.answers == answered.answers
+    assert not reloaded.has("Jouw antwoord:")  # the one-time line was shown once
+    assert reloaded.code == answered.code
+    assert answers_stored(engine) == 2  # consent and the one answer, however often reloaded
+    following = browser.press(reloaded.answers[-1])  # the reloaded page's form still works
+    assert following.position and following.position[0] == answered.position[0] + 1
+
+
+def test_a_double_click_shows_the_first_clicks_answer_and_counts_once(
+    browser: Browser, engine: Engine
+) -> None:
+    browser.get("/")
+    browser.press("web:start")
+    question = browser.press("a:toestemming:ja")
+    form = {"csrf": browser.csrf, "data": question.answers[0]}
+    # The browser drops the first post's redirect when the second click posts again.
+    for _ in range(2):
+        assert browser.client.post("/knop", data=form, follow_redirects=False).status_code == 303
+    shown = browser.get("/scan")
+    assert shown.has("Jouw antwoord:") and shown.position and question.position
+    assert shown.position[0] == question.position[0] + 1
+    assert answers_stored(engine) == 2
+
+
+def test_the_summary_stays_on_a_reload(browser: Browser) -> None:
+    browser.get("/")
+    browser.press("web:start")
+    browser.press("a:toestemming:ja")
+    walk_to_the_end(browser)
+    assert browser.page.has("Dit is jouw uitslag") and browser.page.url.endswith("/scan")
+    chart = browser.client.get("/uitslag.png").content
+    again = browser.get("/scan")
+    assert again.has("Dit is jouw uitslag") and again.has("Je hebt de scan al afgerond")
+    assert 'src="/uitslag.png"' in again.text
+    assert browser.client.get("/uitslag.png").content == chart
+
+
+def test_a_one_time_line_not_fetched_in_time_is_not_shown_later(
+    channel: WebChannel, browser: Browser
+) -> None:
+    now = [0.0]
+    channel.flashes = Flashes(clock=lambda: now[0])  # time moves only when told: no sleeping
+    browser.get("/")
+    browser.press("web:start")
+    question = browser.press("a:toestemming:ja")
+    form = {"csrf": browser.csrf, "data": question.answers[0]}
+    browser.client.post("/knop", data=form, follow_redirects=False)  # the phone went away
+    now[0] += FLASH_SECONDS + 1
+    later = browser.get("/scan")
+    assert later.position and question.position
+    assert later.position[0] == question.position[0] + 1 and not later.has("Jouw antwoord:")
+
+
+def test_a_reload_on_another_worker_shows_the_stored_question(
+    conversation: Conversation, dialogue: Dialogue, browser: Browser
+) -> None:
+    """Two workers share the database, not their memory: the question is right either way."""
+    browser.get("/")
+    browser.press("web:start")
+    browser.press("a:toestemming:ja")
+    form = {"csrf": browser.csrf, "data": browser.page.answers[0]}
+    assert browser.client.post("/knop", data=form, follow_redirects=False).status_code == 303
+    other = WebChannel(conversation, Renderer(dialogue), TEST_KEY, roomy_limits())
+    with TestClient(other.app(), base_url="https://scan.example") as client:
+        client.cookies = browser.client.cookies
+        there = Page(200, client.get("/scan").text)
+    here = browser.get("/scan")  # the worker that took the post still has its one-time line
+    assert there.position == here.position and there.answers == here.answers
+    assert here.has("Jouw antwoord:") and not there.has("Jouw antwoord:")
+
+
+def test_the_screen_page_without_a_session_leads_to_the_start(channel: WebChannel) -> None:
+    with TestClient(channel.app(), base_url="https://scan.example") as client:
+        response = client.get("/scan", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/"
 
 
 def test_pause_and_continue(browser: Browser) -> None:
@@ -321,8 +428,10 @@ def test_a_flood_from_one_browser_is_slowed_down_kindly(
     with browser.client:
         browser.get("/")
         pages = [browser.press("web:my_data") for _ in range(15)]
+        reloaded = browser.get("/scan")  # a reload reads the database: bounded as well
     assert [p.status for p in pages] == [200] * 10 + [429] * 5
     assert pages[-1].has("Je gaat erg snel")
+    assert reloaded.status == 429
 
 
 def test_deleting_everything_asks_first_and_the_code_stops_working(
@@ -422,21 +531,26 @@ def test_a_team_half_on_telegram_half_on_the_web_shows_one_result(
     assert result.template == "team_result" and result.data["finished"] == 4
 
 
-def test_the_daily_tidy_forgets_resume_codes_past_the_retention(
-    channel: WebChannel, browser: Browser, engine: Engine
+def test_the_tidy_forgets_resume_codes_past_the_retention(
+    browser: Browser, conversation: Conversation, engine: Engine
 ) -> None:
+    """The service's tidy does it: the Telegram bot's nightly job runs that (webhook mode
+    serves the pages too), and so does the web's own daily tidy when it runs alone."""
     browser.get("/")
     browser.press("web:start")
-    channel.tidy()
+    code = browser.page.code
+    assert conversation.tidy().resume_codes == 0
     with Session(engine) as session:
         assert len(session.exec(select(WebSession)).all()) == 1  # still young: kept
         row = session.exec(select(WebSession)).one()
-        row.created_at = row.created_at - channel.conversation.policy.retention * 2
+        row.created_at = row.created_at - conversation.policy.retention * 2
         session.add(row)
         session.commit()
-    channel.tidy()
+    assert conversation.tidy().resume_codes == 1
     with Session(engine) as session:
         assert session.exec(select(WebSession)).all() == []
+    browser.get("/verder")
+    assert code and browser.post("/verder", code=code).has("Die code kennen we niet")
 
 
 def test_a_flood_from_one_address_is_bounded_however_many_browsers_it_opens(

@@ -1,7 +1,8 @@
 """The web scan in real headless Chromium at a phone's size (390 x 844 CSS px), with and
-without JavaScript: from a team link to the summary, back, a double click, the resume code
-typed on a second browser context, and deleting everything. The pages come from the real app
-served by uvicorn in this event loop; the clicks are mouse events at the buttons' places.
+without JavaScript: from a team link to the summary, back, a reload and the browser's back
+button (no form sent again), a double click, the resume code typed on a second browser
+context, and deleting everything. The pages come from the real app served by uvicorn in this
+event loop; the clicks are mouse events at the buttons' places.
 """
 
 from __future__ import annotations
@@ -120,6 +121,15 @@ async def test_a_person_on_a_phone_goes_from_the_team_link_to_the_summary(
         assert is_phone_png(shots / "web-first-question.png")
 
     second = await answer(phone, first.answers[-1])
+    assert second.has("Jouw antwoord:") and await phone.url() == f"{address}/scan"
+    # Reload and the browser's back button ask for a page (GET): no answer is sent again.
+    await phone.reload()
+    reloaded = await page_of(phone)
+    assert reloaded.position == second.position and not reloaded.has("Jouw antwoord:")
+    await phone.back()
+    assert (await page_of(phone)).position == second.position  # the state as stored
+    with Session(sqlite_engine) as session:
+        assert len(session.exec(select(Answer)).all()) == 2  # consent and the first answer
     back = await answer(phone, "nav:back")
     assert back.position and first.position and back.position[0] == first.position[0]
     assert f'value="{first.answers[-1]}" class="answer" aria-current="true"' in back.text

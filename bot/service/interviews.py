@@ -174,11 +174,17 @@ class Interviews:
         outcome.replies.insert(0, message("not_restarted"))
         return outcome
 
-    def current(self, person: Person, *, unclear: bool = False) -> Outcome:
-        """Shows where the person is, after a hint when their input was not understood."""
+    def current(self, person: Person, *, unclear: bool = False, summary: bool = False) -> Outcome:
+        """Shows where the person is, after a hint when their input was not understood.
 
-        def show(_session: Session, loaded: Loaded) -> Outcome:
+        With `summary`, a finished scan shows its summary again (a web page reloaded), as
+        starting again does, instead of only saying it is done.
+        """
+
+        def show(session: Session, loaded: Loaded) -> Outcome:
             interview = loaded.interview
+            if summary and interview is not None and interview.state == DONE:
+                return loaded.outcome([self._summary(session, loaded), message("already_done")])
             if interview is None or interview.state in (DONE, DECLINED):
                 return loaded.outcome([closed_reply(interview)])
             if interview.state == PAUSED:

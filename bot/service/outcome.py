@@ -84,6 +84,7 @@ class Document:
 class Tidied:
     expired: int
     unlinked: int
+    resume_codes: int = 0  # the web's resume codes past the retention, forgotten
 
 
 def message(

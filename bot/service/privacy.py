@@ -10,7 +10,7 @@ from sqlmodel import Session
 from bot.service.outcome import Outcome, Person, Tidied, message
 from bot.service.people import Loaded, People
 from statemachine import Reply
-from storage import lead_queries, queries, reminder_queries, team_queries
+from storage import lead_queries, queries, reminder_queries, team_queries, web_queries
 from storage.db import forget_freed_pages, transaction
 from storage.models import Scan, Team, utcnow
 
@@ -59,7 +59,9 @@ class Privacy:
         return Outcome(replies=[message("kept")], language=self.people.language_of(person))
 
     def tidy(self) -> Tidied:
-        """Expires idle scans, unlinks old finished ones, forgets old update ids and wrong codes."""
+        """Expires idle scans, unlinks old finished ones, forgets old update ids and wrong codes,
+        and the web's resume codes past the retention (whichever channel runs the tidy: the
+        Telegram bot's nightly job in webhook mode, the web's own daily one alone)."""
         now = utcnow()
         with transaction(self.people.engine) as session:
             expired = queries.expire_idle_scans(session, idle_since=now - self.policy.idle_expiry)
@@ -72,8 +74,10 @@ class Privacy:
             team_queries.forget_wrong_codes(session, before=now - self.policy.wrong_code_window)
             team_queries.forget_unused_hr_invites(session, before=now - self.policy.hr_invite_valid)
             lead_queries.forget_leads_without_team(session)
+            # A code older than the retention leads to an unlinked or expired scan anyway.
+            codes = web_queries.forget_old_codes(session, before=now - self.policy.retention)
         forget_freed_pages(self.people.engine)
-        return Tidied(expired=expired, unlinked=unlinked)
+        return Tidied(expired=expired, unlinked=unlinked, resume_codes=codes)
 
     def _everything(self, session: Session, loaded: Loaded, name: str) -> Outcome:
         respondent = loaded.respondent

@@ -35,10 +35,16 @@ def schedule(application: App) -> None:
 
 
 async def tidy(context: Context) -> None:
-    """Expires idle scans and unlinks finished ones past the retention period."""
+    """Expires idle scans and unlinks finished ones past the retention period; forgets the
+    web pages' old resume codes too (in webhook mode the same process serves them)."""
     data = context.bot_data
     done = await data.database.run(data.conversation.tidy)
-    log.info("tidied: %d idle scans expired, %d old scans unlinked", done.expired, done.unlinked)
+    log.info(
+        "tidied: %d idle scans expired, %d old scans unlinked, %d web resume codes forgotten",
+        done.expired,
+        done.unlinked,
+        done.resume_codes,
+    )
 
 
 async def close_rounds(context: Context) -> None:

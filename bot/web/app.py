@@ -1,7 +1,9 @@
 """The web app: pages for reading (GET) and one form endpoint for every button (POST).
 
 Every POST carries the session's CSRF token and passes the guards (`guards.py`) before the
-service sees it.
+service sees it. A POST that changes something answers with a redirect (303) to the screen
+page, which shows what the POST produced once and otherwise the stored state (`flash.py`):
+a reload or the back button never sends a form again.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from bot.render import Renderer, channel_dialogue
 from bot.service.conversation import Conversation
 from bot.service.outcome import Outcome, Person, message, nav_data
 from bot.web import identity
+from bot.web.flash import Flashes
 from bot.web.guards import (
     Limits,
     Refused,
@@ -52,6 +55,7 @@ MAX_DATA = 64  # a button's data, as Telegram's callback data
 PLACEMENTS_KEPT = 10_000
 CHARTS_KEPT = 200
 TIDY_EVERY = timedelta(days=1)
+SCREEN = "/scan"  # where every form post leads: the question, the summary, where one is
 
 
 class WebChannel:
@@ -75,6 +79,7 @@ class WebChannel:
         self.limits = limits or Limits.default()
         self.placements: OrderedDict[str, tuple[Placement, str]] = OrderedDict()
         self.charts: OrderedDict[str, bytes] = OrderedDict()
+        self.flashes = Flashes()
         self.css = (STATIC / "web.css").read_bytes()
         self.commands: dict[str, Callable[[Person], Outcome]] = {
             "web:pause": conversation.pause,
@@ -91,6 +96,7 @@ class WebChannel:
             Route("/t/{code}", self.landing),
             Route("/knop", self.button, methods=["POST"]),
             Route("/knop", self.to_start),  # a bookmarked or typed form address
+            Route(SCREEN, self.screen),
             Route("/verder", self.resume_form),
             Route("/verder", self.resume, methods=["POST"]),
             Route("/privacy", self.privacy),
@@ -117,17 +123,16 @@ class WebChannel:
         """What the Telegram bot's nightly job does, for a deployment that runs only the web."""
         while True:
             try:
-                done = await self.database.run(self.tidy)
-                log.info("tidied: %d idle scans expired, %d old scans unlinked", *done)
+                done = await self.database.run(self.conversation.tidy)
+                log.info(
+                    "tidied: %d idle scans expired, %d old scans unlinked, %d codes forgotten",
+                    done.expired,
+                    done.unlinked,
+                    done.resume_codes,
+                )
             except Exception:  # tried again tomorrow; the pages go on meanwhile
                 log.exception("tidying failed")
             await asyncio.sleep(TIDY_EVERY.total_seconds())
-
-    def tidy(self) -> tuple[int, int]:
-        """Expires and unlinks old scans, and forgets resume codes older than the retention."""
-        done = self.conversation.tidy()
-        self.codes.forget_older_than(self.conversation.policy.retention)
-        return done.expired, done.unlinked
 
     # --- pages to read
 
@@ -162,6 +167,23 @@ class WebChannel:
             problem=None,
         )
         return self.respond(request, html, session if fresh else None)
+
+    async def screen(self, request: Request) -> Response:
+        """Where a form post leads: its outcome once, else the screen the stored state gives."""
+        session = request.cookies.get(COOKIE)
+        if not identity.is_session(session):
+            return self.redirect(request, "/", None)  # nothing to show a new browser yet
+        assert session is not None
+        person = self.person(request, session)
+        outcome = self.flashes.take(session)
+        if outcome is None:  # a reload, the back button, another worker: from the database
+            if not (
+                self.limits.per_address.allow(address_of(request))
+                and self.limits.per_session.allow(session)
+            ):
+                return self.problem(request, Refused(429, "web_slow_down"))
+            outcome = await self.database.run(self.conversation.current, person, summary=True)
+        return await self.show(request, person, outcome, session)
 
     async def chart(self, request: Request) -> Response:
         """The summary's chart; after a restart or on another worker, from the stored scan."""
@@ -219,8 +241,9 @@ class WebChannel:
             await self.database.run(self.codes.forget, session)
             self.charts.pop(session, None)
             self.placements.pop(session, None)
+            self.flashes.drop(session)
             fresh = new_session()  # the old session id no longer leads anywhere
-        return await self.show(request, person, outcome, session, fresh)
+        return self.posted(request, fresh or session, outcome, fresh)
 
     async def handle(self, person: Person, data: str, team: str | None) -> Outcome:
         conversation = self.conversation
@@ -235,9 +258,7 @@ class WebChannel:
         outcome = await self.database.run(conversation.press, person, data)
         if data.startswith("lang:"):  # a language chosen makes a person: give them a code
             await self.database.run(self.codes.remember, person.external_id)
-        if not outcome.replies:  # a double click: the first one counted; show where they are
-            outcome = await self.database.run(conversation.current, person)
-        return outcome
+        return outcome  # no replies: a double click, the first one counted
 
     async def resume(self, request: Request) -> Response:
         """A resume code typed in: this browser becomes the session the code belongs to."""
@@ -257,7 +278,7 @@ class WebChannel:
             return self.resume_problem(request, session, language, "web_resume_unknown", 200)
         person = self.person(request, found)
         outcome = await self.database.run(self.conversation.start, person, None)
-        return await self.show(request, person, outcome, found, found)
+        return self.posted(request, found, outcome, found)
 
     def resume_problem(
         self, request: Request, session: str, language: str, key: str, status: int
@@ -289,13 +310,16 @@ class WebChannel:
 
     # --- showing
 
+    def posted(
+        self, request: Request, session: str, outcome: Outcome, new_cookie: str | None
+    ) -> Response:
+        """Post/Redirect/Get: the outcome waits for the screen page the browser is sent to."""
+        if outcome.replies:  # none: a double click's second post; the first one's stays
+            self.flashes.put(session, outcome)
+        return self.redirect(request, SCREEN, new_cookie)
+
     async def show(
-        self,
-        request: Request,
-        person: Person,
-        outcome: Outcome,
-        session: str,
-        new_cookie: str | None,
+        self, request: Request, person: Person, outcome: Outcome, session: str
     ) -> Response:
         screen = self.pages.screen(outcome, person.language)
         closed = is_closed(outcome)
@@ -303,24 +327,20 @@ class WebChannel:
             screen.code = show_code(self.keys.resume_code(session))
         if screen.chart:  # drawn when the browser asks for the picture
             summary = next(r for r in outcome.replies if r.template == "summary")
-            _keep(
-                self.placements,
-                session,
-                (summary.data["placement"], screen.language),
-                PLACEMENTS_KEPT,
-            )
-            self.charts.pop(session, None)
-        shown_session = new_cookie or session
+            kept = (summary.data["placement"], screen.language)
+            if self.placements.get(session) != kept:  # a reload keeps the picture drawn
+                self.charts.pop(session, None)
+            _keep(self.placements, session, kept, PLACEMENTS_KEPT)
         html = self.pages.page(
             "screen.j2",
             screen.language,
             screen=screen,
-            csrf=self.keys.csrf_token(shown_session),
+            csrf=self.keys.csrf_token(session),
             begin=not any(shown.rows for shown in screen.messages),
             can_pause=any(shown.question for shown in screen.messages),
             can_restart=not closed,
         )
-        return self.respond(request, html, new_cookie, status=screen.status)
+        return self.respond(request, html, None, status=screen.status)
 
     async def _draw_chart(self, placement: Placement, language: str) -> bytes:
         from bot.pictures.charts import summary_chart  # Pillow: only a summary needs it
@@ -339,10 +359,18 @@ class WebChannel:
     ) -> Response:
         # Pages show answers: no shared cache, no back-button copy on a shared phone.
         response = HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
-        if new_cookie is not None:
+        return self.with_cookie(request, response, new_cookie)
+
+    def redirect(self, request: Request, path: str, new_cookie: str | None) -> Response:
+        """303 See Other: the browser fetches `path` with GET, whatever the request was."""
+        response = RedirectResponse(path, status_code=303, headers={"cache-control": "no-store"})
+        return self.with_cookie(request, response, new_cookie)
+
+    def with_cookie(self, request: Request, response: Response, session: str | None) -> Response:
+        if session is not None:
             response.set_cookie(
                 COOKIE,
-                new_cookie,
+                session,
                 max_age=COOKIE_DAYS * 24 * 3600,
                 httponly=True,
                 secure=request.url.scheme == "https",

@@ -68,7 +68,7 @@ class Pages:
         if outcome.answered:
             question, option = outcome.answered
             answered = self.renderer.answered(question, option, language)
-            screen.answered = Markup(answered.split("\n")[-1])  # "✅ Your answer: ..."
+            screen.answered = Markup(answered.split("\n")[-1])  # "Your answer: 🙂 Agree"
         for reply in outcome.replies:
             message = self.renderer.render(reply, language)
             asked = reply.data.get("question") if reply.template == "question" else None

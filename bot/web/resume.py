@@ -5,15 +5,12 @@ Blocking calls (one short transaction each): the app runs them through `Database
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.web.identity import CODE_LENGTH, Keys, normalise_code
 from storage import web_queries
 from storage.db import transaction
-from storage.models import utcnow
 
 
 class ResumeCodes:
@@ -43,7 +40,3 @@ class ResumeCodes:
         code = self.keys.resume_code(session)
         with transaction(self.engine) as db:
             web_queries.forget_code(db, code_hash=self.keys.code_hash(code))
-
-    def forget_older_than(self, age: timedelta) -> int:
-        with transaction(self.engine) as db:
-            return web_queries.forget_old_codes(db, before=utcnow() - age)
