@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.web.server import web_channel
 
         # The web pages beside the webhook: one deployment serves both ways in.
-        return run_webhook(settings, beside=web_channel(settings).app())
+        pages = web_channel(settings)
+        return run_webhook(settings, beside=pages.app(), on_ready=pages.knows_bot)
     if command == "web":
         from bot.web.server import run_web
 

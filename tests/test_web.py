@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -28,7 +30,16 @@ from bot.web.guards import MAX_BODY, Limits
 from bot.web.identity import CODE_LENGTH, Keys
 from bot.web.limits import Limit
 from dialogues.loader import Dialogue
-from storage.models import Answer, Respondent, Result, Scan, WebSession
+from storage.models import (
+    Answer,
+    Respondent,
+    Result,
+    Scan,
+    Team,
+    TeamRound,
+    WebSession,
+    utcnow,
+)
 from tests.flow import TEST_KEY, WORKER_TOTAL
 from tests.test_teams import LEAD, close, finish, members, new_team
 
@@ -565,3 +576,43 @@ def test_a_flood_from_one_address_is_bounded_however_many_browsers_it_opens(
     statuses = [browser.press("web:my_data").status for _ in range(3) for browser in browsers]
     assert statuses == [200] * 6 + [429] * 3
     assert browsers[0].page.has("Je gaat erg snel")
+
+
+def test_the_way_in_offers_telegram_once_the_bot_is_known(channel: WebChannel) -> None:
+    """A team's QR code opens this page: a phone with Telegram may go on in the app instead."""
+    with Browser(channel).client as client:
+        assert "t.me" not in client.get("/t/abcdEFGH1234").text  # no bot known: the web only
+    channel.knows_bot("scanbot")
+    with Browser(channel).client as client:
+        team_page, plain_page = client.get("/t/abcdEFGH1234").text, client.get("/").text
+    assert 'href="https://t.me/scanbot?start=abcdEFGH1234"' in team_page
+    assert "Open in Telegram" in team_page
+    assert 'href="https://t.me/scanbot"' in plain_page
+
+
+def test_pages_that_run_alone_close_rounds_at_their_end_date(
+    conversation: Conversation, channel: WebChannel
+) -> None:
+    teams = Teams(conversation.people, min_group=3)
+    code = new_team(teams)
+    for person in members(3):
+        conversation.start(person, code)
+        finish(conversation, person, option_index=2)
+    with Session(conversation.engine) as session:
+        team = session.exec(select(Team)).one()
+        team.round_ends_at = utcnow() - timedelta(minutes=1)
+        session.add(team)
+        session.commit()
+    channel.close_due_rounds = teams.close_due_rounds
+
+    with TestClient(channel.app(housekeeping=True)):  # the lifespan starts the hourly look
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not closed_rounds(conversation.engine):
+            time.sleep(0.05)
+
+    assert closed_rounds(conversation.engine) == [(1, 3)]  # round 1, its 3 people
+
+
+def closed_rounds(engine: Engine) -> list[tuple[int, int]]:
+    with Session(engine) as session:
+        return [(r.wave, r.people) for r in session.exec(select(TeamRound))]

@@ -14,18 +14,20 @@ from pathlib import Path
 import aiohttp
 import pytest
 import uvicorn
+from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from bot.render import Renderer
 from bot.service.conversation import Conversation
+from bot.settings import Settings
 from bot.web.app import WebChannel
-from bot.web.server import HEAD_BYTES, BoundedHead, server_config
+from bot.web.server import HEAD_BYTES, BoundedHead, bot_username, server_config
 from dialogues.loader import Dialogue
 from storage.db import make_engine, sqlite_url
 from storage.models import Respondent
-from tests.fakebotapi import FakeBotApi
+from tests.fakebotapi import BOT_USER, FakeBotApi
 from tests.flow import TEST_KEY
-from tests.harness import start_and_consent, start_webhook_worker, wait_until_serving
+from tests.harness import TOKEN, start_and_consent, start_webhook_worker, wait_until_serving
 
 
 @pytest.fixture
@@ -89,6 +91,8 @@ async def test_the_webhook_worker_serves_the_web_pages_beside_telegram(
             async with browser.get(f"{site}/t/some-team") as landing:
                 assert landing.status == 200
                 page = await landing.text()
+            # The pages learnt the bot's name from the worker: the way in offers the app too.
+            assert f'href="https://t.me/{BOT_USER["username"]}?start=some-team"' in page
             csrf = re.search(r'name="csrf" value="([^"]+)"', page)
             assert csrf is not None
             form = {"csrf": csrf[1], "data": "web:start"}
@@ -99,3 +103,15 @@ async def test_the_webhook_worker_serves_the_web_pages_beside_telegram(
         await asyncio.wait_for(process.wait(), 20)
     with Session(make_engine(sqlite_url(tmp_path))) as session:
         assert len(session.exec(select(Respondent)).all()) == 2
+
+
+async def test_pages_on_their_own_learn_the_bots_name_from_telegram(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """`python -m bot web` with a token asks getMe once; with no answer it offers the web only."""
+    token = SecretStr(TOKEN)
+    found = await bot_username(Settings(telegram_bot_token=token, telegram_base_url=api.base_url))
+    assert found == BOT_USER["username"]
+    nobody = Settings(telegram_bot_token=token, telegram_base_url="http://127.0.0.1:9/bot")
+    assert await bot_username(nobody) is None
+    assert await bot_username(Settings(data_dir=tmp_path)) is None  # no token: no Telegram

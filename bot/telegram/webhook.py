@@ -16,6 +16,7 @@ import json
 import logging
 import re
 import socket
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -165,6 +166,7 @@ async def serve(
     settings: Settings,
     sockets: list[socket.socket] | None = None,
     beside: ASGIApp | None = None,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Registers the webhook, then serves it until the process is told to stop."""
     assert settings.webhook_url is not None
@@ -186,6 +188,8 @@ async def serve(
     application.bot_data.webhook_server = server
     async with application:  # initialize() first, then what run_polling's post_init does
         await set_up(application)
+        if on_ready is not None and application.bot.username:
+            on_ready(application.bot.username)
         await application.start()
         serving = asyncio.create_task(server.serve(sockets))
         while not server.started and not serving.done():  # listen first, then tell Telegram
@@ -203,11 +207,18 @@ async def serve(
     application.bot_data.painter.close()
 
 
-def run_webhook(settings: Settings, beside: ASGIApp | None = None) -> int:
-    """Runs the bot as a webhook worker until stopped; several can serve one bot."""
+def run_webhook(
+    settings: Settings,
+    beside: ASGIApp | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> int:
+    """Runs the bot as a webhook worker until stopped; several can serve one bot.
+
+    `on_ready` learns the bot's name once Telegram told it (the web pages beside offer it).
+    """
     if not settings.webhook_url:
         raise SystemExit("Set WEBHOOK_URL to the public https URL Telegram should post to.")
     application = build_application(settings)
     tune_process()
-    asyncio.run(serve(application, settings, beside=beside))
+    asyncio.run(serve(application, settings, beside=beside, on_ready=on_ready))
     return 0

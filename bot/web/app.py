@@ -55,6 +55,7 @@ MAX_DATA = 64  # a button's data, as Telegram's callback data
 PLACEMENTS_KEPT = 10_000
 CHARTS_KEPT = 200
 TIDY_EVERY = timedelta(days=1)
+ROUND_CHECK = timedelta(hours=1)  # rounds end on a day: an hourly look is soon enough
 SCREEN = "/scan"  # where every form post leads: the question, the summary, where one is
 
 
@@ -81,6 +82,11 @@ class WebChannel:
         self.charts: OrderedDict[str, bytes] = OrderedDict()
         self.flashes = Flashes()
         self.css = (STATIC / "web.css").read_bytes()
+        # The bot's own Telegram address ("https://t.me/<bot>"), once known: the way in
+        # offers the app too, so a team's QR code serves phones with and without Telegram.
+        self.telegram: str | None = None
+        # For a deployment that runs only the web: closes rounds at their end date (hourly).
+        self.close_due_rounds: Callable[[], object] | None = None
         self.commands: dict[str, Callable[[Person], Outcome]] = {
             "web:pause": conversation.pause,
             "web:restart": conversation.restart,
@@ -111,13 +117,29 @@ class WebChannel:
         )
         return SecurityHeaders(app)
 
+    def knows_bot(self, username: str) -> None:
+        """Learns the Telegram bot's name (from the webhook worker beside it, or getMe)."""
+        self.telegram = f"https://t.me/{username}"
+
     @contextlib.asynccontextmanager
     async def _housekeeping(self, _app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(self._tidy_daily())
+        tasks = [asyncio.create_task(self._tidy_daily())]
+        if self.close_due_rounds is not None:
+            tasks.append(asyncio.create_task(self._close_rounds_hourly(self.close_due_rounds)))
         try:
             yield
         finally:
-            task.cancel()
+            for task in tasks:
+                task.cancel()
+
+    async def _close_rounds_hourly(self, close: Callable[[], object]) -> None:
+        """What the Telegram bot's hourly job does: rounds close at their end date."""
+        while True:
+            try:
+                await self.database.run(close)
+            except Exception:  # tried again in an hour; the pages go on meanwhile
+                log.exception("closing rounds failed")
+            await asyncio.sleep(ROUND_CHECK.total_seconds())
 
     async def _tidy_daily(self) -> None:
         """What the Telegram bot's nightly job does, for a deployment that runs only the web."""
@@ -147,6 +169,7 @@ class WebChannel:
             self.language_of(request),
             csrf=self.keys.csrf_token(session),
             team=team,
+            telegram=self.telegram,
         )
         return self.respond(request, html, session if fresh else None)
 

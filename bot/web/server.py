@@ -6,9 +6,12 @@ import asyncio
 import logging
 
 import uvicorn
+from telegram import Bot
+from telegram.error import TelegramError
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from bot.app import build_conversation, build_renderer, open_secrets
+from bot.service.teams import Teams
 from bot.settings import Settings
 from bot.web.app import WebChannel
 from bot.web.guards import MAX_BODY
@@ -58,6 +61,19 @@ def web_channel(settings: Settings) -> WebChannel:
     return WebChannel(conversation, build_renderer(settings, conversation), key)
 
 
+async def bot_username(settings: Settings) -> str | None:
+    """The Telegram bot's name by getMe, when a token is set; None if Telegram cannot say."""
+    if settings.telegram_bot_token is None:
+        return None
+    bot = Bot(settings.telegram_bot_token.get_secret_value(), base_url=settings.telegram_base_url)
+    try:
+        async with bot:  # initialize() asks getMe
+            return bot.username
+    except TelegramError as error:  # the pages work without the Telegram way in
+        log.warning("the web pages offer no Telegram link: %s", type(error).__name__)
+        return None
+
+
 def server_config(channel: WebChannel, host: str, port: int) -> uvicorn.Config:
     assert MAX_BODY < HEAD_BYTES
     return uvicorn.Config(
@@ -75,8 +91,19 @@ def server_config(channel: WebChannel, host: str, port: int) -> uvicorn.Config:
 
 
 def run_web(settings: Settings) -> int:
-    """Serves the scan as web pages until stopped; a reverse proxy adds TLS in front."""
-    config = server_config(web_channel(settings), settings.webhook_listen, settings.port)
+    """Serves the scan as web pages until stopped; a reverse proxy adds TLS in front.
+
+    Alone, the pages also close rounds at their end date; with a token they learn the bot's
+    name, so the way in offers Telegram too.
+    """
+    channel = web_channel(settings)
+    channel.close_due_rounds = Teams(
+        channel.conversation.people, settings.min_group_size
+    ).close_due_rounds
+    username = asyncio.run(bot_username(settings))
+    if username:
+        channel.knows_bot(username)
+    config = server_config(channel, settings.webhook_listen, settings.port)
     log.info("serving the web scan on port %d", settings.port)
     uvicorn.Server(config).run()
     return 0
