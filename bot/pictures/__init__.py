@@ -12,8 +12,8 @@ from typing import Any
 class Painter:
     """Draws pictures in one thread of its own.
 
-    A chart is ~50 ms of CPU: in the loop it would stall everyone's taps, in a thread the loop
-    gets its turns in between. One thread: more would not draw faster under the GIL, only hold
+    Drawing a chart is CPU work: in the loop it would stall everyone's taps, in a thread the
+    loop gets its turns in between. One thread: more would not draw faster under the GIL, only hold
     more pictures in memory at once.
     """
 

@@ -50,8 +50,9 @@ COOKIE = "scan_session"
 COOKIE_DAYS = 400  # browsers cap a cookie's life at 400 days; the scan expires sooner
 STATIC = Path(__file__).parent / "static"
 MAX_DATA = 64  # a button's data, as Telegram's callback data
-# A chart is drawn when the browser asks for it (~50 ms of CPU, in a thread), from the
-# summary's placement kept here; the newest few pictures are kept for a reload.
+# A chart is drawn only when the browser asks for it, in a thread (drawing is CPU work that
+# would stall the loop), from the summary's placement kept here; the newest few pictures are
+# kept for a reload.
 PLACEMENTS_KEPT = 10_000
 CHARTS_KEPT = 200
 TIDY_EVERY = timedelta(days=1)

@@ -46,7 +46,8 @@ class Limits:
     def default(cls) -> Limits:
         return cls(
             per_session=Limit(30, 10.0),
-            # Many people at one workplace share an address: generous, yet bounded (100/s).
+            # Many people at one workplace share an address (one office, one NAT): far
+            # above what one person sends, yet a flood from one address stays bounded.
             per_address=Limit(6_000, 60.0),
             code_tries=Limit(10, 15 * 60.0),
             code_tries_address=Limit(30, 15 * 60.0),
