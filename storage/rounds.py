@@ -94,6 +94,32 @@ def closed_rounds(session: Session, *, team_id: int) -> list[TeamRound]:
     return list(session.exec(statement.order_by(col(TeamRound.wave).desc())))
 
 
+def close_team_if_due(
+    session: Session, *, team_id: int, round_length: timedelta, now: datetime
+) -> TeamRound | None:
+    """Closes the team's open round if its end date came; None if another worker was first."""
+    team = lock_team(session, team_id=team_id)
+    if team is None or team.round_ends_at is None or as_utc(team.round_ends_at) > now:
+        return None
+    return close_team_round(session, team=team, round_length=round_length, now=now)
+
+
+def close_organisation_if_due(
+    session: Session, *, organisation_id: int, round_length: timedelta, now: datetime
+) -> list[TeamRound]:
+    """Closes the organisation's planned round if its end came (see close_organisation_round);
+    nothing if another worker was first."""
+    organisation = lock_organisation(session, organisation_id=organisation_id)
+    if organisation is None:
+        return []
+    planned = planned_round(session, organisation_id=organisation_id, wave=organisation.wave)
+    if planned is None or planned.closed_at or as_utc(planned.ends_at) > now:
+        return []
+    return close_organisation_round(
+        session, organisation=organisation, round_length=round_length, now=now
+    )
+
+
 def due_teams(session: Session, *, now: datetime) -> list[int]:
     """Ids of the teams whose open round has reached its end date."""
     statement = select(Team.id).where(

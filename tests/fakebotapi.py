@@ -627,10 +627,9 @@ class FakeBotApi:
         check_keyboard(params.get("reply_markup"))
         return self._post(chat, {"text": text, "plain": plain}, params.get("reply_markup"))
 
-    async def _api_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat = self._chat(params)
-        if not params.get("photo"):
-            raise ApiError("Bad Request: there is no photo in the request")
+    def _caption(self, params: dict[str, Any]) -> tuple[str, str]:
+        """A photo's or document's caption and its visible text, checked as Telegram does
+        (its keyboard too)."""
         caption = str(params.get("caption", ""))
         plain = (
             self._visible(caption, params.get("parse_mode"), MAX_CAPTION, "caption")
@@ -638,6 +637,13 @@ class FakeBotApi:
             else ""
         )
         check_keyboard(params.get("reply_markup"))
+        return caption, plain
+
+    async def _api_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chat(params)
+        if not params.get("photo"):
+            raise ApiError("Bad Request: there is no photo in the request")
+        caption, plain = self._caption(params)
         content = {"photo": params["photo"], "caption": caption, "plain": plain, "text": caption}
         return self._post(chat, content, params.get("reply_markup"))
 
@@ -653,13 +659,7 @@ class FakeBotApi:
             raise ApiError("Bad Request: file must be non-empty")
         if len(document["content"]) > MAX_UPLOAD:
             raise ApiError("Request Entity Too Large", 413)
-        caption = str(params.get("caption", ""))
-        plain = (
-            self._visible(caption, params.get("parse_mode"), MAX_CAPTION, "caption")
-            if caption
-            else ""
-        )
-        check_keyboard(params.get("reply_markup"))
+        caption, plain = self._caption(params)
         content = {"document": document, "caption": caption, "plain": plain, "text": caption}
         return self._post(chat, content, params.get("reply_markup"))
 

@@ -46,6 +46,15 @@ def hr_data(action: str, organisation_id: int, *extra: object) -> str:
     return ":".join(str(part) for part in (HR_PREFIX, action, organisation_id, *extra))
 
 
+def chosen_start(raw: str, today: date) -> date | None:
+    """The start day a button carries, if it is one we could have offered."""
+    try:
+        day = datetime.strptime(raw, "%Y%m%d").date()
+    except ValueError:
+        return None
+    return day if today <= day <= today + timedelta(days=PLAN_START_DAYS) else None
+
+
 def is_report(data: str) -> bool:
     """True for the tap that asks for the report files (built away from the event loop)."""
     return data.startswith(f"{HR_PREFIX}:{REPORT}:")
@@ -138,7 +147,7 @@ class Hr:
         today = self.calendar.today()
         if action == "plan":
             return message("hr_plan_start", buttons=self._start_days(organisation), wave=wave)
-        start = self._chosen_start(extra[1] if len(extra) > 1 else "", today)
+        start = chosen_start(extra[1] if len(extra) > 1 else "", today)
         if not extra or extra[0] != str(wave) or start is None:
             return message("hr_plan_stale", wave=wave)  # an old button, or made-up data
         if action == "start":
@@ -174,14 +183,6 @@ class Hr:
             (key, {"day": day_text(day)}, hr_data("start", organisation_id, wave, f"{day:%Y%m%d}"))
             for key, day in days
         ]
-
-    def _chosen_start(self, raw: str, today: date) -> date | None:
-        """The start day a button carries, if it is one we could have offered."""
-        try:
-            day = datetime.strptime(raw, "%Y%m%d").date()
-        except ValueError:
-            return None
-        return day if today <= day <= today + timedelta(days=PLAN_START_DAYS) else None
 
     def report(self, person: Person, pressed: str, *, deployment: bool) -> Outcome:
         """The organisation's report as an HTML page and an Excel file, for HR of it only.

@@ -320,39 +320,24 @@ class Teams:
         Returns the team rounds closed, as (team id, round). Organisations go first: their
         teams close with them, as one round.
         """
-        closed: list[tuple[int, int]] = []
+        closed: list[tuple[int, int]] = []  # read inside each transaction: rows expire after it
+        length = self.policy.round_length
         with Session(self.engine) as session:
             due_organisations = rounds.due_organisations(session, now=utcnow())
         for organisation_id in due_organisations:
             with transaction(self.engine) as session:
-                organisation = rounds.lock_organisation(session, organisation_id=organisation_id)
-                now = utcnow()
-                if organisation is None:
-                    continue
-                planned = rounds.planned_round(
-                    session, organisation_id=organisation_id, wave=organisation.wave
-                )
-                if planned is None or planned.closed_at or as_utc(planned.ends_at) > now:
-                    continue  # another worker closed it first
-                rows = rounds.close_organisation_round(
-                    session,
-                    organisation=organisation,
-                    round_length=self.policy.round_length,
-                    now=now,
+                rows = rounds.close_organisation_if_due(
+                    session, organisation_id=organisation_id, round_length=length, now=utcnow()
                 )
                 closed += [(row.team_id, row.wave) for row in rows]
         with Session(self.engine) as session:
-            due = rounds.due_teams(session, now=utcnow())
-        for team_id in due:
+            due_teams = rounds.due_teams(session, now=utcnow())
+        for team_id in due_teams:
             with transaction(self.engine) as session:
-                team = rounds.lock_team(session, team_id=team_id)
-                now = utcnow()
-                if team is None or team.round_ends_at is None or as_utc(team.round_ends_at) > now:
-                    continue  # another worker closed it first
-                row = rounds.close_team_round(
-                    session, team=team, round_length=self.policy.round_length, now=now
+                row = rounds.close_team_if_due(
+                    session, team_id=team_id, round_length=length, now=utcnow()
                 )
-                closed.append((row.team_id, row.wave))
+                closed += [(row.team_id, row.wave)] if row else []
         return closed
 
     def _kit(self, team: Team, closed: TeamRound, picture: dict[str, Any]) -> Reply:
