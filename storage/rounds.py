@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func, select, update
 
 from storage import tallies
 from storage.models import (
@@ -182,16 +182,24 @@ def plan_organisation_round(
         )
     planned.starts_at, planned.ends_at = starts_at, ends_at
     session.add(planned)
-    teams = select(Team).where(
-        col(Team.organisation_id) == organisation.id,
-        col(Team.wave) == organisation.wave,
-        col(Team.closed_at).is_(None),
+    teams = open_teams_in_round(
+        session, organisation_id=organisation.id or 0, wave=organisation.wave
     )
-    for team in session.exec(teams):
+    for team in teams:
         team.round_ends_at = ends_at
         session.add(team)
     session.flush()
     return planned
+
+
+def open_teams_in_round(session: Session, *, organisation_id: int, wave: int) -> list[Team]:
+    """The organisation's teams (not ended) whose open round is this organisation round."""
+    statement = select(Team).where(
+        col(Team.organisation_id) == organisation_id,
+        col(Team.wave) == wave,
+        col(Team.closed_at).is_(None),
+    )
+    return list(session.exec(statement.order_by(col(Team.id))))
 
 
 def planned_round(session: Session, *, organisation_id: int, wave: int) -> OrganisationRound | None:
@@ -203,6 +211,20 @@ def open_planned_rounds(session: Session) -> list[OrganisationRound]:
     """Planned rounds not closed yet (a handful: one per organisation at most)."""
     statement = select(OrganisationRound).where(col(OrganisationRound.closed_at).is_(None))
     return list(session.exec(statement.order_by(col(OrganisationRound.organisation_id))))
+
+
+def take_halfway(session: Session, *, planned: OrganisationRound, now: datetime) -> bool:
+    """Marks a planned round's halfway notice as sent; False if another worker was first."""
+    taken = session.exec(
+        update(OrganisationRound)
+        .where(
+            col(OrganisationRound.organisation_id) == planned.organisation_id,
+            col(OrganisationRound.wave) == planned.wave,
+            col(OrganisationRound.halfway_sent_at).is_(None),
+        )
+        .values(halfway_sent_at=now)
+    )
+    return bool(taken.rowcount)
 
 
 def due_organisations(session: Session, *, now: datetime) -> list[int]:

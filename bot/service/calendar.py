@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session
 
 from bot.service.outcome import Notice, message
 from bot.service.people import People
 from bot.service.teams import team_data
 from statemachine import Reply
-from storage import lead_queries, team_queries
+from storage import lead_queries, rounds, team_queries
 from storage.db import transaction
 from storage.models import OrganisationRound, Team, TeamRound, as_utc, utcnow
 
@@ -67,23 +67,15 @@ class RoundCalendar:
         now = utcnow()
         notices: list[Notice] = []
         with transaction(self.engine) as session:
-            planned = session.exec(
-                select(OrganisationRound).where(
-                    col(OrganisationRound.closed_at).is_(None),
-                    col(OrganisationRound.halfway_sent_at).is_(None),
-                )
-            ).all()
-            for row in planned:
-                if self.halfway(row) > now or not _take_halfway(session, row, now):
+            for row in rounds.open_planned_rounds(session):
+                if row.halfway_sent_at or self.halfway(row) > now:
                     continue
+                if not rounds.take_halfway(session, planned=row, now=now):
+                    continue  # another worker took it
                 last = as_utc(row.ends_at).astimezone(self.zone).date() - timedelta(days=1)
-                teams = session.exec(
-                    select(Team).where(
-                        col(Team.organisation_id) == row.organisation_id,
-                        col(Team.wave) == row.wave,
-                        col(Team.closed_at).is_(None),
-                    )
-                ).all()
+                teams = rounds.open_teams_in_round(
+                    session, organisation_id=row.organisation_id, wave=row.wave
+                )
                 for team in teams:
                     finished = team_queries.finished_in_team(
                         session, team_id=team.id or 0, wave=team.wave
@@ -131,17 +123,3 @@ class RoundCalendar:
             return []
         address, language = reach
         return [Notice(address, moment, language, reply)]
-
-
-def _take_halfway(session: Session, row: OrganisationRound, now: datetime) -> bool:
-    """Marks the round's halfway notice as sent; False if another worker was first."""
-    taken = session.exec(
-        update(OrganisationRound)
-        .where(
-            col(OrganisationRound.organisation_id) == row.organisation_id,
-            col(OrganisationRound.wave) == row.wave,
-            col(OrganisationRound.halfway_sent_at).is_(None),
-        )
-        .values(halfway_sent_at=now)
-    )
-    return bool(taken.rowcount)
